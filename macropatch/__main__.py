@@ -1,0 +1,3 @@
+from macropatch.cli import main
+
+main()

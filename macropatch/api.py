@@ -1,0 +1,206 @@
+"""Public entry points that wire the stages together: data -> strategies -> backtests -> reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from backtests.engine import run_backtest
+from backtests.result import ResultSet
+from macropatch.experiment import Experiment, load_experiment
+from marketdata.progress import NoProgress, Progress
+from marketdata.catalog import Catalog, load_catalog
+from marketdata.errors import UserError
+from marketdata.pack import Pack
+from marketdata.panel import PricePanel, build_price_panel
+from marketdata.sources import DataSources
+from marketdata.store import Store
+from reports.comparison import write_comparison
+from reports.exports import write_config, write_prices, write_returns, write_weights
+from reports.output import staged_folder
+from reports.signals_page import write_signals_page
+from reports.summary import build_summary, write_summary
+from reports.tearsheet import write_tearsheet
+from strategies.base import CASH, MarketView, Strategy
+from strategies.registry import build_strategy
+
+__all__ = ["RunOutcome", "macropatch_version", "run"]
+
+
+def macropatch_version() -> str:
+    try:
+        return version("macropatch")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOutcome:
+    """Where a run wrote its files and what it measured."""
+
+    out: Path
+    results: ResultSet
+    summary: dict
+    notes: tuple[str, ...]
+
+
+def _trim_to_data(panel: PricePanel, experiment: Experiment) -> tuple[pd.DataFrame, list[str]]:
+    """Cut the panel at the last day on which every traded asset still has a price."""
+    prices = panel.prices
+    notes: list[str] = []
+    last_valid = {column: prices[column].last_valid_index() for column in prices.columns}
+    if last_valid[CASH] is None:
+        raise UserError(f"no T-bill data for the cash asset between {prices.index[0].date()} and {prices.index[-1].date()}")
+    ends = {column: day for column, day in last_valid.items() if day is not None}
+    limiting = min(ends, key=lambda column: ends[column])
+    end = ends[limiting]
+    if end < prices.index[-1]:
+        notes.append(f"the period ends on {end.date()}, the last day with data for {limiting!r}")
+    prices = prices.loc[:end]
+    if len(prices) < 2:
+        raise UserError(f"the period {experiment.start} to {end.date()} holds fewer than two trading days with data")
+    return prices, notes
+
+
+def run(
+    *,
+    experiment_path: Path,
+    out: Path,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Backtest every strategy of an experiment and write the output contract to ``out``.
+
+    Data come from the store, then the pack, then live providers (if
+    ``live``). The period runs from the experiment's start (or ``start``) to
+    its end (or ``end``), cut at the last day every traded asset has data.
+    """
+    progress = progress or NoProgress()
+    experiment = load_experiment(experiment_path).with_period(start, end)
+    catalog = catalog or load_catalog()
+    strategies: dict[str, Strategy] = {
+        entry.label: build_strategy(entry.strategy, entry.parameters) for entry in experiment.strategies
+    }
+    assets = list(dict.fromkeys([asset for strategy in strategies.values() for asset in strategy.assets] + [CASH]))
+    for asset in assets:
+        catalog[asset]  # unknown ids fail here, naming the series
+
+    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
+    with progress.task("Loading data", total=1) as task:
+        panel = build_price_panel(
+            sources,
+            assets,
+            start=pd.Timestamp(experiment.start),
+            end=pd.Timestamp(experiment.end) if experiment.end else None,
+        )
+        task.advance()
+    prices, notes = _trim_to_data(panel, experiment)
+    notes.extend(sources.notes)
+    market = MarketView(prices=prices)
+
+    results = []
+    with progress.task("Backtesting", total=len(strategies)) as task:
+        for label, strategy in strategies.items():
+            columns = [*strategy.assets, CASH]
+            targets = strategy.target_weights(MarketView(prices=market.prices[list(strategy.assets)]))
+            results.append(
+                run_backtest(
+                    name=label,
+                    targets=targets[columns],
+                    prices=prices[columns],
+                    costs=experiment.costs,
+                    execution_lag=experiment.execution_lag,
+                    cash_asset=CASH,
+                    parameters={"strategy": strategy.name, **strategy.parameters()},
+                    config_hash=experiment.config_hash,
+                )
+            )
+            task.advance()
+    result_set = ResultSet(tuple(results))
+
+    provenance = [
+        {
+            "series": item.spec.id,
+            "source": item.provenance.source,
+            "location": item.provenance.location,
+            "first_date": str(item.first_date.date()),
+            "last_date": str(item.last_date.date()),
+            "content_hash": item.provenance.content_hash,
+        }
+        for item in sorted(panel.inputs, key=lambda data: data.spec.id)
+    ]
+    splices = [
+        {"series": item.series, "proxy": item.proxy, "joined": str(item.joined.date())}
+        for item in panel.splices
+        if item.joined > prices.index[0]
+    ]
+    run_info = {
+        "experiment": experiment.name,
+        "experiment_file": experiment.source,
+        "config_hash": experiment.config_hash,
+        "data_hash": panel.data_hash,
+        "macropatch_version": macropatch_version(),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "period": {"start": str(prices.index[0].date()), "end": str(prices.index[-1].date()), "days": len(prices)},
+        "costs": {
+            "fees": experiment.costs.fees,
+            "slippage": experiment.costs.slippage,
+            "fees_bps": experiment.costs.fees * 1e4,
+            "slippage_bps": experiment.costs.slippage * 1e4,
+        },
+        "execution_lag": experiment.execution_lag,
+        "benchmark": experiment.benchmark,
+        "annualisation_days": 252,
+        "risk_free_for_ratios": 0.0,
+        "data": provenance,
+        "splices": splices,
+        "notes": notes,
+    }
+    summary = build_summary(result_set, run_info=run_info)
+    benchmark_returns = result_set[experiment.benchmark].returns
+
+    with staged_folder(out) as folder:
+        write_summary(summary, folder / "summary.json")
+        write_returns(result_set, folder / "returns.csv")
+        write_prices(prices[assets], folder / "prices.csv")
+        write_weights(result_set, folder / "weights")
+        write_config(
+            {
+                **experiment.document,
+                "resolved": {
+                    "period": run_info["period"],
+                    "config_hash": experiment.config_hash,
+                    "data_hash": panel.data_hash,
+                    "version": run_info["macropatch_version"],
+                    "data": provenance,
+                    "splices": splices,
+                    "notes": notes,
+                },
+            },
+            folder / "config.resolved.toml",
+        )
+        (folder / "tearsheets").mkdir()
+        links = {}
+        with progress.task("Rendering tearsheets", total=len(result_set)) as task:
+            for label, result in zip(strategies, result_set, strict=True):
+                path = folder / "tearsheets" / f"{label}.html"
+                write_tearsheet(
+                    result.returns,
+                    benchmark=benchmark_returns.rename(experiment.benchmark),
+                    path=path,
+                    title=f"{label}: {strategies[label].describe()}",
+                )
+                links[label] = f"tearsheets/{label}.html"
+                task.advance()
+        write_signals_page(folder / "signals.html", period=(run_info["period"]["start"], run_info["period"]["end"]))  # type: ignore[index]
+        write_comparison(result_set, summary=summary, path=folder / "index.html", tearsheet_links=links)
+    return RunOutcome(out=Path(out).expanduser().absolute(), results=result_set, summary=summary, notes=tuple(notes))

@@ -1,0 +1,178 @@
+"""The ``macropatch`` command line. Each command parses, calls one library function, prints where the output went.
+
+Exit codes: 0 success; 2 a user error (one line on stderr naming the
+culprit, no traceback); 1 an internal error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from macropatch import api
+from macropatch.console import RichProgress, error_console, output_console
+from marketdata.errors import UserError
+from marketdata.ingest import catalog_status, import_pack, pull_live
+from marketdata.pack import pack_from_environment
+from marketdata.sources import offline_from_environment
+from marketdata.store import Store
+from strategies.registry import STRATEGIES
+
+app = typer.Typer(
+    name="macropatch",
+    help="Backtest the patch strategies of the 2026 US bull-market stress test on point-in-time macro signals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="The local store: import the offline pack, pull live data, show status.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+DEFAULT_EXPERIMENT = Path("experiments/default.toml")
+DateOption = Annotated[str | None, typer.Option(help="YYYY-MM-DD", show_default=False)]
+PackOption = Annotated[
+    Path | None, typer.Option("--pack", help="Offline pack folder (default: $MACROPATCH_PACK).", show_default=False)
+]
+
+
+def _date(option: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _percent(value: object) -> str:
+    return "n/a" if not isinstance(value, int | float) else f"{value * 100:.2f}%"
+
+
+def _ratio(value: object) -> str:
+    return "n/a" if not isinstance(value, int | float) else f"{value:.2f}"
+
+
+@app.command()
+def run(
+    experiment: Annotated[Path, typer.Option(help="Experiment TOML file.")] = DEFAULT_EXPERIMENT,
+    out: Annotated[Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")] = Path(
+        "runs/latest"
+    ),
+    pack: PackOption = None,
+    start: DateOption = None,
+    end: DateOption = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+) -> None:
+    """Backtest an experiment's strategies and write reports."""
+    outcome = api.run(
+        experiment_path=experiment,
+        out=out,
+        pack=pack_from_environment(pack),
+        store=Store(),
+        live=not (offline or offline_from_environment()),
+        start=_date("--start", start),
+        end=_date("--end", end),
+        progress=RichProgress(),
+    )
+    period = outcome.summary["run"]["period"]
+    table = Table(title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}")
+    for header in ("strategy", "CAGR", "volatility", "Sharpe", "Sortino", "max drawdown", "Calmar", "turnover"):
+        table.add_column(header, justify="left" if header == "strategy" else "right")
+    for name, metrics in outcome.summary["strategies"].items():
+        table.add_row(
+            name,
+            _percent(metrics["cagr"]),
+            _percent(metrics["volatility"]),
+            _ratio(metrics["sharpe"]),
+            _ratio(metrics["sortino"]),
+            _percent(metrics["max_drawdown"]),
+            _ratio(metrics["calmar"]),
+            _ratio(metrics["turnover"]),
+        )
+    output_console.print(table)
+    output_console.print("Sharpe and Sortino with rf = 0, 252 trading days a year; turnover per year.")
+    for note in outcome.notes:
+        output_console.print(f"note: {note}")
+    output_console.print(f"Reports: {outcome.out / 'index.html'}")
+
+
+@app.command("strategies")
+def list_strategies() -> None:
+    """List the registered strategies."""
+    table = Table(title="Registered strategies")
+    table.add_column("name")
+    table.add_column("what it does")
+    for name, cls in sorted(STRATEGIES.items()):
+        table.add_row(name, cls.summary)
+    output_console.print(table)
+
+
+@data_app.command("import")
+def data_import(
+    folder: Annotated[Path | None, typer.Argument(help="Pack folder (default: $MACROPATCH_PACK).", show_default=False)] = None,
+) -> None:
+    """Import every catalog series found in a pack folder, in one transaction."""
+    pack = pack_from_environment(folder)
+    if pack is None:
+        raise UserError("no pack folder: pass one (`macropatch data import DIR`) or set MACROPATCH_PACK")
+    report = import_pack(pack, Store(), progress=RichProgress())
+    output_console.print(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
+    if report.absent:
+        output_console.print(f"Not in this pack: {', '.join(report.absent)}")
+
+
+@data_app.command("pull")
+def data_pull(
+    series: Annotated[list[str] | None, typer.Argument(help="Series ids (default: every series with a live source).")] = None,
+) -> None:
+    """Download series from their live providers (yfinance, FRED), in one transaction."""
+    report = pull_live(series or [], Store(), progress=RichProgress())
+    output_console.print(f"Pulled {len(report.imported)} series into {report.store}")
+
+
+@data_app.command("status")
+def data_status() -> None:
+    """One row per catalog series: source, first and last date, rows, stale or not."""
+    rows = catalog_status(Store(), today=dt.date.today())
+    table = Table(title=f"Store {Store().path}")
+    for header in ("series", "source", "first date", "last date", "rows", "stale"):
+        table.add_column(header, justify="right" if header == "rows" else "left")
+    for row in rows:
+        table.add_row(row.series_id, row.source, row.first_date, row.last_date, row.rows, row.stale)
+    output_console.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning errors into exit codes."""
+    try:
+        app(standalone_mode=False)
+    except UserError as error:
+        error_console.print(f"error: {error}", markup=False)
+        sys.exit(2)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        error_console.print("aborted", markup=False)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        error_console.print("interrupted: nothing was written", markup=False)
+        sys.exit(130)
+    except Exception as error:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show(file=sys.stderr)
+            sys.exit(error.exit_code)
+        if os.environ.get("MACROPATCH_DEBUG"):
+            raise
+        error_console.print(
+            f"internal error: {type(error).__name__}: {error} (set MACROPATCH_DEBUG=1 for a traceback)", markup=False
+        )
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,154 @@
+"""The experiment file: a TOML document validated at the boundary, then plain dataclasses.
+
+An experiment names the period, the costs, the execution lag, the strategies
+(each a registered strategy with parameters and an optional label, so that
+variants of one strategy can sit side by side) and the benchmark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from backtests.costs import Costs
+from marketdata.errors import UserError
+
+__all__ = ["Experiment", "StrategyEntry", "load_experiment"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class _Period(_Model):
+    start: dt.date = dt.date(2000, 1, 3)
+    end: dt.date | None = None
+
+
+class _Costs(_Model):
+    fees_bps: float = Field(default=5.0, ge=0.0, lt=1000.0)
+    slippage_bps: float = Field(default=2.0, ge=0.0, lt=1000.0)
+
+
+class _Execution(_Model):
+    lag_days: int = Field(default=1, ge=1, le=20)
+
+
+class _Strategy(_Model):
+    strategy: str
+    label: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Experiment(_Model):
+    name: str
+    description: str = ""
+    period: _Period = _Period()
+    costs: _Costs = _Costs()
+    execution: _Execution = _Execution()
+    benchmark: str
+    strategies: list[_Strategy] = Field(min_length=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyEntry:
+    """One strategy of an experiment: registered name, label, parameters."""
+
+    strategy: str
+    label: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Experiment:
+    """A validated experiment."""
+
+    name: str
+    description: str
+    start: dt.date
+    end: dt.date | None
+    costs: Costs
+    execution_lag: int
+    benchmark: str
+    strategies: tuple[StrategyEntry, ...]
+    source: str
+    document: dict[str, Any]
+
+    @property
+    def config_hash(self) -> str:
+        """Short SHA-256 of the experiment as validated."""
+        text = json.dumps(self.document, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def with_period(self, start: dt.date | None, end: dt.date | None) -> Experiment:
+        """The same experiment over another period (command-line overrides)."""
+        new_start = start or self.start
+        new_end = end or self.end
+        if new_end is not None and new_start > new_end:
+            raise UserError(f"start {new_start} is after end {new_end}")
+        document = {**self.document, "period": {"start": str(new_start), "end": str(new_end) if new_end else None}}
+        return Experiment(**{**self.__dict__, "start": new_start, "end": new_end, "document": document})
+
+
+def _first_error(error: pydantic.ValidationError, source: str) -> UserError:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return UserError(f"{source}: unknown key {location!r}")
+    if first["type"] == "missing":
+        return UserError(f"{source}: missing key {location!r}")
+    return UserError(f"{source}: {location}: {first['msg']}")
+
+
+def load_experiment(path: Path) -> Experiment:
+    """Read and validate an experiment file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"experiment file {source} not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read experiment file {source}: {error}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{source}: invalid TOML ({error})") from None
+    try:
+        model = _Experiment.model_validate(document)
+    except pydantic.ValidationError as error:
+        raise _first_error(error, source) from None
+
+    entries = tuple(
+        StrategyEntry(strategy=item.strategy, label=item.label or item.strategy, parameters=dict(item.parameters))
+        for item in model.strategies
+    )
+    labels = [entry.label for entry in entries]
+    duplicated = sorted({label for label in labels if labels.count(label) > 1})
+    if duplicated:
+        raise UserError(f"{source}: two strategies are labelled {duplicated[0]!r} (give each a unique label)")
+    if model.benchmark not in labels:
+        raise UserError(f"{source}: benchmark {model.benchmark!r} is not one of the strategies ({', '.join(labels)})")
+    if model.period.end is not None and model.period.start > model.period.end:
+        raise UserError(f"{source}: period start {model.period.start} is after end {model.period.end}")
+    if model.costs.fees_bps + model.costs.slippage_bps <= 0:
+        raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
+    return Experiment(
+        name=model.name,
+        description=model.description,
+        start=model.period.start,
+        end=model.period.end,
+        costs=Costs.from_basis_points(model.costs.fees_bps, model.costs.slippage_bps),
+        execution_lag=model.execution.lag_days,
+        benchmark=model.benchmark,
+        strategies=entries,
+        source=source,
+        document=model.model_dump(mode="json"),
+    )

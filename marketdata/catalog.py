@@ -1,0 +1,278 @@
+"""The series catalog: what every series is, where it comes from, when it is knowable.
+
+The catalog is data (``catalog.toml`` beside this module), validated here into
+frozen :class:`SeriesSpec` values. Each entry declares its kind, frequency,
+units, live source (a yfinance ticker or a FRED id), its file in the offline
+pack, its publication lag and staleness limit, an optional proxy chain for
+history before an ETF existed, and for synthetic series how they are derived
+from other series.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from marketdata.errors import UserError
+
+__all__ = [
+    "DEFAULT_CATALOG_PATH",
+    "Catalog",
+    "Derivation",
+    "Frequency",
+    "Kind",
+    "Label",
+    "SeriesSpec",
+    "load_catalog",
+]
+
+DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.toml")
+
+
+class Kind(enum.Enum):
+    """What a series measures."""
+
+    PRICE = "price"  # a tradable price or index level; use its returns
+    RATE = "rate"  # a yield, spread or policy rate
+    MACRO = "macro"  # an economic statistic
+    RETURN = "return"  # a periodic return (factor returns)
+
+
+class Frequency(enum.Enum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Label(enum.Enum):
+    """Which day of its period an observation's date names."""
+
+    PERIOD_START = "period_start"  # FRED and Ken French monthly/quarterly convention
+    PERIOD_END = "period_end"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Derivation:
+    """How a synthetic series is built from other catalog series.
+
+    ``method`` names a function in :mod:`marketdata.derived`; ``inputs`` are
+    series ids; ``parameters`` are that method's numeric parameters.
+    """
+
+    method: str
+    inputs: tuple[str, ...]
+    parameters: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesSpec:
+    """One catalog entry.
+
+    Attributes
+    ----------
+    id
+        Lower-case identifier used everywhere (``dgs10``, ``spy``).
+    name
+        What the series is, in words.
+    kind, frequency, units
+        ``units`` names the source's units (``percent``, ``usd``...); see
+        :mod:`marketdata.units` for how they are normalised on the way in.
+    label
+        Which end of its period an observation's date names.
+    yfinance, fred
+        Live source: a yfinance ticker or a FRED series id (at most one).
+    pack_file, pack_column
+        File (relative to the pack folder) and column holding the series.
+    publication_lag_days
+        Calendar days from the end of an observation's period until the value
+        is published, hence knowable.
+    stale_after_days
+        Calendar days after which the last value is too old to use.
+    proxies
+        Series whose returns stand in before this series' first day, in order.
+    derive
+        For synthetic series: how to build them (no file, no live source).
+    """
+
+    id: str
+    name: str
+    kind: Kind
+    frequency: Frequency
+    units: str
+    label: Label = Label.PERIOD_START
+    yfinance: str | None = None
+    fred: str | None = None
+    pack_file: str | None = None
+    pack_column: str | None = None
+    publication_lag_days: int = 0
+    stale_after_days: int = 10
+    proxies: tuple[str, ...] = ()
+    derive: Derivation | None = None
+    notes: str = ""
+
+    @property
+    def live_source(self) -> str | None:
+        """``yfinance:TICKER`` or ``fred:ID``, or None."""
+        if self.yfinance:
+            return f"yfinance:{self.yfinance}"
+        if self.fred:
+            return f"fred:{self.fred}"
+        return None
+
+    def period_end(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """The last day of the period each observation date refers to."""
+        if self.label is Label.PERIOD_END or self.frequency is Frequency.DAILY:
+            return dates
+        offset = {
+            Frequency.WEEKLY: pd.offsets.Week(weekday=6),
+            Frequency.MONTHLY: pd.offsets.MonthEnd(0),
+            Frequency.QUARTERLY: pd.offsets.QuarterEnd(0),
+        }[self.frequency]
+        return pd.DatetimeIndex(dates + offset)
+
+    def availability(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """The first day on which each observation was knowable."""
+        return self.period_end(dates) + pd.Timedelta(days=self.publication_lag_days)
+
+
+_ALLOWED_KEYS = {
+    "name",
+    "kind",
+    "frequency",
+    "units",
+    "label",
+    "yfinance",
+    "fred",
+    "pack_file",
+    "pack_column",
+    "publication_lag_days",
+    "stale_after_days",
+    "proxies",
+    "derive",
+    "notes",
+}
+
+
+def _enum(cls: type[enum.Enum], value: object, where: str) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in cls)
+        raise UserError(f"{where}: {value!r} is not one of {allowed}") from None
+
+
+def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec:
+    unknown = sorted(set(entry) - _ALLOWED_KEYS)
+    if unknown:
+        raise UserError(f"{where}: unknown key {unknown[0]!r} in series {series_id!r}")
+    for required in ("name", "kind", "frequency", "units"):
+        if required not in entry:
+            raise UserError(f"{where}: series {series_id!r} lacks {required!r}")
+    derive = entry.get("derive")
+    derivation = None
+    if derive is not None:
+        if not isinstance(derive, Mapping) or "method" not in derive or "inputs" not in derive:
+            raise UserError(f"{where}: series {series_id!r}: derive needs method and inputs")
+        derivation = Derivation(
+            method=str(derive["method"]),
+            inputs=tuple(str(x) for x in derive["inputs"]),  # type: ignore[union-attr]
+            parameters=MappingProxyType(
+                {str(k): float(v) for k, v in dict(derive.get("parameters", {})).items()}  # type: ignore[call-overload]
+            ),
+        )
+    if entry.get("yfinance") and entry.get("fred"):
+        raise UserError(f"{where}: series {series_id!r} has two live sources")
+    return SeriesSpec(
+        id=series_id,
+        name=str(entry["name"]),
+        kind=_enum(Kind, entry["kind"], f"{where}: {series_id}.kind"),  # type: ignore[arg-type]
+        frequency=_enum(Frequency, entry["frequency"], f"{where}: {series_id}.frequency"),  # type: ignore[arg-type]
+        units=str(entry["units"]),
+        label=_enum(Label, entry.get("label", "period_start"), f"{where}: {series_id}.label"),  # type: ignore[arg-type]
+        yfinance=entry.get("yfinance") or None,  # type: ignore[arg-type]
+        fred=entry.get("fred") or None,  # type: ignore[arg-type]
+        pack_file=entry.get("pack_file") or None,  # type: ignore[arg-type]
+        pack_column=entry.get("pack_column") or None,  # type: ignore[arg-type]
+        publication_lag_days=int(entry.get("publication_lag_days", 0)),  # type: ignore[call-overload]
+        stale_after_days=int(entry.get("stale_after_days", 10)),  # type: ignore[call-overload]
+        proxies=tuple(str(x) for x in entry.get("proxies", ())),  # type: ignore[attr-defined]
+        derive=derivation,
+        notes=str(entry.get("notes", "")),
+    )
+
+
+class Catalog(Mapping[str, SeriesSpec]):
+    """All known series, by id. Read-only."""
+
+    def __init__(self, specs: Mapping[str, SeriesSpec], *, source: str = "catalog") -> None:
+        self._specs = dict(specs)
+        self.source = source
+        self._check_references()
+
+    def __getitem__(self, series_id: str) -> SeriesSpec:
+        try:
+            return self._specs[series_id]
+        except KeyError:
+            raise UserError(
+                f"unknown series {series_id!r} (not in {self.source}; "
+                "`macropatch data status` lists the catalog)"
+            ) from None
+
+    def __contains__(self, series_id: object) -> bool:
+        return series_id in self._specs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def dependencies(self, series_id: str) -> list[str]:
+        """The series itself, its derivation inputs and proxies, recursively, in order."""
+        seen: list[str] = []
+
+        def visit(sid: str, trail: tuple[str, ...]) -> None:
+            if sid in trail:
+                raise UserError(f"{self.source}: cycle in series references: {' -> '.join(trail + (sid,))}")
+            if sid in seen:
+                return
+            spec = self[sid]
+            seen.append(sid)
+            for child in (*(spec.derive.inputs if spec.derive else ()), *spec.proxies):
+                visit(child, trail + (sid,))
+
+        visit(series_id, ())
+        return seen
+
+    def _check_references(self) -> None:
+        for spec in self._specs.values():
+            for ref in (*(spec.derive.inputs if spec.derive else ()), *spec.proxies):
+                if ref not in self._specs:
+                    raise UserError(f"{self.source}: series {spec.id!r} refers to unknown series {ref!r}")
+            if spec.derive is None and spec.pack_file is None and spec.live_source is None:
+                raise UserError(f"{self.source}: series {spec.id!r} has no pack file, live source or derivation")
+        for sid in self._specs:
+            self.dependencies(sid)
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate a catalog TOML file (the packaged one by default)."""
+    path = path or DEFAULT_CATALOG_PATH
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"cannot read catalog {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: invalid TOML: {error}") from None
+    series = document.get("series")
+    if not isinstance(series, Mapping) or not series:
+        raise UserError(f"{path}: no [series.<id>] tables")
+    specs = {sid: _spec(sid, entry, str(path.name)) for sid, entry in series.items()}
+    return Catalog(specs, source=path.name)

@@ -1,0 +1,108 @@
+"""Synthetic series built from other catalog series.
+
+Each method takes its input series (canonical units, indexed by observation
+date, in the order the catalog lists them) and its parameters, and produces
+one series. The catalog's ``derive`` tables name them:
+
+``extend_levels``
+    Requires level series (rates). Produces the first input, extended before
+    its first and after its last observation by the next inputs' values (the
+    daily T-bill rate, extended by its monthly average).
+``tbill_accrual``
+    Requires a 3-month T-bill rate quoted on a discount basis (fraction).
+    Produces a cash price index starting at 1.0 that accrues, each calendar
+    day, the bond-equivalent yield ``365 d / (360 - 91 d)`` of the previous
+    day's rate (actual/365). The last rate is carried ``carry_days`` calendar
+    days past its observation (default 45) so the cash asset covers the
+    month the last monthly average stands for.
+``constant_maturity_bond``
+    Requires a par yield (fraction). Produces the total-return index of a
+    bond bought at par each day with coupon equal to the previous yield and
+    ``maturity_years`` to maturity, repriced at the next yield (semi-annual
+    compounding) plus the coupon accrued over the calendar days between
+    (the method of Swinkels, 2019, for Treasury returns before ETFs existed).
+``factor_portfolio``
+    Requires daily returns (fractions). Produces the index of their daily
+    sum, compounded: with Mkt-RF, RF and RMW, the market plus the
+    profitability factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from marketdata.errors import UserError
+
+__all__ = ["DERIVATIONS", "derive"]
+
+
+def extend_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    result = inputs[0].dropna()
+    for other in inputs[1:]:
+        other = other.dropna()
+        before = other[other.index < result.index.min()]
+        after = other[other.index > result.index.max()]
+        result = pd.concat([before, result, after], sort=False)
+    return result
+
+
+def tbill_accrual(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    rate = inputs[0].dropna()
+    carry = int(parameters.get("carry_days", 45))
+    days = pd.date_range(rate.index[0], rate.index[-1] + pd.Timedelta(days=carry), freq="D", name="date")
+    discount = rate.reindex(days).ffill().to_numpy()
+    bond_equivalent = 365.0 * discount / (360.0 - 91.0 * discount)
+    growth = np.ones(len(days))
+    growth[1:] = 1.0 + bond_equivalent[:-1] / 365.0
+    return pd.Series(np.cumprod(growth), index=days)
+
+
+def constant_maturity_bond(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    yields = inputs[0].dropna()
+    maturity = float(parameters.get("maturity_years", 10.0))
+    if maturity <= 0:
+        raise UserError(f"constant_maturity_bond: maturity_years must be positive, got {maturity}")
+    coupon = yields.to_numpy()[:-1]
+    new_yield = yields.to_numpy()[1:]
+    elapsed = np.diff(yields.index.to_numpy(dtype="datetime64[ns]")).astype(float) / (86_400 * 1e9) / 365.0
+    remaining = np.maximum(maturity - elapsed, 1e-6)
+    periods = 2.0 * remaining
+    half = new_yield / 2.0
+    discount = np.power(1.0 + half, -periods)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = np.where(np.abs(half) > 1e-12, (1.0 - discount) / half, periods)
+    price = (coupon / 2.0) * annuity + discount
+    returns = price - 1.0 + coupon * elapsed
+    index = np.concatenate([[1.0], np.cumprod(1.0 + returns)])
+    return pd.Series(index, index=yields.index)
+
+
+def factor_portfolio(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    frame = pd.concat(list(inputs), axis=1, join="inner", sort=True).dropna()
+    if frame.empty:
+        raise UserError("factor_portfolio: the input factor series share no dates")
+    return (1.0 + frame.sum(axis=1)).cumprod()
+
+
+DERIVATIONS: Mapping[str, Callable[[Sequence[pd.Series], Mapping[str, float]], pd.Series]] = {
+    "extend_levels": extend_levels,
+    "tbill_accrual": tbill_accrual,
+    "constant_maturity_bond": constant_maturity_bond,
+    "factor_portfolio": factor_portfolio,
+}
+
+
+def derive(method: str, inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    """Build a synthetic series with the named method."""
+    try:
+        function = DERIVATIONS[method]
+    except KeyError:
+        raise UserError(f"unknown derivation {method!r} (known: {', '.join(sorted(DERIVATIONS))})") from None
+    if not inputs or any(series.dropna().empty for series in inputs):
+        raise UserError(f"derivation {method!r} needs non-empty inputs")
+    result = function(inputs, parameters)
+    result.index = pd.DatetimeIndex(result.index).rename("date")
+    return result.astype(float)

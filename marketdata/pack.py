@@ -1,0 +1,68 @@
+"""The offline pack: a folder of CSV files, one series per file, first column ``date``.
+
+Requires the pack folder (``--pack DIR`` or ``MACROPATCH_PACK``) laid out as
+``../shared/data`` is (``etf/``, ``rates/``, ``credit/``...). Produces
+:class:`~marketdata.series.SeriesData` in canonical units (see
+:mod:`marketdata.units`), with the file and its SHA-256 as provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from marketdata.catalog import SeriesSpec
+from marketdata.csvfile import file_digest, read_series_csv
+from marketdata.errors import MissingSeriesError, UserError
+from marketdata.series import Provenance, SeriesData
+from marketdata.units import to_canonical
+
+__all__ = ["PACK_ENVIRONMENT_VARIABLE", "Pack", "pack_from_environment"]
+
+PACK_ENVIRONMENT_VARIABLE = "MACROPATCH_PACK"
+
+
+class Pack:
+    """Read access to an offline pack folder."""
+
+    def __init__(self, root: Path) -> None:
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise UserError(f"pack folder {root} does not exist (pass --pack DIR or set {PACK_ENVIRONMENT_VARIABLE})")
+        if not root.is_dir():
+            raise UserError(f"pack folder {root} is not a folder")
+        self.root = root.resolve()
+
+    def __repr__(self) -> str:
+        return f"Pack({str(self.root)!r})"
+
+    def has(self, spec: SeriesSpec) -> bool:
+        """Whether the pack holds the file of ``spec``."""
+        return spec.pack_file is not None and (self.root / spec.pack_file).is_file()
+
+    def read(self, spec: SeriesSpec) -> SeriesData:
+        """Read ``spec`` from its pack file."""
+        if spec.pack_file is None or spec.pack_column is None:
+            raise MissingSeriesError(f"series {spec.id!r} has no file in the offline pack")
+        path = self.root / spec.pack_file
+        if not path.is_file():
+            raise MissingSeriesError(f"pack {self.root} lacks {spec.pack_file} (series {spec.id!r})")
+        raw = read_series_csv(path, spec.pack_column, label=f"{spec.pack_file}")
+        values = to_canonical(raw, spec.units).rename(spec.id)
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        provenance = Provenance(
+            source="pack",
+            location=spec.pack_file,
+            fetched_at=modified.isoformat(timespec="seconds"),
+            content_hash=file_digest(path),
+        )
+        return SeriesData(spec=spec, values=values, provenance=provenance)
+
+
+def pack_from_environment(explicit: Path | None = None) -> Pack | None:
+    """The pack given explicitly, else by ``MACROPATCH_PACK``, else None."""
+    if explicit is not None:
+        return Pack(explicit)
+    configured = os.environ.get(PACK_ENVIRONMENT_VARIABLE, "").strip()
+    return Pack(Path(configured)) if configured else None

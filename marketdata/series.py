@@ -1,0 +1,51 @@
+"""A series' values together with where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from marketdata.catalog import SeriesSpec
+
+__all__ = ["Provenance", "SeriesData"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provenance:
+    """Where a series' values came from.
+
+    ``source`` is ``pack``, ``yfinance``, ``fred``, ``user`` or ``derived``;
+    ``location`` the file, ticker or formula; ``fetched_at`` an ISO timestamp;
+    ``content_hash`` the SHA-256 of the bytes read (or of the inputs' hashes).
+    """
+
+    source: str
+    location: str
+    fetched_at: str
+    content_hash: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "location": self.location,
+            "fetched_at": self.fetched_at,
+            "content_hash": self.content_hash,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesData:
+    """Values of one catalog series in canonical units, indexed by observation date."""
+
+    spec: SeriesSpec
+    values: pd.Series
+    provenance: Provenance
+
+    @property
+    def first_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.values.index[0])
+
+    @property
+    def last_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.values.index[-1])

@@ -1,0 +1,139 @@
+"""Where a run's series come from: the store, then the pack, then live.
+
+:class:`DataSources` resolves a series id to values in canonical units. The
+order is fixed: the local store first, then the offline pack (when one is
+configured), then the live provider named in the catalog (unless live access
+is off). Synthetic series are derived from their inputs, resolved the same
+way. A series that no place can supply is a
+:class:`~marketdata.errors.MissingSeriesError` naming the series, the places
+tried and the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from marketdata.catalog import Catalog, SeriesSpec
+from marketdata.derived import derive
+from marketdata.errors import MissingSeriesError, UserError
+from marketdata.pack import Pack
+from marketdata.series import Provenance, SeriesData
+from marketdata.store import Store
+from marketdata.units import to_canonical
+
+__all__ = ["OFFLINE_ENVIRONMENT_VARIABLE", "DataSources", "fetch_live", "offline_from_environment"]
+
+OFFLINE_ENVIRONMENT_VARIABLE = "MACROPATCH_OFFLINE"
+
+
+def offline_from_environment() -> bool:
+    """True when ``MACROPATCH_OFFLINE`` is set to a true value."""
+    return os.environ.get(OFFLINE_ENVIRONMENT_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
+
+
+def values_digest(values: pd.Series) -> str:
+    """SHA-256 of a series' dates and values."""
+    digest = hashlib.sha256()
+    digest.update(values.index.to_numpy(dtype="datetime64[ns]").view("i8").tobytes())
+    digest.update(values.to_numpy(dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def fetch_live(spec: SeriesSpec) -> SeriesData:
+    """Download ``spec`` from its live provider (yfinance or FRED)."""
+    from marketdata.providers import fetch_fred, fetch_yahoo
+
+    if spec.yfinance:
+        raw, source, location = fetch_yahoo(spec.yfinance, series_id=spec.id), "yfinance", spec.yfinance
+    elif spec.fred:
+        raw, source, location = fetch_fred(spec.fred, series_id=spec.id), "fred", spec.fred
+    else:
+        raise MissingSeriesError(f"series {spec.id!r} has no live source in the catalog")
+    values = to_canonical(raw, spec.units).rename(spec.id)
+    provenance = Provenance(
+        source=source,
+        location=location,
+        fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        content_hash=values_digest(values),
+    )
+    return SeriesData(spec=spec, values=values, provenance=provenance)
+
+
+@dataclass
+class DataSources:
+    """Resolve series ids in the order store, pack, live.
+
+    Parameters
+    ----------
+    catalog
+        The series catalog.
+    store
+        The local store, or None to skip it.
+    pack
+        The offline pack, or None.
+    live
+        Whether to try the live providers last.
+    """
+
+    catalog: Catalog
+    store: Store | None = None
+    pack: Pack | None = None
+    live: bool = False
+    _cache: dict[str, SeriesData] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list, repr=False)
+
+    def load(self, series_id: str) -> SeriesData:
+        """Values of ``series_id`` from the first place that has them."""
+        if series_id in self._cache:
+            return self._cache[series_id]
+        spec = self.catalog[series_id]
+        data = self._derive(spec) if spec.derive is not None else self._locate(spec)
+        self._cache[series_id] = data
+        return data
+
+    def _locate(self, spec: SeriesSpec) -> SeriesData:
+        tried: list[str] = []
+        if self.store is not None:
+            stored = self.store.read(self.catalog, spec.id)
+            if stored is not None:
+                return stored
+            tried.append(f"the store ({self.store.path})")
+        if self.pack is not None:
+            if self.pack.has(spec):
+                return self.pack.read(spec)
+            tried.append(f"the pack ({self.pack.root}/{spec.pack_file})" if spec.pack_file else "the pack (no file)")
+        if self.live and spec.live_source is not None:
+            try:
+                return fetch_live(spec)
+            except UserError as error:
+                tried.append(f"live {spec.live_source} ({error})")
+        elif spec.live_source is not None:
+            tried.append(f"live {spec.live_source} (off)")
+        if not tried:
+            tried.append("nothing configured")
+        fix = "`macropatch data import DIR` (a pack folder)"
+        if spec.live_source is not None:
+            fix += f" or `macropatch data pull {spec.id}`"
+        raise MissingSeriesError(f"series {spec.id!r} is not available; tried {'; '.join(tried)}; run {fix}")
+
+    def _derive(self, spec: SeriesSpec) -> SeriesData:
+        assert spec.derive is not None
+        inputs = [self.load(series_id) for series_id in spec.derive.inputs]
+        values = derive(spec.derive.method, [item.values for item in inputs], spec.derive.parameters).rename(spec.id)
+        digest = hashlib.sha256("".join(item.provenance.content_hash for item in inputs).encode()).hexdigest()
+        provenance = Provenance(
+            source="derived",
+            location=f"{spec.derive.method}({', '.join(spec.derive.inputs)})",
+            fetched_at=max(item.provenance.fetched_at for item in inputs),
+            content_hash=digest,
+        )
+        return SeriesData(spec=spec, values=values, provenance=provenance)
+
+    def lineage(self, series_id: str) -> list[SeriesData]:
+        """The loaded data a series depends on (itself, inputs, proxies), as far as loaded."""
+        return [self._cache[sid] for sid in self.catalog.dependencies(series_id) if sid in self._cache]

@@ -1,0 +1,69 @@
+"""The run's data files: returns, prices, weights and the experiment as run.
+
+Requires a :class:`~backtests.result.ResultSet`, the price panel the engine
+traded and the resolved configuration. Produces ``returns.csv`` (daily
+returns, one column per strategy), ``prices.csv`` (every price series the
+engine traded, synthetic ones included), ``weights/<name>.csv`` (target
+weights on execution dates, the cash asset included) and
+``config.resolved.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import tomli_w
+
+from backtests.result import ResultSet
+
+__all__ = ["write_config", "write_prices", "write_returns", "write_weights"]
+
+_FLOAT_FORMAT = "%.12g"
+
+
+def write_returns(results: ResultSet, path: Path) -> Path:
+    """Daily returns, one column per strategy, as CSV."""
+    frame = results.returns()
+    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+    frame.to_csv(path, index_label="date", float_format=_FLOAT_FORMAT)
+    return path
+
+
+def write_prices(prices: pd.DataFrame, path: Path) -> Path:
+    """Every price series the engine traded, as CSV."""
+    frame = prices.copy()
+    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+    frame.to_csv(path, index_label="date", float_format=_FLOAT_FORMAT)
+    return path
+
+
+def write_weights(results: ResultSet, folder: Path) -> list[Path]:
+    """``weights/<name>.csv`` per strategy: target weights on execution dates."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for result in results:
+        frame = result.weights.copy()
+        frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        path = folder / f"{result.name}.csv"
+        frame.to_csv(path, index_label="date", float_format=_FLOAT_FORMAT)
+        written.append(path)
+    return written
+
+
+def _plain(value: object) -> object:
+    """A value TOML can hold (no None, no numpy scalars)."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value if item is not None]
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def write_config(document: Mapping[str, object], path: Path) -> Path:
+    """The experiment as run, with data provenance, as TOML."""
+    path.write_text(tomli_w.dumps(_plain(document)), encoding="utf-8")  # type: ignore[arg-type]
+    return path

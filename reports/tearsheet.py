@@ -1,0 +1,183 @@
+"""The quantstats tearsheet of one strategy: the only module that imports quantstats.
+
+Requires a strategy's daily returns and a benchmark's daily returns on the same
+calendar. Produces one self-contained HTML file (``tearsheets/<name>.html``).
+
+How quantstats is held:
+
+- 252 periods a year, rf = 0, compounded: the conventions of
+  :mod:`backtests.metrics`, so the tearsheet's CAGR, volatility, Sharpe,
+  Sortino, maximum drawdown and Calmar equal ``summary.json``;
+- ``match_dates=False``: with its default, quantstats drops every day before
+  the first non-zero return of the strategy *or* the benchmark, so its
+  statistics would cover fewer days than ours (a backtest's first return is
+  always 0);
+- the benchmark is a return series, never a ticker (a ticker downloads);
+- ``qs.extend_pandas()`` is never called;
+- importing quantstats restyles matplotlib globally (a seaborn theme, Arial);
+  the first import here is made inside :func:`matplotlib.rc_context`, so the
+  global settings come back, and the theme is applied during rendering only.
+  (``import vectorbt`` imports quantstats too and leaves its theme in place.)
+
+The HTML quantstats writes links a favicon and its home page on other hosts
+and calls an undefined ``save()`` on load; the page is post-processed so that
+it stays offline and clean, then written atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import matplotlib
+import pandas as pd
+
+from backtests.metrics import PERIODS_PER_YEAR
+from reports.html import write_page
+
+__all__ = ["write_tearsheet"]
+
+RISK_FREE_RATE = 0.0
+"""The tearsheet's risk-free rate, as in :mod:`backtests.metrics`."""
+
+
+def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, title: str) -> Path:
+    """Write the quantstats HTML tearsheet of a strategy against a benchmark.
+
+    Parameters
+    ----------
+    returns
+        The strategy's daily returns (fraction) on a DatetimeIndex; named after
+        the strategy (the name labels the strategy's column). Missing days are
+        skipped, as :func:`backtests.metrics.measure` skips them.
+    benchmark
+        The benchmark's daily returns; it must have a value on every day the
+        strategy has one (extra days are ignored). Its name labels its column.
+    path
+        Where to write the page (``<out>/tearsheets/<name>.html``); folders
+        are created.
+    title
+        Plain-text heading, built by the caller from the strategy's name and
+        parameters; quantstats appends "(Compounded)".
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If either series lacks a DatetimeIndex.
+    ValueError
+        If the strategy has no return or the benchmark misses one of its days.
+    """
+    strategy, reference = _aligned(returns, benchmark)
+    quantstats, theme = _quantstats()
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="macropatch-tearsheet-") as folder:
+        raw = Path(folder) / "tearsheet.html"
+        with _quiet_rendering(theme):
+            quantstats.reports.html(
+                strategy,
+                benchmark=reference,
+                rf=RISK_FREE_RATE,
+                title=html.escape(title),
+                output=str(raw),
+                compounded=True,
+                periods_per_year=PERIODS_PER_YEAR,
+                figfmt="svg",
+                match_dates=False,
+                strategy_title=strategy.name,
+                benchmark_title=reference.name,
+            )
+        document = raw.read_text(encoding="utf-8")
+    return write_page(path, _offline(document, title=title))
+
+
+def _aligned(returns: pd.Series, benchmark: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The strategy without missing days, and the benchmark on the same days."""
+    for label, series in (("returns", returns), ("benchmark", benchmark)):
+        if not isinstance(series, pd.Series) or not isinstance(series.index, pd.DatetimeIndex):
+            raise TypeError(f"{label} must be a pandas Series on a DatetimeIndex")
+    strategy_name = str(returns.name) if returns.name else "Strategy"
+    benchmark_name = str(benchmark.name) if benchmark.name else "Benchmark"
+    if benchmark_name == strategy_name:
+        benchmark_name = f"{benchmark_name} (benchmark)"
+    strategy = returns.astype(float).dropna().rename(strategy_name)
+    if strategy.empty:
+        raise ValueError(f"returns of {strategy_name!r} hold no value")
+    reference = benchmark.astype(float).reindex(strategy.index).rename(benchmark_name)
+    missing = reference.index[reference.isna()]
+    if len(missing):
+        raise ValueError(
+            f"benchmark {benchmark_name!r} has no return on {len(missing)} day(s) of "
+            f"{strategy_name!r}, the first {missing[0].date()}: pass it on the strategy's calendar"
+        )
+    return strategy.copy(), reference
+
+
+@functools.cache
+def _quantstats() -> tuple[ModuleType, dict[str, Any]]:
+    """quantstats, and the matplotlib settings its import would have imposed."""
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")  # a report has no screen; a backend already chosen is kept
+    with matplotlib.rc_context():
+        before = dict(matplotlib.rcParams)
+        import quantstats
+
+        theme = {
+            key: value
+            for key, value in matplotlib.rcParams.items()
+            if key != "backend" and before.get(key) != value
+        }
+    return quantstats, theme
+
+
+@contextmanager
+def _quiet_rendering(theme: dict[str, Any]) -> Iterator[None]:
+    """quantstats' styling, its warnings and the missing-Arial log lines, for one call."""
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)  # "findfont: Font family 'Arial' not found", per chart
+    try:
+        with warnings.catch_warnings(), matplotlib.rc_context(theme):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        font_log.setLevel(level)
+
+
+_TITLE = re.compile(r"<title>.*?</title>", re.DOTALL | re.IGNORECASE)
+_ICON = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"'][^\"']*icon[^\"']*[\"'][^>]*>", re.IGNORECASE)
+_EXTERNAL_ANCHOR = re.compile(
+    r"<a\b[^>]*\bhref\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//[^>]*>(.*?)</a>",
+    re.DOTALL | re.IGNORECASE,
+)
+_EXTERNAL_ATTRIBUTE = re.compile(
+    r"\s(?:src|href|srcset|xlink:href)\s*=\s*(?:\"\s*(?:[a-z][a-z0-9+.-]*:)?//[^\"]*\""
+    r"|'\s*(?:[a-z][a-z0-9+.-]*:)?//[^']*')",
+    re.IGNORECASE,
+)
+_ONLOAD = re.compile(r"\sonload\s*=\s*\"save\(\)\"", re.IGNORECASE)
+_XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE svg[^>]*>\s*", re.IGNORECASE)
+
+
+def _offline(document: str, *, title: str) -> str:
+    """The tearsheet with nothing fetched from elsewhere and our title in the tab."""
+    document = _TITLE.sub(lambda _: f"<title>{html.escape(title)}</title>", document, count=1)
+    document = _ICON.sub('<link rel="icon" href="data:,">', document)
+    document = _EXTERNAL_ANCHOR.sub(r"\1", document)
+    document = _EXTERNAL_ATTRIBUTE.sub("", document)
+    document = _ONLOAD.sub("", document)
+    return _XML_PROLOGUE.sub("", document)

@@ -1,0 +1,139 @@
+"""The Strategy base: target weights per day, checked, with the remainder in cash.
+
+A strategy is a frozen, keyword-only dataclass whose fields are its
+parameters. It declares the assets it trades and implements one
+:meth:`Strategy.decide`, which states the desired weights on every trading
+day. The base class, not the subclass, then
+
+- gives zero weight to an asset on days it has no price (before its first
+  day and without a proxy), so its weight goes to cash;
+- checks the invariants: every weight finite and within
+  ``[min_weight, max_weight]``, the weights of a day summing to at most
+  ``1 + leverage_allowance``;
+- adds the cash asset, holding the remainder (``1 - sum``);
+- keeps the decision dates of its rebalance schedule (NaN rows elsewhere).
+
+Timing: ``decide`` sees prices up to and including the decision day (the
+close of day t); the engine trades at a later close (execution lag).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from backtests.schedule import Rebalance, apply_schedule
+
+__all__ = ["CASH", "MarketView", "Strategy", "WeightError"]
+
+#: The cash asset: accrues the 3-month T-bill rate (catalog series ``cash``).
+CASH = "cash"
+
+_TOLERANCE = 1e-9
+
+
+class WeightError(ValueError):
+    """A strategy produced weights that break an invariant."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketView:
+    """What a strategy may look at when it decides.
+
+    Attributes
+    ----------
+    prices
+        Prices of the assets on the trading calendar (NaN where an asset has
+        no price yet). Row t holds the close of day t.
+    """
+
+    prices: pd.DataFrame
+
+
+@dataclass(frozen=True, kw_only=True)
+class Strategy(abc.ABC):
+    """Base class of every strategy. Subclasses add their parameters as fields."""
+
+    #: Registered name, used in experiment files.
+    name: ClassVar[str]
+    #: One line saying what the strategy does.
+    summary: ClassVar[str]
+    #: Weight bounds per asset and the allowed sum above 1.
+    min_weight: ClassVar[float] = 0.0
+    max_weight: ClassVar[float] = 1.0
+    leverage_allowance: ClassVar[float] = 0.0
+
+    rebalance: Rebalance = Rebalance.MONTHLY
+
+    @property
+    @abc.abstractmethod
+    def assets(self) -> tuple[str, ...]:
+        """Catalog ids of the assets traded (the cash asset excluded)."""
+
+    @abc.abstractmethod
+    def decide(self, market: MarketView) -> pd.DataFrame:
+        """Desired weights per trading day: rows = ``market.prices`` index, columns = :attr:`assets`."""
+
+    def parameters(self) -> dict[str, object]:
+        """The strategy's parameters, as plain values."""
+        values: dict[str, object] = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            values[item.name] = value.value if isinstance(value, Rebalance) else value
+        return values
+
+    def describe(self) -> str:
+        """Name and parameters, for titles."""
+        parameters = ", ".join(f"{key}={value}" for key, value in self.parameters().items())
+        return f"{self.name}({parameters})"
+
+    def target_weights(self, market: MarketView) -> pd.DataFrame:
+        """Checked target weights, cash included, on the schedule's decision dates (NaN rows elsewhere)."""
+        assets = list(self.assets)
+        missing = [asset for asset in assets if asset not in market.prices.columns]
+        if missing:
+            raise WeightError(f"{self.name}: no prices for {', '.join(missing)}")
+        desired = self.decide(market)
+        if list(desired.columns) != assets or not desired.index.equals(market.prices.index):
+            raise WeightError(f"{self.name}: decide() must return one row per trading day and one column per asset")
+        tradable = market.prices[assets].notna()
+        desired = desired.where(tradable, 0.0)
+        self._check(desired)
+        targets = desired.copy()
+        targets[CASH] = 1.0 - desired.sum(axis=1)
+        return apply_schedule(targets, self.rebalance)
+
+    def _check(self, weights: pd.DataFrame) -> None:
+        values = weights.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            row, column = np.argwhere(~np.isfinite(values))[0]
+            raise WeightError(f"{self.name}: weight of {weights.columns[column]} on {weights.index[row].date()} is not finite")
+        for bound, broken in (
+            (self.min_weight, values < self.min_weight - _TOLERANCE),
+            (self.max_weight, values > self.max_weight + _TOLERANCE),
+        ):
+            if broken.any():
+                row, column = np.argwhere(broken)[0]
+                raise WeightError(
+                    f"{self.name}: weight {values[row, column]:.6g} of {weights.columns[column]} on "
+                    f"{weights.index[row].date()} is outside the bound {bound}"
+                )
+        total = values.sum(axis=1)
+        over = total > 1.0 + self.leverage_allowance + _TOLERANCE
+        if over.any():
+            row = int(np.argmax(over))
+            raise WeightError(f"{self.name}: weights on {weights.index[row].date()} sum to {total[row]:.6g} > 1")
+
+
+def constant_weights(market: MarketView, weights: Mapping[str, float]) -> pd.DataFrame:
+    """The same weights every day (a helper for static allocations)."""
+    frame = pd.DataFrame(index=market.prices.index, columns=list(weights), dtype=float)
+    for asset, weight in weights.items():
+        frame[asset] = float(weight)
+    return frame

@@ -1,0 +1,64 @@
+"""The benchmarks every patch strategy is measured against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from backtests.schedule import Rebalance
+from strategies.base import MarketView, Strategy, constant_weights
+
+__all__ = ["SixtyForty", "SpyBuyAndHold"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpyBuyAndHold(Strategy):
+    """All in the S&P 500 (SPY), bought once and held.
+
+    Requires: SPY prices. Produces: weight 1 in SPY on the first day, never
+    rebalanced. Timing: bought at the second day's close (execution lag).
+    """
+
+    name = "spy_buy_and_hold"
+    summary = "100% SPY, bought on the first day and held"
+
+    rebalance: Rebalance = Rebalance.ONCE
+    equity: str = "spy"
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return (self.equity,)
+
+    def decide(self, market: MarketView) -> pd.DataFrame:
+        return constant_weights(market, {self.equity: 1.0})
+
+
+@dataclass(frozen=True, kw_only=True)
+class SixtyForty(Strategy):
+    """The classic balanced portfolio: 60% equities (SPY), 40% Treasuries (IEF).
+
+    Requires: SPY and IEF prices (IEF is spliced before 2002-07-30 with a
+    constant-maturity Treasury priced from the 10-year yield). Produces:
+    ``equity_weight`` in SPY and the rest in IEF, rebalanced on the schedule
+    (monthly by default).
+    """
+
+    name = "sixty_forty"
+    summary = "60% SPY / 40% IEF, rebalanced monthly"
+
+    rebalance: Rebalance = Rebalance.MONTHLY
+    equity: str = "spy"
+    bonds: str = "ief"
+    equity_weight: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.equity_weight <= 1.0:
+            raise ValueError(f"equity_weight must be between 0 and 1, got {self.equity_weight}")
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return (self.equity, self.bonds)
+
+    def decide(self, market: MarketView) -> pd.DataFrame:
+        return constant_weights(market, {self.equity: self.equity_weight, self.bonds: 1.0 - self.equity_weight})

@@ -1,0 +1,137 @@
+"""An independent reference simulator for the engine: a plain NumPy loop over days.
+
+It knows nothing of vectorbt. It follows the execution convention the engine
+documents, written out step by step:
+
+* before the first trade the portfolio is ``initial_value`` of uninvested
+  cash (the broker's cash, not the cash asset);
+* on an execution day (a row of ``executed`` without NaN) the portfolio is
+  valued at the close, ``V = cash + sum(shares * close)``; the target of
+  asset ``j`` is ``weight_j * V / close_j`` shares, all off that same ``V``;
+* orders are processed in ascending order of ``weight_j * V - shares_j *
+  close_j`` (a stable sort): sells first, then buys from the smallest to
+  the largest;
+* a sell fills at ``close * (1 - slippage)``, a buy at ``close * (1 +
+  slippage)``; each fill pays ``fees * |shares * fill price|`` out of cash;
+* a buy that would need more cash than there is (fees included) buys what
+  the cash left pays for, fees included, and leaves cash at zero;
+* between execution days the shares stay put and their value moves with the
+  close; NAV is ``cash + sum(shares * close)`` at every close.
+
+Float tolerances (vectorbt's, mirrored so that the two agree to ~1e-15 rather
+than ~1e-9): an order of at most 1e-12 shares is not placed; a position or
+cash balance that an order brings within a relative 1e-9 of zero becomes
+zero; a buy whose cost is within a relative 1e-9 of the cash left is filled
+in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ReferenceRun", "simulate_reference"]
+
+RELATIVE_TOLERANCE = 1e-9
+ABSOLUTE_TOLERANCE = 1e-12
+
+
+def _close(first: float, second: float) -> bool:
+    """Equal within the relative or absolute tolerance."""
+    tolerance = max(RELATIVE_TOLERANCE * max(abs(first), abs(second)), ABSOLUTE_TOLERANCE)
+    return abs(first - second) <= tolerance
+
+
+def _add(first: float, second: float) -> float:
+    """``first + second``, zero when the two (nearly) cancel."""
+    if np.sign(first) != np.sign(second):
+        cancel = _close(abs(first), abs(second))
+    else:
+        cancel = _close(first + second, 0.0)
+    return 0.0 if cancel else first + second
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceRun:
+    """What the reference produces, one row per day."""
+
+    value: np.ndarray
+    shares: np.ndarray
+    cash: np.ndarray
+    fees: np.ndarray
+    traded_value: np.ndarray
+
+
+def simulate_reference(
+    *,
+    close: np.ndarray,
+    executed: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    initial_value: float = 1.0,
+) -> ReferenceRun:
+    """Simulate trading to ``executed`` target rows at the close.
+
+    Parameters
+    ----------
+    close
+        Close prices, days by assets, positive and finite.
+    executed
+        Target weights on execution days (already lagged), NaN rows elsewhere.
+    fees, slippage
+        Per-asset cost fractions.
+    initial_value
+        Starting cash.
+    """
+    days, assets = close.shape
+    shares = np.zeros(assets)
+    cash = float(initial_value)
+    value = np.empty(days)
+    shares_path = np.empty((days, assets))
+    cash_path = np.empty(days)
+    fees_path = np.zeros(days)
+    traded_path = np.zeros((days, assets))
+    for day in range(days):
+        price = close[day]
+        weights = executed[day]
+        if not np.isnan(weights).any():
+            portfolio_value = cash + float(np.sum(shares * price))
+            order_value = weights * portfolio_value - shares * price
+            for asset in np.argsort(order_value, kind="stable"):
+                wanted = weights[asset] * portfolio_value / price[asset] - shares[asset]
+                if _close(wanted, 0.0):
+                    continue
+                if wanted < 0:
+                    fill = price[asset] * (1 - slippage[asset])
+                    proceeds = -wanted * fill
+                    fee = proceeds * fees[asset]
+                    cash += proceeds - fee
+                    traded_path[day, asset] = proceeds
+                else:
+                    if _close(cash, 0.0):
+                        continue  # nothing left to buy with
+                    fill = price[asset] * (1 + slippage[asset])
+                    cost = wanted * fill
+                    fee = cost * fees[asset]
+                    if cost + fee <= cash or _close(cost + fee, cash):
+                        cash = _add(cash, -(cost + fee))
+                    else:
+                        # Not enough cash: buy what the cash pays for, fees included.
+                        cost = cash / (1 + fees[asset])
+                        fee = cash - cost
+                        wanted = cost / fill
+                        cash = 0.0
+                    traded_path[day, asset] = cost
+                shares[asset] = _add(shares[asset], wanted)
+                fees_path[day] += fee
+        shares_path[day] = shares
+        cash_path[day] = cash
+        value[day] = cash + float(np.sum(shares * price))
+    return ReferenceRun(
+        value=value,
+        shares=shares_path,
+        cash=cash_path,
+        fees=fees_path,
+        traded_value=traded_path,
+    )

@@ -1,0 +1,157 @@
+"""Every bad input of the foundation: exit code 2, one clear line, nothing half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.macropatch.cli_helpers import partial_pack, run_cli, tree_digest
+
+SPY = "etf/spy_adjclose_daily.csv"
+
+
+def spy_text(pack: Path, edit: Callable[[list[str]], list[str]]) -> str:
+    lines = (pack / SPY).read_text().splitlines()
+    return "\n".join(edit(lines)) + "\n"
+
+
+def set_line(number: int, text: str) -> Callable[[list[str]], list[str]]:
+    def edit(lines: list[str]) -> list[str]:
+        lines = list(lines)
+        lines[number - 1] = text
+        return lines
+
+    return edit
+
+
+def swap_lines(a: int, b: int) -> Callable[[list[str]], list[str]]:
+    def edit(lines: list[str]) -> list[str]:
+        lines = list(lines)
+        lines[a - 1], lines[b - 1] = lines[b - 1], lines[a - 1]
+        return lines
+
+    return edit
+
+
+BAD_CSV = {
+    "unparsable date": (set_line(3, "1993-02-31,24.5"), "etf/spy_adjclose_daily.csv: line 3: unparsable date '1993-02-31'"),
+    "non-numeric value": (set_line(4, "1993-02-03,abc"), "etf/spy_adjclose_daily.csv: line 4: non-numeric value 'abc'"),
+    "duplicate dates": (set_line(3, "1993-01-29,24.5"), "etf/spy_adjclose_daily.csv: line 3: duplicate date 1993-01-29"),
+    "unsorted dates": (swap_lines(3, 4), "etf/spy_adjclose_daily.csv: line 4: date 1993-02-01 is out of order"),
+}
+
+
+@pytest.fixture
+def store_file(isolated_environment: Path) -> Path:
+    return isolated_environment / "store.duckdb"
+
+
+def assert_clean_failure(outcome, message: str) -> None:
+    assert outcome.code == 2, outcome.stderr
+    lines = [line for line in outcome.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, outcome.stderr
+    assert lines[0].startswith("error: ")
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in outcome.stderr
+
+
+@pytest.mark.usefixtures("pack_path")
+class TestRunBadInputs:
+    @pytest.fixture(autouse=True)
+    def _context(self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path) -> None:
+        self.tmp = tmp_path
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+        self.pack = pack_path
+        self.store = store_file
+        self.out = tmp_path / "out"
+
+    def run(self, *args: str):
+        before = (tree_digest(self.out), tree_digest(self.store.parent))
+        outcome = run_cli(["run", "--out", str(self.out), *args], self.capsys, self.monkeypatch)
+        assert (tree_digest(self.out), tree_digest(self.store.parent)) == before, "a failed run changed files"
+        staging = [path.name for path in self.tmp.iterdir() if path.name.startswith(".out.")]
+        assert staging == []
+        return outcome
+
+    def test_missing_pack_folder(self) -> None:
+        assert_clean_failure(self.run("--pack", str(self.tmp / "nowhere")), f"pack folder {self.tmp / 'nowhere'} does not exist")
+
+    def test_pack_without_a_required_file(self) -> None:
+        pack = partial_pack(self.pack, self.tmp / "pack", without=("etf/ief_adjclose_daily.csv",))
+        outcome = self.run("--pack", str(pack))
+        assert_clean_failure(outcome, "series 'ief' is not available")
+        assert "etf/ief_adjclose_daily.csv" in outcome.stderr and "macropatch data import" in outcome.stderr
+
+    @pytest.mark.parametrize("case", sorted(BAD_CSV))
+    def test_bad_csv_in_pack(self, case: str) -> None:
+        edit, message = BAD_CSV[case]
+        pack = partial_pack(self.pack, self.tmp / "pack", replace={SPY: spy_text(self.pack, edit)})
+        assert_clean_failure(self.run("--pack", str(pack)), message)
+
+    def test_unknown_strategy(self) -> None:
+        experiment = self.tmp / "e.toml"
+        experiment.write_text('name="e"\nbenchmark="x"\n[[strategies]]\nstrategy="sixty_fourty"\nlabel="x"\n')
+        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown strategy 'sixty_fourty'")
+
+    def test_unknown_series_in_experiment(self) -> None:
+        experiment = self.tmp / "e.toml"
+        experiment.write_text('name="e"\nbenchmark="b"\n[[strategies]]\nstrategy="spy_buy_and_hold"\nlabel="b"\nparameters={equity="spx"}\n')
+        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown series 'spx'")
+
+    def test_unknown_key_in_experiment(self, repository: Path) -> None:
+        experiment = self.tmp / "e.toml"
+        experiment.write_text((repository / "experiments/default.toml").read_text().replace("[costs]", "[costs]\ncommission = 1"))
+        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown key 'costs.commission'")
+
+    def test_start_after_end(self) -> None:
+        assert_clean_failure(self.run("--pack", str(self.pack), "--start", "2010-01-04", "--end", "2005-01-03"), "start 2010-01-04 is after end 2005-01-03")
+
+    def test_period_with_no_data(self) -> None:
+        assert_clean_failure(self.run("--pack", str(self.pack), "--start", "1970-01-02", "--end", "1975-12-31"), "no trading days of 'spy' between 1970-01-02 and 1975-12-31")
+
+    def test_output_folder_cannot_be_written(self) -> None:
+        blocker = self.tmp / "a_file"
+        blocker.write_text("not a folder")
+        outcome = run_cli(["run", "--pack", str(self.pack), "--out", str(blocker / "out"), "--end", "2001-01-31"], self.capsys, self.monkeypatch)
+        assert_clean_failure(outcome, f"output folder {blocker / 'out'} cannot be written")
+        assert blocker.read_text() == "not a folder"
+
+    def test_output_folder_holding_other_files_is_not_replaced(self) -> None:
+        self.out.mkdir()
+        (self.out / "thesis.docx").write_text("precious")
+        outcome = self.run("--pack", str(self.pack), "--end", "2001-01-31")
+        assert_clean_failure(outcome, "holds no earlier run")
+        assert (self.out / "thesis.docx").read_text() == "precious"
+
+    def test_malformed_date_option(self) -> None:
+        outcome = self.run("--pack", str(self.pack), "--start", "2001-13-01")
+        assert outcome.code == 2 and "--start" in outcome.stderr
+
+
+class TestDataBadInputs:
+    def test_import_of_a_bad_csv_keeps_the_earlier_store(self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path) -> None:
+        good = partial_pack(pack_path, tmp_path / "good")
+        assert run_cli(["data", "import", str(good)], capsys, monkeypatch).code == 0
+        before = tree_digest(store_file.parent)
+        edit, message = BAD_CSV["non-numeric value"]
+        bad = partial_pack(pack_path, tmp_path / "bad", replace={SPY: spy_text(pack_path, edit)})
+        assert_clean_failure(run_cli(["data", "import", str(bad)], capsys, monkeypatch), message)
+        assert tree_digest(store_file.parent) == before
+
+    def test_import_of_a_missing_folder(self, tmp_path: Path, capsys, monkeypatch, store_file: Path) -> None:
+        assert_clean_failure(run_cli(["data", "import", str(tmp_path / "nope")], capsys, monkeypatch), "does not exist")
+        assert not store_file.exists()
+
+    def test_import_of_a_folder_that_is_no_pack(self, tmp_path: Path, capsys, monkeypatch, store_file: Path) -> None:
+        assert_clean_failure(run_cli(["data", "import", str(tmp_path)], capsys, monkeypatch), "holds none of the catalog's files")
+        assert not store_file.exists()
+
+    def test_pull_of_an_unknown_series(self, capsys, monkeypatch, store_file: Path) -> None:
+        assert_clean_failure(run_cli(["data", "pull", "spx"], capsys, monkeypatch), "unknown series 'spx'")
+        assert not store_file.exists()
+
+    def test_pull_of_a_pack_only_series(self, capsys, monkeypatch, store_file: Path) -> None:
+        assert_clean_failure(run_cli(["data", "pull", "ff5_rmw"], capsys, monkeypatch), "series 'ff5_rmw' has no live source")

@@ -1,0 +1,73 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from macropatch.experiment import load_experiment
+from marketdata.errors import UserError
+
+VALID = """
+name = "t"
+benchmark = "spy_buy_and_hold"
+[period]
+start = "2001-01-02"
+[costs]
+fees_bps = 5
+slippage_bps = 2
+[[strategies]]
+strategy = "spy_buy_and_hold"
+[[strategies]]
+strategy = "sixty_forty"
+label = "sixty_forty_q"
+parameters = { rebalance = "quarterly" }
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "experiment.toml"
+    path.write_text(text)
+    return path
+
+
+def test_default_experiment_is_valid(repository: Path) -> None:
+    experiment = load_experiment(repository / "experiments" / "default.toml")
+    assert experiment.start == dt.date(2000, 1, 3)
+    assert experiment.execution_lag == 1
+    assert experiment.costs.fees > 0
+
+
+def test_every_variant_is_valid(repository: Path) -> None:
+    for path in sorted((repository / "experiments" / "variants").glob("*.toml")):
+        load_experiment(path)
+
+
+def test_valid_experiment(tmp_path: Path) -> None:
+    experiment = load_experiment(write(tmp_path, VALID))
+    assert [entry.label for entry in experiment.strategies] == ["spy_buy_and_hold", "sixty_forty_q"]
+    assert experiment.costs.fees == pytest.approx(0.0005)
+    assert len(experiment.config_hash) == 16
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text.replace("[costs]", "[costs]\nfee_bps = 3"), "unknown key 'costs.fee_bps'"),
+        (lambda text: text + "\ncolour = 'red'\n", "unknown key"),
+        (lambda text: text.replace('start = "2001-01-02"', 'start = "2001-01-02"\nend = "2000-01-01"'), "after end"),
+        (lambda text: text.replace('benchmark = "spy_buy_and_hold"', 'benchmark = "qqq"'), "benchmark 'qqq' is not one of"),
+        (lambda text: text.replace('label = "sixty_forty_q"', 'label = "spy_buy_and_hold"'), "labelled 'spy_buy_and_hold'"),
+        (lambda text: text.replace("fees_bps = 5", "fees_bps = 0").replace("slippage_bps = 2", "slippage_bps = 0"), "costs are always on"),
+        (lambda text: text.replace("fees_bps = 5", "fees_bps = -1"), "costs.fees_bps"),
+        (lambda text: text.replace('name = "t"', ""), "missing key 'name'"),
+        (lambda text: text.replace('start = "2001-01-02"', 'start = "yesterday"'), "period.start"),
+        (lambda text: text + "\n[[strategies\n", "invalid TOML"),
+    ],
+)
+def test_bad_experiments_name_the_culprit(tmp_path: Path, edit, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        load_experiment(write(tmp_path, edit(VALID)))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not found"):
+        load_experiment(tmp_path / "nope.toml")

@@ -1,0 +1,160 @@
+"""summary.json: every strategy's numbers and the run's facts, NaN as null."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backtests.metrics import measure
+from backtests.result import Result, ResultSet
+from reports.summary import RUN_KEYS, build_summary, to_json_value, write_summary
+
+PERFORMANCE_KEYS = {
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "turnover",
+    "worst_month",
+    "total_return",
+    "start",
+    "end",
+    "days",
+}
+
+
+class Side(Enum):
+    LONG = "long"
+
+
+def make_result(name: str, returns: np.ndarray, *, start: str = "2021-01-04", **parameters: object) -> Result:
+    index = pd.bdate_range(start, periods=len(returns))
+    series = pd.Series(returns, index=index, name=name, dtype=float)
+    value = (1.0 + series).cumprod()
+    turnover = pd.Series(0.0, index=index)
+    turnover.iloc[::21] = 0.1
+    weights = pd.DataFrame({"spy": 0.6, "cash": 0.4}, index=index[::21])
+    trades = pd.DataFrame(columns=["date", "asset", "side", "quantity", "price", "value", "fees"])
+    return Result(
+        name=name,
+        returns=series,
+        value=value,
+        weights=weights,
+        trades=trades,
+        turnover=turnover,
+        parameters=parameters,
+        config_hash=f"cfg-{name}",
+        data_hash="data-0123456789abcdef",
+    )
+
+
+def run_info() -> dict[str, object]:
+    return {
+        "experiment": "default",
+        "macropatch_version": "0.1.0",
+        "period": ("2021-01-04", date(2023, 11, 24)),
+        "costs": {"fees": 0.0005, "slippage": 0.0002},
+        "execution_lag": 1,
+        "benchmark": "sixty_forty",
+        "data": [
+            {
+                "series": "spy",
+                "source": "pack",
+                "location": "/data/spy.csv",
+                "last_date": date(2023, 11, 24),
+                "content_hash": "abc123",
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def results() -> ResultSet:
+    rng = np.random.default_rng(3)
+    strategy = rng.normal(0.0004, 0.01, 756)
+    strategy[0] = 0.0
+    benchmark = rng.normal(0.0003, 0.008, 756)
+    benchmark[0] = 0.0
+    flat = np.zeros(756)  # no volatility, no drawdown: NaN ratios
+    return ResultSet(
+        (
+            make_result("long_real_assets", strategy, threshold=5.0, side=Side.LONG, assets=("gld", "xle")),
+            make_result("sixty_forty", benchmark),
+            make_result("all_cash", flat),
+        )
+    )
+
+
+def test_structure(results: ResultSet) -> None:
+    summary = build_summary(results, run_info=run_info())
+    assert set(summary) == {"run", "strategies"}
+    assert list(summary["strategies"]) == results.names
+    for entry in summary["strategies"].values():
+        assert PERFORMANCE_KEYS | {"parameters", "config_hash", "data_hash"} == set(entry)
+    run = summary["run"]
+    assert set(RUN_KEYS) <= set(run)
+    assert run["period"] == {"start": "2021-01-04", "end": "2023-11-24"}
+    assert run["data"][0]["last_date"] == "2023-11-24"
+    assert summary["strategies"]["long_real_assets"]["parameters"] == {
+        "threshold": 5.0,
+        "side": "long",
+        "assets": ["gld", "xle"],
+    }
+
+
+def test_numbers_are_measure(results: ResultSet) -> None:
+    summary = build_summary(results, run_info=run_info())
+    result = results["long_real_assets"]
+    expected = measure(result.returns, turnover=result.turnover).to_dict()
+    entry = summary["strategies"]["long_real_assets"]
+    assert {key: entry[key] for key in PERFORMANCE_KEYS} == expected
+
+
+def test_json_round_trip_with_nan_as_null(results: ResultSet, tmp_path: Path) -> None:
+    summary = build_summary(results, run_info=run_info())
+    path = write_summary(summary, tmp_path / "out" / "summary.json")
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    loaded = json.loads(text)
+    assert loaded == summary
+    flat = loaded["strategies"]["all_cash"]
+    assert flat["sharpe"] is None and flat["sortino"] is None and flat["calmar"] is None
+    assert flat["max_drawdown"] == 0.0
+    assert isinstance(loaded["strategies"]["sixty_forty"]["sharpe"], float)
+    assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left
+
+
+def test_write_summary_turns_raw_nan_into_null(tmp_path: Path) -> None:
+    summary = {"run": {"x": math.nan, "y": np.float64(np.inf)}, "strategies": {"a": {"v": 1.5}}}
+    loaded = json.loads(write_summary(summary, tmp_path / "s.json").read_text())
+    assert loaded == {"run": {"x": None, "y": None}, "strategies": {"a": {"v": 1.5}}}
+
+
+def test_missing_run_facts_are_named(results: ResultSet) -> None:
+    info = run_info()
+    del info["costs"], info["benchmark"]
+    with pytest.raises(ValueError, match="costs, benchmark"):
+        build_summary(results, run_info=info)
+    info = run_info()
+    info["data"] = [{"series": "spy"}]
+    with pytest.raises(ValueError, match="source"):
+        build_summary(results, run_info=info)
+
+
+def test_to_json_value() -> None:
+    assert to_json_value(pd.Timestamp("2020-01-02")) == "2020-01-02"
+    assert to_json_value(pd.Timestamp("2020-01-02 15:30")) == "2020-01-02T15:30:00"
+    assert to_json_value(np.int64(3)) == 3 and isinstance(to_json_value(np.int64(3)), int)
+    assert to_json_value({1: {2, 1}}) == {"1": [1, 2]}
+    assert to_json_value(Path("a") / "b") == "a/b"
+    with pytest.raises(TypeError, match="object"):
+        to_json_value(object())

@@ -1,0 +1,142 @@
+"""The quantstats tearsheet: renders offline, agrees with our metrics, leaves no trace."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from backtests.metrics import measure
+from reports.tearsheet import write_tearsheet
+
+EXTERNAL_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+CHART_SECTIONS = (
+    "log_returns",
+    "vol_returns",
+    "eoy_returns",
+    "monthly_dist",
+    "daily_returns",
+    "rolling_beta",
+    "rolling_vol",
+    "rolling_sharpe",
+    "rolling_sortino",
+    "dd_periods",
+    "dd_plot",
+    "monthly_heatmap",
+    "returns_dist",
+)
+TITLE = "long_real_assets (threshold=5.0, window=20) <v2> & co"
+
+
+def _series(name: str, seed: int, drift: float, days: int = 756) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(drift, 0.011, days)
+    values[0] = 0.0
+    return pd.Series(values, index=pd.bdate_range("2021-01-04", periods=days), name=name)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.Series, pd.Series, list]:
+    folder = tmp_path_factory.mktemp("out") / "tearsheets"
+    strategy = _series("long_real_assets", 1, 0.0005)
+    benchmark = _series("sixty_forty", 2, 0.0003)
+    before = dict(matplotlib.rcParams)
+    handler = _Collect()
+    logging.getLogger("matplotlib").addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = write_tearsheet(
+                strategy, benchmark=benchmark, path=folder / "long_real_assets.html", title=TITLE
+            )
+    finally:
+        logging.getLogger("matplotlib").removeHandler(handler)
+    changed = [key for key, value in matplotlib.rcParams.items() if before.get(key) != value]
+    assert changed == [], f"rcParams changed: {changed}"
+    return path, strategy, benchmark, [*handler.records, *caught]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.records.append(record)
+
+
+def test_renders_every_section_with_the_title(rendered: tuple) -> None:
+    path, _, _, _ = rendered
+    page = path.read_text(encoding="utf-8")
+    escaped = "long_real_assets (threshold=5.0, window=20) &lt;v2&gt; &amp; co"
+    assert f"<title>{escaped}</title>" in page
+    assert f"<h1>{escaped} (Compounded)" in page
+    for section in CHART_SECTIONS:
+        match = re.search(rf'<div id="{section}">(.*?)</div>\s*<div id=|<div id="{section}">(.*)', page, re.DOTALL)
+        assert match and "<svg" in (match.group(1) or match.group(2) or ""), section
+    assert "Key Performance Metrics" in page and "EOY Returns vs Benchmark" in page
+    assert "Worst 10 Drawdowns" in page and "{{" not in page
+    assert "sixty_forty" in page.upper() or "SIXTY_FORTY" in page
+
+
+def test_page_stays_offline(rendered: tuple) -> None:
+    path, _, _, _ = rendered
+    page = path.read_text(encoding="utf-8")
+    assert not EXTERNAL_URL.search(page)
+    assert "qtpylib.io" not in page and 'href="http://quantstats.io"' not in page
+    assert 'onload="save()"' not in page and "<!DOCTYPE svg" not in page
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_quiet(rendered: tuple) -> None:
+    _, _, _, noise = rendered
+    assert noise == [], [str(getattr(item, "message", item)) for item in noise]
+
+
+def _cell(page: str, label: str) -> tuple[str, str]:
+    match = re.search(rf"<tr><td>{re.escape(label)}</td><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    assert match, label
+    return match.group(1), match.group(2)
+
+
+def test_headline_numbers_agree_with_our_metrics(rendered: tuple) -> None:
+    path, strategy, benchmark, _ = rendered
+    page = path.read_text(encoding="utf-8")
+    ours = {"strategy": measure(strategy), "benchmark": measure(benchmark)}
+    rows = {
+        "CAGR﹪": ("cagr", 100),
+        "Sharpe": ("sharpe", 1),
+        "Sortino": ("sortino", 1),
+        "Max Drawdown": ("max_drawdown", 100),
+        "Volatility (ann.)": ("volatility", 100),
+        "Calmar": ("calmar", 1),
+        "Worst Month": ("worst_month", 100),
+    }
+    for label, (field, scale) in rows.items():
+        shown_benchmark, shown_strategy = _cell(page, label)
+        for who, shown in (("benchmark", shown_benchmark), ("strategy", shown_strategy)):
+            expected = round(getattr(ours[who], field) * scale, 2)
+            assert float(shown.rstrip("%")) == pytest.approx(expected, abs=1e-9), (label, who)
+
+
+def test_benchmark_must_cover_the_strategy(tmp_path: Path) -> None:
+    strategy = _series("a", 1, 0.0)
+    benchmark = _series("b", 2, 0.0).iloc[10:]
+    with pytest.raises(ValueError, match="no return on 10 day"):
+        write_tearsheet(strategy, benchmark=benchmark, path=tmp_path / "a.html", title="a")
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_benchmark_with_the_strategy_name(tmp_path: Path) -> None:
+    strategy = _series("sixty_forty", 1, 0.0003, days=300)
+    path = write_tearsheet(
+        strategy, benchmark=strategy.copy(), path=tmp_path / "b.html", title="sixty_forty"
+    )
+    assert "sixty_forty (benchmark)".upper() in path.read_text(encoding="utf-8").upper()
