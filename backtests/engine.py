@@ -79,7 +79,7 @@ WEIGHT_SUM_TOLERANCE = 1e-9
 """How far a target row's sum may be from 1."""
 
 _ON_TARGET_TOLERANCE = 1e-9
-"""Allowed distance of an executed weight from its target beyond the day's costs."""
+"""vectorbt's relative float tolerance: it rounds a position or cash this close to zero."""
 
 _VECTORBT_ABSOLUTE_TOLERANCE = 1e-12
 """vectorbt ignores orders of fewer shares and treats smaller cash balances as zero."""
@@ -257,12 +257,20 @@ def _check_on_target(
     executed: np.ndarray,
     positions: np.ndarray,
     close: np.ndarray,
-    value_after: np.ndarray,
     value_before: np.ndarray,
+    value_after: np.ndarray,
     index: pd.DatetimeIndex,
     columns: pd.Index,
 ) -> None:
-    """Raise if an order was rejected or ignored so as to leave a weight off target."""
+    """Raise if vectorbt rejected or ignored an order so as to leave a holding off target.
+
+    Each order is sized to ``weight * V`` of value, ``V`` the value before
+    trading. Fills then leave every holding on that value except the last
+    buy, which the day's costs ``C = V - V_after`` cut short: one holding off,
+    by at most ``C``. vectorbt's float tolerances (a relative 1e-9, 1e-12
+    shares or units of cash) add noise. Two holdings off, or one off by more
+    than the costs, mean an order was rejected.
+    """
     rows = np.flatnonzero(~np.isnan(executed[:, 0]))
     bust = rows[value_before[rows] <= 0]
     if len(bust):
@@ -270,24 +278,29 @@ def _check_on_target(
             f"the portfolio is worth {value_before[bust[0]]:.6g} on {index[bust[0]]:%Y-%m-%d}: "
             "nothing left to rebalance"
         )
-    achieved = positions[rows] * close[rows] / value_after[rows, None]
-    allowed = (value_before[rows] - value_after[rows]) / value_after[rows]
-    # Costs C lift every weight w to w * V / (V - C) and cut the last buy by C: off by at most
-    # (1 + |w|) * C / (V - C). vectorbt's float tolerances add a relative 1e-9 of the weight
-    # and 1e-12 shares or units of cash.
-    target = executed[rows]
-    gap = np.abs(achieved - target)
-    float_noise = _ON_TARGET_TOLERANCE * (1 + np.abs(target)) + _VECTORBT_ABSOLUTE_TOLERANCE * (
-        close[rows] + 1.0
-    ) / np.abs(value_after[rows, None])
-    off = gap > allowed[:, None] * (1 + np.abs(target)) * (1 + 1e-6) + float_noise
-    if off.any():
-        row, column = (int(axis[0]) for axis in np.nonzero(off))
+    held_before = np.zeros((len(rows), close.shape[1]))
+    after_first = rows > 0
+    held_before[after_first] = positions[rows[after_first] - 1] * close[rows[after_first]]
+    wanted = executed[rows] * value_before[rows, None]
+    held = positions[rows] * close[rows]
+    noise = _ON_TARGET_TOLERANCE * (np.abs(wanted) + np.abs(held_before)) + (
+        _VECTORBT_ABSOLUTE_TOLERANCE * (close[rows] + 1.0)
+    )
+    gap = np.abs(held - wanted) - noise
+    costs = value_before[rows] - value_after[rows]
+    too_many = (gap > 0).sum(axis=1) > 1
+    too_far = gap.max(axis=1) > costs * (1 + 1e-9)
+    failed = too_many | too_far
+    if failed.any():
+        row = int(np.argmax(failed))
+        off = [
+            f"{columns[column]!r} (holds {held[row, column]:.6g}, target {wanted[row, column]:.6g})"
+            for column in np.flatnonzero(gap[row] > 0)
+        ]
         raise RuntimeError(
-            f"vectorbt left {columns[column]!r} at weight {achieved[row, column]:.6g} on "
-            f"{index[rows[row]]:%Y-%m-%d} for a target of {executed[rows[row], column]:.6g}, "
-            f"further away than that day's costs ({allowed[row]:.3g} of value): an order was "
-            "rejected, most likely for want of cash; lower the costs"
+            f"vectorbt left {', '.join(off)} off target on {index[rows[row]]:%Y-%m-%d}, "
+            f"beyond that day's costs ({costs[row]:.3g}): an order was rejected, most likely "
+            "for want of cash; lower the costs"
         )
 
 
@@ -370,7 +383,7 @@ def run_backtest(
     returns = np.asarray(portfolio.returns(), dtype=np.float64).reshape(-1)
     positions = np.asarray(portfolio.assets(), dtype=np.float64)
     value_before = _value_before_trading(portfolio, close)
-    _check_on_target(executed, positions, close, value, value_before, index, columns)
+    _check_on_target(executed, positions, close, value_before, value, index, columns)
 
     trades = _orders_frame(portfolio, index)
     traded = np.zeros(len(index))

@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -189,7 +190,7 @@ def measure(returns: pd.Series, *, turnover: pd.Series | None = None) -> Perform
 def total_return(returns: pd.Series) -> float:
     """Compounded return over the whole series: ``prod(1 + r) - 1``."""
     clean = _clean(returns)
-    return float(clean.add(1.0).prod() - 1.0)
+    return _product(clean.add(1.0)) - 1.0
 
 
 def cagr(returns: pd.Series) -> float:
@@ -199,7 +200,7 @@ def cagr(returns: pd.Series) -> float:
     has no real growth rate: NaN.
     """
     clean = _clean(returns)
-    wealth = float(clean.add(1.0).prod() - 1.0) + 1.0
+    wealth = (_product(clean.add(1.0)) - 1.0) + 1.0  # as quantstats: 1 + (prod - 1)
     if wealth < 0:
         return math.nan
     years = clean.count() / PERIODS_PER_YEAR
@@ -246,8 +247,7 @@ def drawdown_series(returns: pd.Series) -> pd.Series:
     loss is a drawdown.
     """
     wealth = equity_curve(returns)
-    peak = np.maximum(wealth.cummax(), 1.0)
-    drawdown = wealth / peak - 1.0
+    drawdown = wealth / wealth.cummax().clip(lower=1.0) - 1.0
     return drawdown.where(drawdown != 0, 0.0)
 
 
@@ -294,6 +294,11 @@ def _clean(returns: pd.Series) -> pd.Series:
     if not np.isfinite(values.to_numpy()).all():
         raise ValueError(f"returns {returns.name!r} hold an infinite value")
     return values
+
+
+def _product(values: pd.Series) -> float:
+    """Product of a series, by pandas as quantstats computes it."""
+    return float(cast(float, values.prod()))
 
 
 def _divide(numerator: float, denominator: float) -> float:

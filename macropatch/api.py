@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from backtests.engine import run_backtest
+from backtests.backtest import backtest
 from backtests.result import ResultSet
 from macropatch.experiment import Experiment, load_experiment
-from marketdata.progress import NoProgress, Progress
 from marketdata.catalog import Catalog, load_catalog
 from marketdata.errors import UserError
 from marketdata.pack import Pack
 from marketdata.panel import PricePanel, build_price_panel
+from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
 from reports.comparison import write_comparison
@@ -25,7 +25,7 @@ from reports.output import staged_folder
 from reports.signals_page import write_signals_page
 from reports.summary import build_summary, write_summary
 from reports.tearsheet import write_tearsheet
-from strategies.base import CASH, MarketView, Strategy
+from strategies.base import CASH, Strategy
 from strategies.registry import build_strategy
 
 __all__ = ["RunOutcome", "macropatch_version", "run"]
@@ -52,17 +52,25 @@ def _trim_to_data(panel: PricePanel, experiment: Experiment) -> tuple[pd.DataFra
     """Cut the panel at the last day on which every traded asset still has a price."""
     prices = panel.prices
     notes: list[str] = []
-    last_valid = {column: prices[column].last_valid_index() for column in prices.columns}
-    if last_valid[CASH] is None:
-        raise UserError(f"no T-bill data for the cash asset between {prices.index[0].date()} and {prices.index[-1].date()}")
-    ends = {column: day for column, day in last_valid.items() if day is not None}
+    first_day, last_day = pd.Timestamp(prices.index[0]), pd.Timestamp(prices.index[-1])
+    ends: dict[str, pd.Timestamp] = {}
+    for column in prices.columns:
+        valid = prices[column].dropna()
+        if not valid.empty:
+            ends[str(column)] = pd.Timestamp(valid.index[-1])
+    if CASH not in ends:
+        raise UserError(
+            f"no T-bill data for the cash asset between {first_day.date()} and {last_day.date()}"
+        )
     limiting = min(ends, key=lambda column: ends[column])
     end = ends[limiting]
-    if end < prices.index[-1]:
+    if end < last_day:
         notes.append(f"the period ends on {end.date()}, the last day with data for {limiting!r}")
     prices = prices.loc[:end]
     if len(prices) < 2:
-        raise UserError(f"the period {experiment.start} to {end.date()} holds fewer than two trading days with data")
+        raise UserError(
+            f"the period {experiment.start} to {end.date()} holds fewer than two trading days with data"
+        )
     return prices, notes
 
 
@@ -88,9 +96,14 @@ def run(
     experiment = load_experiment(experiment_path).with_period(start, end)
     catalog = catalog or load_catalog()
     strategies: dict[str, Strategy] = {
-        entry.label: build_strategy(entry.strategy, entry.parameters) for entry in experiment.strategies
+        entry.label: build_strategy(entry.strategy, entry.parameters)
+        for entry in experiment.strategies
     }
-    assets = list(dict.fromkeys([asset for strategy in strategies.values() for asset in strategy.assets] + [CASH]))
+    assets = list(
+        dict.fromkeys(
+            [asset for strategy in strategies.values() for asset in strategy.assets] + [CASH]
+        )
+    )
     for asset in assets:
         catalog[asset]  # unknown ids fail here, naming the series
 
@@ -105,22 +118,19 @@ def run(
         task.advance()
     prices, notes = _trim_to_data(panel, experiment)
     notes.extend(sources.notes)
-    market = MarketView(prices=prices)
+    entries = {entry.label: entry for entry in experiment.strategies}
 
     results = []
     with progress.task("Backtesting", total=len(strategies)) as task:
         for label, strategy in strategies.items():
-            columns = [*strategy.assets, CASH]
-            targets = strategy.target_weights(MarketView(prices=market.prices[list(strategy.assets)]))
             results.append(
-                run_backtest(
+                backtest(
                     name=label,
-                    targets=targets[columns],
-                    prices=prices[columns],
+                    strategy=strategy,
+                    prices=prices,
+                    rebalance=entries[label].rebalance,
                     costs=experiment.costs,
                     execution_lag=experiment.execution_lag,
-                    cash_asset=CASH,
-                    parameters={"strategy": strategy.name, **strategy.parameters()},
                     config_hash=experiment.config_hash,
                 )
             )
@@ -136,13 +146,14 @@ def run(
             "last_date": str(item.last_date.date()),
             "content_hash": item.provenance.content_hash,
         }
-        for item in sorted(panel.inputs, key=lambda data: data.spec.id)
+        for item in sources.loaded()
     ]
     splices = [
         {"series": item.series, "proxy": item.proxy, "joined": str(item.joined.date())}
         for item in panel.splices
         if item.joined > prices.index[0]
     ]
+    period = {"start": str(prices.index[0].date()), "end": str(prices.index[-1].date())}
     run_info = {
         "experiment": experiment.name,
         "experiment_file": experiment.source,
@@ -150,7 +161,7 @@ def run(
         "data_hash": panel.data_hash,
         "macropatch_version": macropatch_version(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "period": {"start": str(prices.index[0].date()), "end": str(prices.index[-1].date()), "days": len(prices)},
+        "period": {**period, "days": len(prices)},
         "costs": {
             "fees": experiment.costs.fees,
             "slippage": experiment.costs.slippage,
@@ -197,10 +208,17 @@ def run(
                     result.returns,
                     benchmark=benchmark_returns.rename(experiment.benchmark),
                     path=path,
-                    title=f"{label}: {strategies[label].describe()}",
+                    title=f"{label}: {strategies[label].describe()}, rebalance {entries[label].rebalance.value}",
                 )
                 links[label] = f"tearsheets/{label}.html"
                 task.advance()
-        write_signals_page(folder / "signals.html", period=(run_info["period"]["start"], run_info["period"]["end"]))  # type: ignore[index]
-        write_comparison(result_set, summary=summary, path=folder / "index.html", tearsheet_links=links)
-    return RunOutcome(out=Path(out).expanduser().absolute(), results=result_set, summary=summary, notes=tuple(notes))
+        write_signals_page(folder / "signals.html", period=(period["start"], period["end"]))
+        write_comparison(
+            result_set, summary=summary, path=folder / "index.html", tearsheet_links=links
+        )
+    return RunOutcome(
+        out=Path(out).expanduser().absolute(),
+        results=result_set,
+        summary=summary,
+        notes=tuple(notes),
+    )

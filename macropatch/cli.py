@@ -22,6 +22,7 @@ from marketdata.ingest import catalog_status, import_pack, pull_live
 from marketdata.pack import pack_from_environment
 from marketdata.sources import offline_from_environment
 from marketdata.store import Store
+from reports import TableMetric, format_metric
 from strategies.registry import STRATEGIES
 
 app = typer.Typer(
@@ -31,13 +32,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="The local store: import the offline pack, pull live data, show status.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="The local store: import the offline pack, pull live data, show status.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
 
 DEFAULT_EXPERIMENT = Path("experiments/default.toml")
 DateOption = Annotated[str | None, typer.Option(help="YYYY-MM-DD", show_default=False)]
 PackOption = Annotated[
-    Path | None, typer.Option("--pack", help="Offline pack folder (default: $MACROPATCH_PACK).", show_default=False)
+    Path | None,
+    typer.Option(
+        "--pack", help="Offline pack folder (default: $MACROPATCH_PACK).", show_default=False
+    ),
 ]
 
 
@@ -50,20 +57,12 @@ def _date(option: str, value: str | None) -> dt.date | None:
         raise UserError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _percent(value: object) -> str:
-    return "n/a" if not isinstance(value, int | float) else f"{value * 100:.2f}%"
-
-
-def _ratio(value: object) -> str:
-    return "n/a" if not isinstance(value, int | float) else f"{value:.2f}"
-
-
 @app.command()
 def run(
     experiment: Annotated[Path, typer.Option(help="Experiment TOML file.")] = DEFAULT_EXPERIMENT,
-    out: Annotated[Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")] = Path(
-        "runs/latest"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")
+    ] = Path("runs/latest"),
     pack: PackOption = None,
     start: DateOption = None,
     end: DateOption = None,
@@ -81,22 +80,18 @@ def run(
         progress=RichProgress(),
     )
     period = outcome.summary["run"]["period"]
-    table = Table(title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}")
-    for header in ("strategy", "CAGR", "volatility", "Sharpe", "Sortino", "max drawdown", "Calmar", "turnover"):
-        table.add_column(header, justify="left" if header == "strategy" else "right")
+    table = Table(
+        title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
+    )
+    table.add_column("strategy", no_wrap=True)
+    for metric in TableMetric:
+        table.add_column(metric.label.replace("\u00a0", " "), justify="right")
     for name, metrics in outcome.summary["strategies"].items():
-        table.add_row(
-            name,
-            _percent(metrics["cagr"]),
-            _percent(metrics["volatility"]),
-            _ratio(metrics["sharpe"]),
-            _ratio(metrics["sortino"]),
-            _percent(metrics["max_drawdown"]),
-            _ratio(metrics["calmar"]),
-            _ratio(metrics["turnover"]),
-        )
+        table.add_row(name, *(format_metric(metric, metrics[metric.key]) for metric in TableMetric))
     output_console.print(table)
-    output_console.print("Sharpe and Sortino with rf = 0, 252 trading days a year; turnover per year.")
+    output_console.print(
+        "252 trading days a year; Sharpe and Sortino with rf = 0; turnover = value traded per year over NAV."
+    )
     for note in outcome.notes:
         output_console.print(f"note: {note}")
     output_console.print(f"Reports: {outcome.out / 'index.html'}")
@@ -115,21 +110,31 @@ def list_strategies() -> None:
 
 @data_app.command("import")
 def data_import(
-    folder: Annotated[Path | None, typer.Argument(help="Pack folder (default: $MACROPATCH_PACK).", show_default=False)] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Pack folder (default: $MACROPATCH_PACK).", show_default=False),
+    ] = None,
 ) -> None:
     """Import every catalog series found in a pack folder, in one transaction."""
     pack = pack_from_environment(folder)
     if pack is None:
-        raise UserError("no pack folder: pass one (`macropatch data import DIR`) or set MACROPATCH_PACK")
+        raise UserError(
+            "no pack folder: pass one (`macropatch data import DIR`) or set MACROPATCH_PACK"
+        )
     report = import_pack(pack, Store(), progress=RichProgress())
-    output_console.print(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
+    output_console.print(
+        f"Imported {len(report.imported)} series from {pack.root} into {report.store}"
+    )
     if report.absent:
         output_console.print(f"Not in this pack: {', '.join(report.absent)}")
 
 
 @data_app.command("pull")
 def data_pull(
-    series: Annotated[list[str] | None, typer.Argument(help="Series ids (default: every series with a live source).")] = None,
+    series: Annotated[
+        list[str] | None,
+        typer.Argument(help="Series ids (default: every series with a live source)."),
+    ] = None,
 ) -> None:
     """Download series from their live providers (yfinance, FRED), in one transaction."""
     report = pull_live(series or [], Store(), progress=RichProgress())
@@ -172,7 +177,8 @@ def main() -> None:
         if os.environ.get("MACROPATCH_DEBUG"):
             raise
         error_console.print(
-            f"internal error: {type(error).__name__}: {error} (set MACROPATCH_DEBUG=1 for a traceback)", markup=False
+            f"internal error: {type(error).__name__}: {error} (set MACROPATCH_DEBUG=1 for a traceback)",
+            markup=False,
         )
         sys.exit(1)
     sys.exit(0)

@@ -19,6 +19,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from backtests.costs import Costs
+from backtests.schedule import Rebalance
 from marketdata.errors import UserError
 
 __all__ = ["Experiment", "StrategyEntry", "load_experiment"]
@@ -44,7 +45,8 @@ class _Execution(_Model):
 
 class _Strategy(_Model):
     strategy: str
-    label: str | None = None
+    label: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)
+    rebalance: Rebalance = Rebalance.MONTHLY
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -60,10 +62,11 @@ class _Experiment(_Model):
 
 @dataclass(frozen=True, kw_only=True)
 class StrategyEntry:
-    """One strategy of an experiment: registered name, label, parameters."""
+    """One strategy of an experiment: registered name, label, schedule, parameters."""
 
     strategy: str
     label: str
+    rebalance: Rebalance
     parameters: dict[str, Any]
 
 
@@ -94,8 +97,13 @@ class Experiment:
         new_end = end or self.end
         if new_end is not None and new_start > new_end:
             raise UserError(f"start {new_start} is after end {new_end}")
-        document = {**self.document, "period": {"start": str(new_start), "end": str(new_end) if new_end else None}}
-        return Experiment(**{**self.__dict__, "start": new_start, "end": new_end, "document": document})
+        document = {
+            **self.document,
+            "period": {"start": str(new_start), "end": str(new_end) if new_end else None},
+        }
+        return Experiment(
+            **{**self.__dict__, "start": new_start, "end": new_end, "document": document}
+        )
 
 
 def _first_error(error: pydantic.ValidationError, source: str) -> UserError:
@@ -127,17 +135,28 @@ def load_experiment(path: Path) -> Experiment:
         raise _first_error(error, source) from None
 
     entries = tuple(
-        StrategyEntry(strategy=item.strategy, label=item.label or item.strategy, parameters=dict(item.parameters))
+        StrategyEntry(
+            strategy=item.strategy,
+            label=item.label or item.strategy,
+            rebalance=item.rebalance,
+            parameters=dict(item.parameters),
+        )
         for item in model.strategies
     )
     labels = [entry.label for entry in entries]
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:
-        raise UserError(f"{source}: two strategies are labelled {duplicated[0]!r} (give each a unique label)")
+        raise UserError(
+            f"{source}: two strategies are labelled {duplicated[0]!r} (give each a unique label)"
+        )
     if model.benchmark not in labels:
-        raise UserError(f"{source}: benchmark {model.benchmark!r} is not one of the strategies ({', '.join(labels)})")
+        raise UserError(
+            f"{source}: benchmark {model.benchmark!r} is not one of the strategies ({', '.join(labels)})"
+        )
     if model.period.end is not None and model.period.start > model.period.end:
-        raise UserError(f"{source}: period start {model.period.start} is after end {model.period.end}")
+        raise UserError(
+            f"{source}: period start {model.period.start} is after end {model.period.end}"
+        )
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
     return Experiment(

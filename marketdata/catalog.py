@@ -240,7 +240,9 @@ class Catalog(Mapping[str, SeriesSpec]):
 
         def visit(sid: str, trail: tuple[str, ...]) -> None:
             if sid in trail:
-                raise UserError(f"{self.source}: cycle in series references: {' -> '.join(trail + (sid,))}")
+                raise UserError(
+                    f"{self.source}: cycle in series references: {' -> '.join(trail + (sid,))}"
+                )
             if sid in seen:
                 return
             spec = self[sid]
@@ -255,9 +257,13 @@ class Catalog(Mapping[str, SeriesSpec]):
         for spec in self._specs.values():
             for ref in (*(spec.derive.inputs if spec.derive else ()), *spec.proxies):
                 if ref not in self._specs:
-                    raise UserError(f"{self.source}: series {spec.id!r} refers to unknown series {ref!r}")
+                    raise UserError(
+                        f"{self.source}: series {spec.id!r} refers to unknown series {ref!r}"
+                    )
             if spec.derive is None and spec.pack_file is None and spec.live_source is None:
-                raise UserError(f"{self.source}: series {spec.id!r} has no pack file, live source or derivation")
+                raise UserError(
+                    f"{self.source}: series {spec.id!r} has no pack file, live source or derivation"
+                )
         for sid in self._specs:
             self.dependencies(sid)
 

@@ -59,7 +59,9 @@ def read_series_csv(path: Path, column: str, *, label: str | None = None) -> pd.
     if len(frame.columns) == 0 or str(frame.columns[0]).strip().lower() != "date":
         raise DataError(f"{where}: first column must be 'date' (found {str(frame.columns[0])!r})")
     if column not in frame.columns:
-        raise DataError(f"{where}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+        raise DataError(
+            f"{where}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})"
+        )
     if frame.empty:
         raise DataError(f"{where}: no data rows")
 
@@ -78,7 +80,9 @@ def read_series_csv(path: Path, column: str, *, label: str | None = None) -> pd.
     bad_value = (values.isna().to_numpy() & ~empty) | ~np.isfinite(values.fillna(0.0).to_numpy())
     if bad_value.any():
         first = int(np.argmax(bad_value))
-        raise DataError(f"{where}: line {lines[first]}: non-numeric value {raw_values.iloc[first]!r} in column {column!r}")
+        raise DataError(
+            f"{where}: line {lines[first]}: non-numeric value {raw_values.iloc[first]!r} in column {column!r}"
+        )
 
     index = pd.DatetimeIndex(dates)
     duplicated = np.asarray(index.duplicated())
@@ -88,7 +92,9 @@ def read_series_csv(path: Path, column: str, *, label: str | None = None) -> pd.
     steps = np.diff(index.asi8)
     if (steps < 0).any():
         first = int(np.argmax(steps < 0)) + 1
-        raise DataError(f"{where}: line {lines[first]}: date {index[first].date()} is out of order (dates must be sorted)")
+        raise DataError(
+            f"{where}: line {lines[first]}: date {index[first].date()} is out of order (dates must be sorted)"
+        )
 
     series = pd.Series(values.to_numpy(dtype=float), index=index.rename("date"), name=column)
     series = series[~empty]

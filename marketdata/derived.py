@@ -52,7 +52,9 @@ def extend_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) 
 def tbill_accrual(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
     rate = inputs[0].dropna()
     carry = int(parameters.get("carry_days", 45))
-    days = pd.date_range(rate.index[0], rate.index[-1] + pd.Timedelta(days=carry), freq="D", name="date")
+    days = pd.date_range(
+        rate.index[0], rate.index[-1] + pd.Timedelta(days=carry), freq="D", name="date"
+    )
     discount = rate.reindex(days).ffill().to_numpy()
     bond_equivalent = 365.0 * discount / (360.0 - 91.0 * discount)
     growth = np.ones(len(days))
@@ -60,14 +62,20 @@ def tbill_accrual(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) 
     return pd.Series(np.cumprod(growth), index=days)
 
 
-def constant_maturity_bond(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+def constant_maturity_bond(
+    inputs: Sequence[pd.Series], parameters: Mapping[str, float]
+) -> pd.Series:
     yields = inputs[0].dropna()
     maturity = float(parameters.get("maturity_years", 10.0))
     if maturity <= 0:
         raise UserError(f"constant_maturity_bond: maturity_years must be positive, got {maturity}")
     coupon = yields.to_numpy()[:-1]
     new_yield = yields.to_numpy()[1:]
-    elapsed = np.diff(yields.index.to_numpy(dtype="datetime64[ns]")).astype(float) / (86_400 * 1e9) / 365.0
+    elapsed = (
+        np.diff(yields.index.to_numpy(dtype="datetime64[ns]")).astype(float)
+        / (86_400 * 1e9)
+        / 365.0
+    )
     remaining = np.maximum(maturity - elapsed, 1e-6)
     periods = 2.0 * remaining
     half = new_yield / 2.0
@@ -100,7 +108,9 @@ def derive(method: str, inputs: Sequence[pd.Series], parameters: Mapping[str, fl
     try:
         function = DERIVATIONS[method]
     except KeyError:
-        raise UserError(f"unknown derivation {method!r} (known: {', '.join(sorted(DERIVATIONS))})") from None
+        raise UserError(
+            f"unknown derivation {method!r} (known: {', '.join(sorted(DERIVATIONS))})"
+        ) from None
     if not inputs or any(series.dropna().empty for series in inputs):
         raise UserError(f"derivation {method!r} needs non-empty inputs")
     result = function(inputs, parameters)

@@ -46,24 +46,36 @@ class StatusRow:
     stale: str
 
 
-def import_pack(pack: Pack, store: Store, *, catalog: Catalog | None = None, progress: Progress | None = None) -> IngestReport:
+def import_pack(
+    pack: Pack, store: Store, *, catalog: Catalog | None = None, progress: Progress | None = None
+) -> IngestReport:
     """Import every catalog series that has a file in ``pack``."""
     catalog = catalog or load_catalog()
     specs = [spec for spec in catalog.values() if spec.pack_file is not None]
     present = [spec for spec in specs if pack.has(spec)]
     absent = tuple(spec.id for spec in specs if not pack.has(spec))
     if not present:
-        raise UserError(f"pack {pack.root} holds none of the catalog's files (is it the right folder?)")
+        raise UserError(
+            f"pack {pack.root} holds none of the catalog's files (is it the right folder?)"
+        )
     batch: list[SeriesData] = []
     with (progress or NoProgress()).task("Reading pack", len(present)) as task:
         for spec in present:
             batch.append(pack.read(spec))
             task.advance()
     store.write(batch)
-    return IngestReport(store=store.path, imported=tuple(item.spec.id for item in batch), absent=absent)
+    return IngestReport(
+        store=store.path, imported=tuple(item.spec.id for item in batch), absent=absent
+    )
 
 
-def pull_live(series_ids: Sequence[str], store: Store, *, catalog: Catalog | None = None, progress: Progress | None = None) -> IngestReport:
+def pull_live(
+    series_ids: Sequence[str],
+    store: Store,
+    *,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
     """Download ``series_ids`` (default: all with a live source) and store them together."""
     catalog = catalog or load_catalog()
     ids = list(series_ids) or [spec.id for spec in catalog.values() if spec.live_source is not None]
@@ -80,7 +92,9 @@ def pull_live(series_ids: Sequence[str], store: Store, *, catalog: Catalog | Non
     return IngestReport(store=store.path, imported=tuple(item.spec.id for item in batch))
 
 
-def catalog_status(store: Store, *, today: dt.date, catalog: Catalog | None = None) -> list[StatusRow]:
+def catalog_status(
+    store: Store, *, today: dt.date, catalog: Catalog | None = None
+) -> list[StatusRow]:
     """One row per catalog series: stored, derived at run time, or missing."""
     catalog = catalog or load_catalog()
     stored = {row.series_id: row for row in store.status()}
@@ -112,5 +126,14 @@ def catalog_status(store: Store, *, today: dt.date, catalog: Catalog | None = No
                 )
             )
         else:
-            rows.append(StatusRow(series_id=series_id, source="missing", first_date="", last_date="", rows="0", stale=""))
+            rows.append(
+                StatusRow(
+                    series_id=series_id,
+                    source="missing",
+                    first_date="",
+                    last_date="",
+                    rows="0",
+                    stale="",
+                )
+            )
     return rows

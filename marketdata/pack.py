@@ -29,7 +29,9 @@ class Pack:
     def __init__(self, root: Path) -> None:
         root = Path(root).expanduser()
         if not root.exists():
-            raise UserError(f"pack folder {root} does not exist (pass --pack DIR or set {PACK_ENVIRONMENT_VARIABLE})")
+            raise UserError(
+                f"pack folder {root} does not exist (pass --pack DIR or set {PACK_ENVIRONMENT_VARIABLE})"
+            )
         if not root.is_dir():
             raise UserError(f"pack folder {root} is not a folder")
         self.root = root.resolve()
@@ -47,7 +49,9 @@ class Pack:
             raise MissingSeriesError(f"series {spec.id!r} has no file in the offline pack")
         path = self.root / spec.pack_file
         if not path.is_file():
-            raise MissingSeriesError(f"pack {self.root} lacks {spec.pack_file} (series {spec.id!r})")
+            raise MissingSeriesError(
+                f"pack {self.root} lacks {spec.pack_file} (series {spec.id!r})"
+            )
         raw = read_series_csv(path, spec.pack_column, label=f"{spec.pack_file}")
         values = to_canonical(raw, spec.units).rename(spec.id)
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)

@@ -72,7 +72,9 @@ def splice(primary: pd.Series, proxy: pd.Series) -> pd.Series:
     return pd.concat([before, primary], sort=False)
 
 
-def _spliced(sources: DataSources, series_id: str, splices: list[Splice], used: list[SeriesData]) -> pd.Series:
+def _spliced(
+    sources: DataSources, series_id: str, splices: list[Splice], used: list[SeriesData]
+) -> pd.Series:
     data = sources.load(series_id)
     used.append(data)
     values = data.values.dropna()
@@ -85,7 +87,14 @@ def _spliced(sources: DataSources, series_id: str, splices: list[Splice], used: 
         if proxy_values.index[0] < values.index[0]:
             joined = values.index[0]
             values = splice(values, proxy_values)
-            splices.append(Splice(series=series_id, proxy=proxy_id, proxy_first=proxy_values.index[0], joined=joined))
+            splices.append(
+                Splice(
+                    series=series_id,
+                    proxy=proxy_id,
+                    proxy_first=proxy_values.index[0],
+                    joined=joined,
+                )
+            )
     return values
 
 
@@ -103,7 +112,9 @@ def build_price_panel(
     for asset in assets:
         kind = sources.catalog[asset].kind.value
         if kind != "price":
-            raise UserError(f"series {asset!r} is a {kind} series, not a price: it cannot be traded")
+            raise UserError(
+                f"series {asset!r} is a {kind} series, not a price: it cannot be traded"
+            )
     anchor = _spliced(sources, calendar, splices, used)
     days = anchor.index
     if start is not None:
@@ -119,12 +130,16 @@ def build_price_panel(
         observed = pd.Series(values.reindex(union).notna().to_numpy(), index=union)
         last_seen = pd.Series(union.where(observed.to_numpy()), index=union).ffill()
         carried = values.reindex(union).ffill()
-        carried[(union - pd.DatetimeIndex(last_seen)) > pd.Timedelta(days=BRIDGE_DAYS)] = float("nan")
+        carried[(union - pd.DatetimeIndex(last_seen)) > pd.Timedelta(days=BRIDGE_DAYS)] = float(
+            "nan"
+        )
         carried[union > values.index[-1]] = float("nan")
         columns[asset] = carried.reindex(days)
     prices = pd.DataFrame(columns, index=pd.DatetimeIndex(days, name="date"))
     unique_inputs = {id(item): item for item in used}
-    return PricePanel(prices=prices, splices=tuple(dict.fromkeys(splices)), inputs=tuple(unique_inputs.values()))
+    return PricePanel(
+        prices=prices, splices=tuple(dict.fromkeys(splices)), inputs=tuple(unique_inputs.values())
+    )
 
 
 def _day(value: pd.Timestamp | None) -> str:

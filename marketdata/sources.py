@@ -49,7 +49,11 @@ def fetch_live(spec: SeriesSpec) -> SeriesData:
     from marketdata.providers import fetch_fred, fetch_yahoo
 
     if spec.yfinance:
-        raw, source, location = fetch_yahoo(spec.yfinance, series_id=spec.id), "yfinance", spec.yfinance
+        raw, source, location = (
+            fetch_yahoo(spec.yfinance, series_id=spec.id),
+            "yfinance",
+            spec.yfinance,
+        )
     elif spec.fred:
         raw, source, location = fetch_fred(spec.fred, series_id=spec.id), "fred", spec.fred
     else:
@@ -106,7 +110,11 @@ class DataSources:
         if self.pack is not None:
             if self.pack.has(spec):
                 return self.pack.read(spec)
-            tried.append(f"the pack ({self.pack.root}/{spec.pack_file})" if spec.pack_file else "the pack (no file)")
+            tried.append(
+                f"the pack ({self.pack.root}/{spec.pack_file})"
+                if spec.pack_file
+                else "the pack (no file)"
+            )
         if self.live and spec.live_source is not None:
             try:
                 return fetch_live(spec)
@@ -119,13 +127,19 @@ class DataSources:
         fix = "`macropatch data import DIR` (a pack folder)"
         if spec.live_source is not None:
             fix += f" or `macropatch data pull {spec.id}`"
-        raise MissingSeriesError(f"series {spec.id!r} is not available; tried {'; '.join(tried)}; run {fix}")
+        raise MissingSeriesError(
+            f"series {spec.id!r} is not available; tried {'; '.join(tried)}; run {fix}"
+        )
 
     def _derive(self, spec: SeriesSpec) -> SeriesData:
         assert spec.derive is not None
         inputs = [self.load(series_id) for series_id in spec.derive.inputs]
-        values = derive(spec.derive.method, [item.values for item in inputs], spec.derive.parameters).rename(spec.id)
-        digest = hashlib.sha256("".join(item.provenance.content_hash for item in inputs).encode()).hexdigest()
+        values = derive(
+            spec.derive.method, [item.values for item in inputs], spec.derive.parameters
+        ).rename(spec.id)
+        digest = hashlib.sha256(
+            "".join(item.provenance.content_hash for item in inputs).encode()
+        ).hexdigest()
         provenance = Provenance(
             source="derived",
             location=f"{spec.derive.method}({', '.join(spec.derive.inputs)})",
@@ -134,6 +148,6 @@ class DataSources:
         )
         return SeriesData(spec=spec, values=values, provenance=provenance)
 
-    def lineage(self, series_id: str) -> list[SeriesData]:
-        """The loaded data a series depends on (itself, inputs, proxies), as far as loaded."""
-        return [self._cache[sid] for sid in self.catalog.dependencies(series_id) if sid in self._cache]
+    def loaded(self) -> list[SeriesData]:
+        """Every series loaded so far (inputs of derived series included), by id."""
+        return [self._cache[series_id] for series_id in sorted(self._cache)]

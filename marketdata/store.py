@@ -98,11 +98,15 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise UserError(f"cannot create the store folder {self.path.parent}: {error.strerror}") from None
+                raise UserError(
+                    f"cannot create the store folder {self.path.parent}: {error.strerror}"
+                ) from None
         try:
             connection = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as error:
-            raise UserError(f"cannot open the store {self.path}: {str(error).splitlines()[0]}") from None
+            raise UserError(
+                f"cannot open the store {self.path}: {str(error).splitlines()[0]}"
+            ) from None
         try:
             if not read_only:
                 connection.execute(_SCHEMA)
@@ -140,17 +144,22 @@ class Store:
                     frame = pd.DataFrame(
                         {
                             "series_id": item.spec.id,
-                            "date": values.index.date,
+                            "date": pd.DatetimeIndex(values.index).date,
                             "value": values.to_numpy(dtype=float),
                             "import_id": import_id,
                         }
                     )
-                    connection.execute("DELETE FROM observations WHERE series_id = ?", [item.spec.id])
+                    connection.execute(
+                        "DELETE FROM observations WHERE series_id = ?", [item.spec.id]
+                    )
                     connection.register("incoming", frame)
-                    connection.execute("INSERT INTO observations SELECT series_id, date, value, import_id FROM incoming")
+                    connection.execute(
+                        "INSERT INTO observations SELECT series_id, date, value, import_id FROM incoming"
+                    )
                     connection.unregister("incoming")
                     connection.execute(
-                        "INSERT OR REPLACE INTO current_imports VALUES (?, ?)", [item.spec.id, import_id]
+                        "INSERT OR REPLACE INTO current_imports VALUES (?, ?)",
+                        [item.spec.id, import_id],
                     )
                 connection.execute("COMMIT")
             except BaseException:
@@ -174,11 +183,14 @@ class Store:
             if meta is None:
                 return None
             frame = connection.execute(
-                "SELECT date, value FROM observations WHERE series_id = ? ORDER BY date", [series_id]
+                "SELECT date, value FROM observations WHERE series_id = ? ORDER BY date",
+                [series_id],
             ).df()
         index = pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date")
         values = pd.Series(frame["value"].to_numpy(dtype=float), index=index, name=series_id)
-        provenance = Provenance(source=meta[0], location=meta[1], fetched_at=meta[2], content_hash=meta[3])
+        provenance = Provenance(
+            source=meta[0], location=meta[1], fetched_at=meta[2], content_hash=meta[3]
+        )
         return SeriesData(spec=spec, values=values, provenance=provenance)
 
     def status(self) -> list[StoredSeries]:

@@ -46,7 +46,9 @@ def canonical_units(units: str) -> str:
         return "fraction"
     if units in CANONICAL_UNITS:
         return units
-    raise UserError(f"unknown units {units!r} (known: {', '.join(sorted(PERCENT_UNITS | CANONICAL_UNITS))})")
+    raise UserError(
+        f"unknown units {units!r} (known: {', '.join(sorted(PERCENT_UNITS | CANONICAL_UNITS))})"
+    )
 
 
 def to_canonical(values: pd.Series, units: str) -> pd.Series:

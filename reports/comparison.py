@@ -15,62 +15,37 @@ strategies' parameters, and the provenance of the run.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-import matplotlib.dates
-import matplotlib.style
-import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from backtests.metrics import PERIODS_PER_YEAR, drawdown_series, equity_curve
 from backtests.result import ResultSet
-from reports.html import TableMetric, figure_to_svg, format_metric, render_page, write_page
+from reports.html import (
+    TableMetric,
+    chart_style,
+    date_axis,
+    figure_to_svg,
+    format_metric,
+    html_table,
+    legend_in_rows,
+    render_page,
+    short_hash,
+    text_or_na,
+    thin_curve,
+    write_page,
+)
 
 __all__ = ["write_comparison"]
 
-PALETTE = (
-    "#1f5fbf",
-    "#d1495b",
-    "#2e933c",
-    "#e09f1f",
-    "#7b4fa0",
-    "#00798c",
-    "#e0662b",
-    "#8c564b",
-    "#c2185b",
-    "#6b7a8f",
-)
+PALETTE = ("#1f5fbf", "#d1495b", "#2e933c", "#e09f1f", "#7b4fa0", "#00798c", "#e0662b", "#8c564b")
 """Strategy colours, in run order; the benchmark is drawn in ``BENCHMARK_COLOUR``."""
 
 BENCHMARK_COLOUR = "#1d2430"
-
-_CHART_STYLE: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "macropatch",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#c9ced6",
-    "axes.grid": True,
-    "axes.axisbelow": True,
-    "axes.labelcolor": "#5b6574",
-    "grid.color": "#e9ecf1",
-    "grid.linewidth": 0.8,
-    "xtick.color": "#5b6574",
-    "ytick.color": "#5b6574",
-    "legend.frameon": False,
-    "lines.linewidth": 1.5,
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-}
 
 _SIGNED_METRICS = (TableMetric.CAGR, TableMetric.SHARPE, TableMetric.SORTINO, TableMetric.CALMAR)
 
@@ -125,7 +100,7 @@ def write_comparison(
         [
             _introduction(run, results.names, tearsheet_links, signals_link),
             _metrics_table(results.names, measured, benchmark, colours, tearsheet_links),
-            _charts(results, benchmark, colours),
+            _charts(results, benchmark, colours, measured),
             _strategies_table(results.names, measured, colours),
             _provenance(run),
             _footer(run),
@@ -146,7 +121,7 @@ def _introduction(
     period = run.get("period") or {}
     costs = run.get("costs") or {}
     benchmark = run.get("benchmark")
-    start, end = _text(period.get("start")), _text(period.get("end"))
+    start, end = text_or_na(period.get("start")), text_or_na(period.get("end"))
     subtitle = f"{start} to {end} · {len(names)} strategies"
     if benchmark:
         subtitle += f" · benchmark {benchmark}"
@@ -156,15 +131,16 @@ def _introduction(
         else ""
     )
     explanation = (
-        f"Each strategy of the experiment <strong>{escape(_text(run.get('experiment')))}</strong> "
-        f"was backtested on daily closing prices from {escape(start)} to {escape(end)}. "
-        f"A decision taken at the close of one day is traded {_lag_phrase(run.get('execution_lag'))}, "
-        f"paying fees of {_cost(costs.get('fees'))} and slippage of "
-        f"{_cost(costs.get('slippage'))} of the value traded, so returns are net of costs. "
-        f"Ratios are annualised over {PERIODS_PER_YEAR} trading days with a risk-free rate of "
-        f"zero (rf = 0); turnover is the value traded per year as a share of the portfolio."
-        f"{benchmark_sentence} Every number here is also in <code>summary.json</code>; "
-        "each strategy's full tearsheet is linked from its row."
+        "Each strategy of the experiment "
+        f"<strong>{escape(text_or_na(run.get('experiment')))}</strong> was backtested on daily "
+        f"closing prices from {escape(start)} to {escape(end)}. A decision taken at the close of "
+        f"one day is traded {_lag_phrase(run.get('execution_lag'))}, paying fees of "
+        f"{_cost(costs.get('fees'))} and slippage of {_cost(costs.get('slippage'))} of the value "
+        "traded, so returns are net of costs. Ratios are annualised over "
+        f"{PERIODS_PER_YEAR} trading days with a risk-free rate of zero (rf = 0); turnover is "
+        f"the value traded per year as a share of the portfolio.{benchmark_sentence} Every "
+        "number here is also in <code>summary.json</code>; each strategy's full tearsheet is "
+        "linked from its row."
     )
     links = [f'<a href="{escape(signals_link, quote=True)}">Signals</a>']
     links += [
@@ -172,13 +148,19 @@ def _introduction(
         for name in names
         if name in tearsheet_links
     ]
+    notes = [str(note) for note in run.get("notes") or [] if note]
+    callout = (
+        '<div class="callout"><strong>Read before comparing</strong><ul>'
+        + "".join(f"<li>{escape(note)}</li>" for note in notes)
+        + "</ul></div>\n"
+        if notes
+        else ""
+    )
     return (
-        "<header>\n"
-        "<h1>Patch strategies compared</h1>\n"
+        "<header>\n<h1>Patch strategies compared</h1>\n"
         f'<p class="subtitle">{escape(subtitle)}</p>\n'
-        f'<p class="lead">{explanation}</p>\n'
-        f'<nav class="links">{"".join(links)}</nav>\n'
-        "</header>"
+        f'<p class="lead">{explanation}</p>\n{callout}'
+        f'<nav class="links">{"".join(links)}</nav>\n</header>'
     )
 
 
@@ -192,14 +174,13 @@ def _metrics_table(
     heads = "".join(f'<th class="num">{escape(metric.label)}</th>' for metric in TableMetric)
     rows = []
     for name in names:
-        values = measured[name]
         cells = []
         for metric in TableMetric:
-            value = values.get(metric.key)
+            value = measured[name].get(metric.key)
             negative = metric in _SIGNED_METRICS and _is_negative(value)
-            css = "num neg" if negative else "num"
             cells.append(
-                f'<td class="{css}" data-metric="{metric.key}">{format_metric(metric, value)}</td>'
+                f'<td class="{"num neg" if negative else "num"}" data-metric="{metric.key}">'
+                f"{format_metric(metric, value)}</td>"
             )
         link = tearsheet_links.get(name)
         tearsheet = f'<a href="{escape(link, quote=True)}">tearsheet</a>' if link else "—"
@@ -207,8 +188,7 @@ def _metrics_table(
         row_class = ' class="benchmark"' if name == benchmark else ""
         rows.append(
             f'<tr data-strategy="{escape(name, quote=True)}"{row_class}>'
-            f'<td><span class="swatch" style="background:{colours[name]}"></span>'
-            f"<strong>{escape(name)}</strong>{tag}</td>"
+            f'<td class="name">{_swatch(colours[name])}<strong>{escape(name)}</strong>{tag}</td>'
             f"{''.join(cells)}<td>{tearsheet}</td></tr>"
         )
     return (
@@ -223,17 +203,22 @@ def _metrics_table(
     )
 
 
-def _charts(results: ResultSet, benchmark: str, colours: Mapping[str, str]) -> str:
-    with matplotlib.style.context("default"), matplotlib.rc_context(_CHART_STYLE):
+def _charts(
+    results: ResultSet,
+    benchmark: str,
+    colours: Mapping[str, str],
+    measured: Mapping[str, Mapping[str, Any]],
+) -> str:
+    with chart_style():
         equity = _equity_chart(results, benchmark, colours)
-        drawdowns = _drawdown_chart(results, benchmark, colours)
+        drawdowns = _drawdown_chart(results, benchmark, colours, measured)
     return (
         "<section>\n<h2>Growth of 1 (log scale)</h2>\n"
         f'<div class="chart">{equity}</div>\n'
         "<h2>Drawdowns</h2>\n"
         f'<div class="chart">{drawdowns}</div>\n'
-        '<p class="note">Colours as in the table; the benchmark is dashed. Values start at 1 '
-        "before the first trading day.</p>\n</section>"
+        '<p class="note">Colours as in the table; the benchmark is dashed above and shaded grey '
+        "below. Curves start at 1 before the first trading day.</p>\n</section>"
     )
 
 
@@ -245,29 +230,24 @@ def _strategies_table(
     rows = []
     for name in names:
         values = measured[name]
-        parameters = values.get("parameters") or {}
-        listed = (
-            "<br>".join(
-                f"<code>{escape(str(key))} = {escape(_parameter(value))}</code>"
-                for key, value in parameters.items()
-            )
-            or '<span class="note">none</span>'
+        listed = "<br>".join(
+            f"<code>{escape(str(key))} = {escape(_parameter(value))}</code>"
+            for key, value in (values.get("parameters") or {}).items()
         )
-        period = f"{_text(values.get('start'))} to {_text(values.get('end'))}"
         rows.append(
-            f'<tr><td><span class="swatch" style="background:{colours[name]}"></span>'
-            f"{escape(name)}</td><td>{listed}</td>"
-            f"<td>{escape(period)}</td>"
-            f'<td class="num">{escape(_text(values.get("days")))}</td>'
-            f'<td class="mono">{escape(_text(values.get("config_hash")))}</td>'
-            f'<td class="mono">{escape(_text(values.get("data_hash")))}</td></tr>'
+            (
+                f"{_swatch(colours[name])}{escape(name)}",
+                listed or '<span class="note">none</span>',
+                escape(f"{text_or_na(values.get('start'))} to {text_or_na(values.get('end'))}"),
+                escape(text_or_na(values.get("days"))),
+                short_hash(values.get("config_hash")),
+                short_hash(values.get("data_hash")),
+            )
         )
+    heads = ("Strategy", "Parameters", "Measured", "Days", "Config hash", "Data hash")
     return (
         "<section>\n<h2>Strategies as run</h2>\n"
-        '<div class="table-wrap"><table>\n'
-        "<thead><tr><th>Strategy</th><th>Parameters</th><th>Measured</th>"
-        '<th class="num">Days</th><th>Config hash</th><th>Data hash</th></tr></thead>\n'
-        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table></div>\n</section>"
+        f"{html_table(heads, rows, numeric=(3,))}\n</section>"
     )
 
 
@@ -275,45 +255,51 @@ def _provenance(run: Mapping[str, Any]) -> str:
     period = run.get("period") or {}
     costs = run.get("costs") or {}
     facts = [
-        ("Experiment", _text(run.get("experiment"))),
-        ("Period", f"{_text(period.get('start'))} to {_text(period.get('end'))}"),
+        ("Experiment", text_or_na(run.get("experiment"))),
+        ("Period", f"{text_or_na(period.get('start'))} to {text_or_na(period.get('end'))}"),
         ("Execution", f"traded {_lag_phrase(run.get('execution_lag'))} after the decision"),
         ("Fees", _cost(costs.get("fees"))),
         ("Slippage", _cost(costs.get("slippage"))),
-        ("Benchmark", _text(run.get("benchmark"))),
+        ("Benchmark", text_or_na(run.get("benchmark"))),
         ("Annualisation", f"{PERIODS_PER_YEAR} trading days, rf = 0"),
-        ("macropatch", _text(run.get("macropatch_version"))),
+        ("macropatch", text_or_na(run.get("macropatch_version"))),
     ]
     listed = "".join(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in facts)
-    sources = run.get("data") or []
-    rows = []
-    for source in sources:
-        content_hash = _text(source.get("content_hash"))
-        rows.append(
-            f"<tr><td><strong>{escape(_text(source.get('series')))}</strong></td>"
-            f"<td>{escape(_text(source.get('source')))}</td>"
-            f'<td class="mono">{escape(_text(source.get("location")))}</td>'
-            f"<td>{escape(_text(source.get('last_date')))}</td>"
-            f'<td class="mono" title="{escape(content_hash, quote=True)}">'
-            f"{escape(content_hash[:12])}</td></tr>"
+    sources = _records(run.get("data"))
+    rows = [
+        (
+            f"<strong>{escape(text_or_na(source.get('series')))}</strong>",
+            escape(text_or_na(source.get("source"))),
+            f'<span class="mono">{escape(text_or_na(source.get("location")))}</span>',
+            escape(text_or_na(source.get("first_date"))),
+            escape(text_or_na(source.get("last_date"))),
+            short_hash(source.get("content_hash")),
         )
-    table = (
-        '<div class="table-wrap"><table>\n'
-        "<thead><tr><th>Series</th><th>Source</th><th>Location</th><th>Last date</th>"
-        "<th>Content hash</th></tr></thead>\n"
-        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table></div>"
-        if rows
-        else '<p class="note">No data source was recorded.</p>'
-    )
-    return (
-        "<section>\n<h2>Provenance</h2>\n"
-        f'<dl class="facts">{listed}</dl>\n<h3>Data</h3>\n{table}\n</section>'
-    )
+        for source in sources
+    ]
+    heads = ("Series", "Source", "Location", "First date", "Last date", "Content hash")
+    data = html_table(heads, rows) if rows else '<p class="note">No data source was recorded.</p>'
+    parts = [
+        "<section>\n<h2>Provenance</h2>",
+        f'<dl class="facts">{listed}</dl>',
+        f"<h3>Data</h3>\n{data}",
+    ]
+    splices = [
+        tuple(escape(text_or_na(item.get(key))) for key in ("series", "proxy", "joined"))
+        for item in _records(run.get("splices"))
+    ]
+    if splices:
+        parts.append(
+            "<h3>Spliced series</h3>\n"
+            '<p class="note">Before the date joined, a series is its proxy.</p>\n'
+            + html_table(("Series", "Proxy", "Joined"), splices)
+        )
+    return "\n".join(parts) + "\n</section>"
 
 
 def _footer(run: Mapping[str, Any]) -> str:
     return (
-        f"<footer>Written by macropatch {escape(_text(run.get('macropatch_version')))}. "
+        f"<footer>Written by macropatch {escape(text_or_na(run.get('macropatch_version')))}. "
         "This page is self-contained: it loads no script, font or image.</footer>"
     )
 
@@ -324,57 +310,77 @@ def _footer(run: Mapping[str, Any]) -> str:
 def _equity_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str]) -> str:
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     axes = figure.add_subplot()
-    low, high = math.inf, -math.inf
+    low, high = 1.0, 1.0
     for result in _benchmark_last(results, benchmark):
-        wealth = equity_curve(result.returns)
-        low, high = min(low, float(wealth.min()), 1.0), max(high, float(wealth.max()), 1.0)
-        axes.plot(wealth.index, wealth.to_numpy(), label=result.name, **_line(result.name, benchmark, colours))
+        wealth = thin_curve(equity_curve(result.returns), minimum=False)
+        low, high = min(low, float(wealth.min())), max(high, float(wealth.max()))
+        style = _line(result.name, benchmark, colours)
+        axes.plot(wealth.index, wealth.to_numpy(), label=result.name, **style)
     axes.set_yscale("log")
     _growth_ticks(axes, low, high)
     axes.axhline(1.0, color="#9aa3af", linewidth=0.8, zorder=1)
     axes.set_ylabel("Growth of 1")
-    _date_axis(axes)
+    date_axis(axes)
     handles, labels = axes.get_legend_handles_labels()
-    order = [labels.index(name) for name in results.names]
+    by_name = dict(zip(labels, handles, strict=True))
+    columns = min(len(results), 6)
+    ordered = legend_in_rows([(by_name[name], name) for name in results.names], columns)
     axes.legend(
-        [handles[i] for i in order],
-        [labels[i] for i in order],
+        [handle for handle, _ in ordered],
+        [label for _, label in ordered],
         loc="lower left",
         bbox_to_anchor=(0.0, 1.01),
-        ncol=min(len(order), 5),
+        ncol=columns,
         fontsize=9,
         handlelength=2.4,
     )
     return figure_to_svg(figure, label="Growth of 1 per strategy, log scale")
 
 
-def _drawdown_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str]) -> str:
-    figure = Figure(figsize=(11, 3.4), layout="constrained")
-    axes = figure.add_subplot()
-    for result in _benchmark_last(results, benchmark):
-        drawdown = drawdown_series(result.returns)
-        style = _line(result.name, benchmark, colours)
-        if result.name == benchmark:
-            axes.fill_between(drawdown.index, drawdown.to_numpy(), 0.0, color="#1d2430", alpha=0.07, linewidth=0)
-        axes.plot(drawdown.index, drawdown.to_numpy(), **style)
-    axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    axes.set_ylim(top=0.005)
-    axes.set_ylabel("Below running peak")
-    _date_axis(axes)
-    return figure_to_svg(figure, label="Drawdown per strategy")
+def _drawdown_chart(
+    results: ResultSet,
+    benchmark: str,
+    colours: Mapping[str, str],
+    measured: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """Small multiples: each strategy's drawdowns over the benchmark's, shaded."""
+    names = [name for name in results.names if name != benchmark] or results.names
+    columns = 1 if len(names) == 1 else 2 if len(names) in (2, 4) else 3
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(11, 0.4 + 2.2 * rows), layout="constrained")
+    grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    reference = (
+        thin_curve(drawdown_series(results[benchmark].returns), minimum=True)
+        if benchmark in results.names
+        else None
+    )
+    for position, axes in enumerate(grid.flat):
+        if position >= len(names):
+            axes.set_visible(False)
+            continue
+        name = names[position]
+        if reference is not None and name != benchmark:
+            axes.fill_between(
+                reference.index, reference.to_numpy(), 0.0, color="#8d96a3", alpha=0.28, linewidth=0
+            )
+        drawdown = thin_curve(drawdown_series(results[name].returns), minimum=True)
+        axes.fill_between(
+            drawdown.index, drawdown.to_numpy(), 0.0, color=colours[name], alpha=0.12, linewidth=0
+        )
+        axes.plot(drawdown.index, drawdown.to_numpy(), color=colours[name], linewidth=1.1)
+        deepest = format_metric(TableMetric.MAX_DRAWDOWN, measured[name].get("max_drawdown"))
+        axes.set_title(f"{name}   max {deepest}", loc="left", fontsize=10, color="#1d2430")
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        date_axis(axes, few_ticks=True)
+    grid[0][0].set_ylim(top=0.0)
+    return figure_to_svg(figure, label="Drawdowns per strategy, benchmark shaded grey")
 
 
 def _line(name: str, benchmark: str, colours: Mapping[str, str]) -> dict[str, Any]:
     if name == benchmark:
         return {"color": colours[name], "linewidth": 1.7, "linestyle": (0, (5, 2.5)), "zorder": 3}
     return {"color": colours[name], "linewidth": 1.4, "alpha": 0.95, "zorder": 2}
-
-
-def _date_axis(axes: Any) -> None:
-    locator = matplotlib.dates.AutoDateLocator(minticks=5, maxticks=12)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
-    axes.margins(x=0.01)
 
 
 def _growth_ticks(axes: Any, low: float, high: float) -> None:
@@ -407,8 +413,15 @@ def _colours(names: Sequence[str], benchmark: str) -> dict[str, str]:
 # -- words ------------------------------------------------------------------------------
 
 
-def _text(value: object) -> str:
-    return "n/a" if value is None or value == "" else str(value)
+def _swatch(colour: str) -> str:
+    return f'<span class="swatch" style="background:{colour}"></span>'
+
+
+def _records(value: object) -> list[Mapping[str, Any]]:
+    """The mappings of a list (data sources, splices); anything else is none."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
 
 
 def _parameter(value: object) -> str:
@@ -416,7 +429,7 @@ def _parameter(value: object) -> str:
 
 
 def _is_negative(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value) and value < 0
+    return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
 
 
 def _cost(value: object) -> str:

@@ -1,4 +1,5 @@
-"""Shared pieces of the HTML pages: number formats, the page shell, offline checks.
+"""Shared pieces of the HTML pages: number formats, the page shell, tables, chart
+style, offline checks and atomic writing.
 
 Every page the project writes is self-contained: inline CSS, inline SVG, no
 script, font or image fetched from anywhere. :func:`external_links` finds what
@@ -13,20 +14,39 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
+import matplotlib
+import matplotlib.dates
+import matplotlib.style
+import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.typing import RcKeyType
 
 __all__ = [
+    "CHART_STYLE",
+    "THIN_ABOVE",
+    "NOT_AVAILABLE",
     "PAGE_STYLE",
     "TableMetric",
     "ValueKind",
+    "chart_style",
+    "date_axis",
     "external_links",
     "figure_to_svg",
     "format_metric",
     "format_value",
+    "html_table",
+    "legend_in_rows",
     "render_page",
+    "short_hash",
+    "text_or_na",
+    "thin_curve",
     "write_page",
     "write_text_atomically",
 ]
@@ -48,8 +68,8 @@ class TableMetric(Enum):
 
     CAGR = ("cagr", "CAGR", ValueKind.PERCENT)
     VOLATILITY = ("volatility", "Volatility", ValueKind.PERCENT)
-    SHARPE = ("sharpe", "Sharpe (rf = 0)", ValueKind.RATIO)
-    SORTINO = ("sortino", "Sortino (rf = 0)", ValueKind.RATIO)
+    SHARPE = ("sharpe", "Sharpe (rf\u00a0=\u00a00)", ValueKind.RATIO)
+    SORTINO = ("sortino", "Sortino (rf\u00a0=\u00a00)", ValueKind.RATIO)
     MAX_DRAWDOWN = ("max_drawdown", "Max drawdown", ValueKind.PERCENT)
     CALMAR = ("calmar", "Calmar", ValueKind.RATIO)
     WORST_MONTH = ("worst_month", "Worst month", ValueKind.PERCENT)
@@ -96,10 +116,7 @@ def format_value(value: object, kind: ValueKind) -> str:
     number = float(value)
     if not math.isfinite(number):
         return NOT_AVAILABLE
-    if kind is ValueKind.PERCENT:
-        text = f"{number * 100:.2f}%"
-    else:
-        text = f"{number:.2f}"
+    text = f"{number * 100:.2f}%" if kind is ValueKind.PERCENT else f"{number:.2f}"
     return text[1:] if re.fullmatch(r"-0\.0+%?", text) else text
 
 
@@ -131,10 +148,12 @@ nav.links a{border:1px solid var(--line);border-radius:999px;padding:3px 12px;fo
 background:var(--soft)}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{padding:8px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);
-font-weight:600;background:var(--soft);white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th,td{padding:8px 9px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+thead th{font-size:12.5px;color:var(--muted);font-weight:600;background:var(--soft);
+vertical-align:bottom;line-height:1.3}
+td.name{white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 td.neg{color:var(--bad)}
 tr.benchmark td{background:#fbf7e9}
 tbody tr:hover td{background:#eef3fb}
@@ -149,8 +168,14 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:6px 22px;margin:0 0 8px}
 dl.facts dt{color:var(--muted)}
 dl.facts dd{margin:0}
+.callout{border-left:4px solid #e09f1f;background:#fdf6e7;border-radius:4px;padding:10px 16px;
+margin:18px 0 0}
+.callout strong{display:block;margin-bottom:4px}
+.callout ul{margin:0;padding-left:20px}
 .empty{border:1px dashed var(--line);border-radius:8px;padding:28px;background:var(--soft);
-text-align:center;color:var(--muted)}
+text-align:center;color:var(--muted);margin-top:12px}
+.empty h2{border:0;margin:0 0 8px;padding:0}
+.empty p{margin:0 auto}
 footer{margin-top:48px;color:var(--muted);font-size:12px}
 """
 """The style sheet every page inlines."""
@@ -187,6 +212,70 @@ def render_page(*, title: str, body: str) -> str:
     )
 
 
+# -- charts -------------------------------------------------------------------------
+
+CHART_STYLE: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "macropatch",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#c9ced6",
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "axes.labelcolor": "#5b6574",
+    "grid.color": "#e9ecf1",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#5b6574",
+    "ytick.color": "#5b6574",
+    "legend.frameon": False,
+    "lines.linewidth": 1.5,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+}
+"""matplotlib settings of every chart the pages draw (on top of matplotlib's defaults)."""
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """Draw in :data:`CHART_STYLE`, whatever the global settings (quantstats restyles them)."""
+    with matplotlib.style.context("default"), matplotlib.rc_context(CHART_STYLE):
+        yield
+
+
+def date_axis(axes: Any, *, few_ticks: bool = False) -> None:
+    """Dates along the x axis, labelled concisely (2008, Jul, 2009 ...)."""
+    locator = matplotlib.dates.AutoDateLocator(
+        minticks=3 if few_ticks else 5, maxticks=8 if few_ticks else 12
+    )
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
+    axes.margins(x=0.01)
+
+
+THIN_ABOVE = 1500
+"""Curves longer than this many days are drawn weekly: the page stays light and
+a week is under a pixel wide on a chart of several years."""
+
+
+def thin_curve(series: pd.Series, *, minimum: bool) -> pd.Series:
+    """A long daily curve as weekly points: the week's low, or its last value."""
+    if len(series) <= THIN_ABOVE:
+        return series
+    weeks = series.resample("W-FRI")
+    return (weeks.min() if minimum else weeks.last()).dropna()
+
+
+def legend_in_rows(entries: list[tuple[Any, str]], columns: int) -> list[tuple[Any, str]]:
+    """Legend entries reordered so that matplotlib, which fills columns first, shows rows."""
+    rows = -(-len(entries) // columns)
+    blank = (Rectangle((0, 0), 0, 0, visible=False), "")
+    padded = entries + [blank] * (rows * columns - len(entries))
+    return [padded[row * columns + column] for column in range(columns) for row in range(rows)]
+
+
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE svg[^>]*>\s*", re.IGNORECASE)
 _SVG_SIZE = re.compile(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"')
 
@@ -219,6 +308,53 @@ def figure_to_svg(figure: Figure, *, label: str) -> str:
     return svg.replace(
         "<svg ", f'<svg role="img" aria-label="{html.escape(label, quote=True)}" ', 1
     ).strip()
+
+
+def text_or_na(value: object) -> str:
+    """``value`` as text, ``n/a`` for ``None`` or an empty string (not escaped)."""
+    return NOT_AVAILABLE if value is None or value == "" else str(value)
+
+
+def short_hash(value: object, *, length: int = 12) -> str:
+    """A digest cut to ``length`` characters, the whole one in a tooltip (HTML)."""
+    text = text_or_na(value)
+    return (
+        f'<span class="mono" title="{html.escape(text, quote=True)}">'
+        f"{html.escape(text[:length])}</span>"
+    )
+
+
+def html_table(
+    heads: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric: Sequence[int] = (),
+) -> str:
+    """A plain table in a horizontally scrolling wrapper.
+
+    Parameters
+    ----------
+    heads
+        Column headings, plain text (escaped here).
+    rows
+        Cells as HTML, already escaped by the caller.
+    numeric
+        Positions of right-aligned, tabular-figure columns.
+    """
+
+    def cell(tag: str, position: int, content: str) -> str:
+        css = ' class="num"' if position in numeric else ""
+        return f"<{tag}{css}>{content}</{tag}>"
+
+    head = "".join(cell("th", i, html.escape(text)) for i, text in enumerate(heads))
+    body = "\n".join(
+        "<tr>" + "".join(cell("td", i, content) for i, content in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return (
+        '<div class="table-wrap"><table>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
+    )
 
 
 # -- offline checks and writing -------------------------------------------------

@@ -28,7 +28,9 @@ def _check_target(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise UserError(f"output folder {target} exists and is a file")
     if target.is_dir() and any(target.iterdir()) and not (target / RUN_MARKER).is_file():
-        raise UserError(f"output folder {target} is not empty and holds no earlier run; choose another --out")
+        raise UserError(
+            f"output folder {target} is not empty and holds no earlier run; choose another --out"
+        )
 
 
 @contextmanager

@@ -182,19 +182,21 @@ def _run(run_info: Mapping[str, object]) -> dict[str, Any]:
     if not isinstance(data, list):
         raise ValueError(f"run_info['data'] must be a list of data sources, got {data!r}")
     for entry in data:
-        absent = [key for key in DATA_SOURCE_KEYS if not isinstance(entry, dict) or key not in entry]
+        absent = [
+            key for key in DATA_SOURCE_KEYS if not isinstance(entry, dict) or key not in entry
+        ]
         if absent:
             raise ValueError(f"data source {entry!r} misses {', '.join(absent)}")
     return run
 
 
 def _period(period: object) -> dict[str, Any]:
+    """``period`` as a mapping with ``start`` and ``end`` (further keys kept)."""
     if isinstance(period, Mapping):
         if not {"start", "end"} <= set(period):
             raise ValueError(f"run_info['period'] needs start and end, got {period!r}")
-        start, end = period["start"], period["end"]
-    elif isinstance(period, list | tuple) and len(period) == 2:
-        start, end = period
-    else:
-        raise ValueError(f"run_info['period'] must be start and end, got {period!r}")
-    return {"start": to_json_value(start), "end": to_json_value(end)}
+        normalised: dict[str, Any] = to_json_value(period)
+        return normalised
+    if isinstance(period, list | tuple) and len(period) == 2:
+        return {"start": to_json_value(period[0]), "end": to_json_value(period[1])}
+    raise ValueError(f"run_info['period'] must be start and end, got {period!r}")

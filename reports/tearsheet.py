@@ -21,7 +21,11 @@ How quantstats is held:
 
 The HTML quantstats writes links a favicon and its home page on other hosts
 and calls an undefined ``save()`` on load; the page is post-processed so that
-it stays offline and clean, then written atomically.
+it stays offline and clean, then written atomically. Two pandas-3 and font
+defects are mended on the way: the "EOY Returns vs Benchmark" bars (drawn by
+pandas at period ordinals, far from their labels) are replaced by a chart
+drawn here, and the "CAGR﹪" label loses its small percent sign (U+FE6A, a
+glyph most fonts lack).
 """
 
 from __future__ import annotations
@@ -40,10 +44,14 @@ from types import ModuleType
 from typing import Any
 
 import matplotlib
+import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 
 from backtests.metrics import PERIODS_PER_YEAR
-from reports.html import write_page
+from reports.html import figure_to_svg, write_page
 
 __all__ = ["write_tearsheet"]
 
@@ -88,6 +96,7 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
     with tempfile.TemporaryDirectory(prefix="macropatch-tearsheet-") as folder:
         raw = Path(folder) / "tearsheet.html"
         with _quiet_rendering(theme):
+            yearly_chart = _yearly_returns_chart(strategy, reference)
             quantstats.reports.html(
                 strategy,
                 benchmark=reference,
@@ -102,6 +111,9 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
                 benchmark_title=reference.name,
             )
         document = raw.read_text(encoding="utf-8")
+    document = _EOY_CHART.sub(
+        lambda match: match.group(1) + yearly_chart + "</div>", document, count=1
+    )
     return write_page(path, _offline(document, title=title))
 
 
@@ -128,7 +140,7 @@ def _aligned(returns: pd.Series, benchmark: pd.Series) -> tuple[pd.Series, pd.Se
 
 
 @functools.cache
-def _quantstats() -> tuple[ModuleType, dict[str, Any]]:
+def _quantstats() -> tuple[ModuleType, dict[RcKeyType, Any]]:
     """quantstats, and the matplotlib settings its import would have imposed."""
     if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")  # a report has no screen; a backend already chosen is kept
@@ -136,7 +148,7 @@ def _quantstats() -> tuple[ModuleType, dict[str, Any]]:
         before = dict(matplotlib.rcParams)
         import quantstats
 
-        theme = {
+        theme: dict[RcKeyType, Any] = {
             key: value
             for key, value in matplotlib.rcParams.items()
             if key != "backend" and before.get(key) != value
@@ -145,7 +157,7 @@ def _quantstats() -> tuple[ModuleType, dict[str, Any]]:
 
 
 @contextmanager
-def _quiet_rendering(theme: dict[str, Any]) -> Iterator[None]:
+def _quiet_rendering(theme: dict[RcKeyType, Any]) -> Iterator[None]:
     """quantstats' styling, its warnings and the missing-Arial log lines, for one call."""
     font_log = logging.getLogger("matplotlib.font_manager")
     level = font_log.level
@@ -158,6 +170,52 @@ def _quiet_rendering(theme: dict[str, Any]) -> Iterator[None]:
         font_log.setLevel(level)
 
 
+def _yearly_returns_chart(strategy: pd.Series, reference: pd.Series) -> str:
+    """The "EOY Returns vs Benchmark" bars, drawn the way quantstats means to.
+
+    quantstats 0.0.86 draws them with ``DataFrame.plot(kind="bar")``, which
+    under pandas 3 places the bars at period ordinals (35, 36, ...) while
+    quantstats labels positions 0, 1, ...: the bars land far right of their
+    labels. This chart replaces it, in quantstats' colours and layout.
+    """
+    years = pd.DatetimeIndex(strategy.index).year
+    table = pd.DataFrame(
+        {
+            reference.name: reference.add(1.0).groupby(years).prod() - 1.0,
+            strategy.name: strategy.add(1.0).groupby(years).prod() - 1.0,
+        }
+    )
+    figure = Figure(figsize=(8, 4))
+    axes = figure.add_subplot()
+    positions = np.arange(len(table))
+    width = 0.4
+    for offset, column, colour in zip(
+        (-width / 2, width / 2), table.columns, _BAR_COLOURS, strict=True
+    ):
+        axes.bar(
+            positions + offset, table[column].to_numpy(), width, label=str(column), color=colour
+        )
+    axes.axhline(
+        float(table[strategy.name].mean()), linestyle="--", linewidth=1, color="red", zorder=2
+    )
+    axes.axhline(0.0, linestyle="--", linewidth=1, color="black", zorder=2)
+    step = max(1, -(-len(table) // 12))
+    labels = [str(year) if index % step == 0 else "" for index, year in enumerate(table.index)]
+    axes.set_xticks(positions, labels)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0%}"))
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.legend(fontsize=11)
+    figure.suptitle(
+        "EOY Returns vs Benchmark", y=0.94, fontweight="bold", fontsize=14, color="black"
+    )
+    # Room below the labels: the template pulls every chart up by 1.5rem.
+    figure.tight_layout(rect=(0.0, 0.07, 1.0, 0.97))
+    return figure_to_svg(figure, label="Calendar-year returns of the strategy and the benchmark")
+
+
+_BAR_COLOURS = ("#FEDD78", "#348DC1")  # quantstats' benchmark and strategy colours
+_EOY_CHART = re.compile(r'(<div id="eoy_returns">).*?</div>', re.DOTALL)
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL | re.IGNORECASE)
 _ICON = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"'][^\"']*icon[^\"']*[\"'][^>]*>", re.IGNORECASE)
 _EXTERNAL_ANCHOR = re.compile(
@@ -180,4 +238,13 @@ def _offline(document: str, *, title: str) -> str:
     document = _EXTERNAL_ANCHOR.sub(r"\1", document)
     document = _EXTERNAL_ATTRIBUTE.sub("", document)
     document = _ONLOAD.sub("", document)
+    # "CAGR﹪" uses a small percent sign (U+FE6A) that common fonts lack.
+    document = document.replace("<td>CAGR\ufe6a</td>", "<td>CAGR</td>")
+    document = document.replace("</head>", f"<style>{_STYLE_FIXES}</style>\n</head>", 1)
+    # Long snake_case names in narrow column headings may break after an underscore.
+    document = _HEADING.sub(lambda match: match.group(0).replace("_", "_<wbr>"), document)
     return _XML_PROLOGUE.sub("", document)
+
+
+_STYLE_FIXES = "#right table th{white-space:normal}"
+_HEADING = re.compile(r"<th>[^<]*</th>")

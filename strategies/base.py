@@ -10,8 +10,10 @@ day. The base class, not the subclass, then
 - checks the invariants: every weight finite and within
   ``[min_weight, max_weight]``, the weights of a day summing to at most
   ``1 + leverage_allowance``;
-- adds the cash asset, holding the remainder (``1 - sum``);
-- keeps the decision dates of its rebalance schedule (NaN rows elsewhere).
+- adds the cash asset, holding the remainder (``1 - sum``).
+
+When the portfolio actually trades to these targets (monthly, on change...)
+is the backtest's schedule, not the strategy's business.
 
 Timing: ``decide`` sees prices up to and including the decision day (the
 close of day t); the engine trades at a later close (execution lag).
@@ -21,14 +23,13 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-
-from backtests.schedule import Rebalance, apply_schedule
 
 __all__ = ["CASH", "MarketView", "Strategy", "WeightError"]
 
@@ -69,8 +70,6 @@ class Strategy(abc.ABC):
     max_weight: ClassVar[float] = 1.0
     leverage_allowance: ClassVar[float] = 0.0
 
-    rebalance: Rebalance = Rebalance.MONTHLY
-
     @property
     @abc.abstractmethod
     def assets(self) -> tuple[str, ...]:
@@ -85,7 +84,7 @@ class Strategy(abc.ABC):
         values: dict[str, object] = {}
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
-            values[item.name] = value.value if isinstance(value, Rebalance) else value
+            values[item.name] = value.value if isinstance(value, enum.Enum) else value
         return values
 
     def describe(self) -> str:
@@ -94,26 +93,30 @@ class Strategy(abc.ABC):
         return f"{self.name}({parameters})"
 
     def target_weights(self, market: MarketView) -> pd.DataFrame:
-        """Checked target weights, cash included, on the schedule's decision dates (NaN rows elsewhere)."""
+        """Checked target weights for every trading day, the cash asset included (rows sum to 1)."""
         assets = list(self.assets)
         missing = [asset for asset in assets if asset not in market.prices.columns]
         if missing:
             raise WeightError(f"{self.name}: no prices for {', '.join(missing)}")
         desired = self.decide(market)
         if list(desired.columns) != assets or not desired.index.equals(market.prices.index):
-            raise WeightError(f"{self.name}: decide() must return one row per trading day and one column per asset")
+            raise WeightError(
+                f"{self.name}: decide() must return one row per trading day and one column per asset"
+            )
         tradable = market.prices[assets].notna()
         desired = desired.where(tradable, 0.0)
         self._check(desired)
         targets = desired.copy()
         targets[CASH] = 1.0 - desired.sum(axis=1)
-        return apply_schedule(targets, self.rebalance)
+        return targets
 
     def _check(self, weights: pd.DataFrame) -> None:
         values = weights.to_numpy(dtype=float)
         if not np.isfinite(values).all():
             row, column = np.argwhere(~np.isfinite(values))[0]
-            raise WeightError(f"{self.name}: weight of {weights.columns[column]} on {weights.index[row].date()} is not finite")
+            raise WeightError(
+                f"{self.name}: weight of {weights.columns[column]} on {weights.index[row].date()} is not finite"
+            )
         for bound, broken in (
             (self.min_weight, values < self.min_weight - _TOLERANCE),
             (self.max_weight, values > self.max_weight + _TOLERANCE),
@@ -128,7 +131,9 @@ class Strategy(abc.ABC):
         over = total > 1.0 + self.leverage_allowance + _TOLERANCE
         if over.any():
             row = int(np.argmax(over))
-            raise WeightError(f"{self.name}: weights on {weights.index[row].date()} sum to {total[row]:.6g} > 1")
+            raise WeightError(
+                f"{self.name}: weights on {weights.index[row].date()} sum to {total[row]:.6g} > 1"
+            )
 
 
 def constant_weights(market: MarketView, weights: Mapping[str, float]) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from backtests.schedule import Rebalance
 from strategies.base import MarketView, Strategy, constant_weights
 
 __all__ = ["SixtyForty", "SpyBuyAndHold"]
@@ -16,14 +15,13 @@ __all__ = ["SixtyForty", "SpyBuyAndHold"]
 class SpyBuyAndHold(Strategy):
     """All in the S&P 500 (SPY), bought once and held.
 
-    Requires: SPY prices. Produces: weight 1 in SPY on the first day, never
-    rebalanced. Timing: bought at the second day's close (execution lag).
+    Requires: SPY prices. Produces: weight 1 in SPY every day; with the
+    ``once`` schedule it is bought on the first day and never traded again.
     """
 
     name = "spy_buy_and_hold"
-    summary = "100% SPY, bought on the first day and held"
+    summary = "100% SPY, bought on the first day and held (schedule once)"
 
-    rebalance: Rebalance = Rebalance.ONCE
     equity: str = "spy"
 
     @property
@@ -40,14 +38,13 @@ class SixtyForty(Strategy):
 
     Requires: SPY and IEF prices (IEF is spliced before 2002-07-30 with a
     constant-maturity Treasury priced from the 10-year yield). Produces:
-    ``equity_weight`` in SPY and the rest in IEF, rebalanced on the schedule
-    (monthly by default).
+    ``equity_weight`` in SPY and the rest in IEF every day; the schedule
+    (monthly in the default experiment) says when it is rebalanced.
     """
 
     name = "sixty_forty"
-    summary = "60% SPY / 40% IEF, rebalanced monthly"
+    summary = "60% SPY / 40% IEF, rebalanced on the schedule (monthly by default)"
 
-    rebalance: Rebalance = Rebalance.MONTHLY
     equity: str = "spy"
     bonds: str = "ief"
     equity_weight: float = 0.6
@@ -61,4 +58,6 @@ class SixtyForty(Strategy):
         return (self.equity, self.bonds)
 
     def decide(self, market: MarketView) -> pd.DataFrame:
-        return constant_weights(market, {self.equity: self.equity_weight, self.bonds: 1.0 - self.equity_weight})
+        return constant_weights(
+            market, {self.equity: self.equity_weight, self.bonds: 1.0 - self.equity_weight}
+        )

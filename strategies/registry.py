@@ -22,7 +22,9 @@ def _coerce(name: str, field: str, annotation: object, value: object) -> object:
             return annotation(value)
         except ValueError:
             allowed = ", ".join(str(member.value) for member in annotation)
-            raise UserError(f"strategy {name!r}: parameter {field!r} must be one of {allowed}, got {value!r}") from None
+            raise UserError(
+                f"strategy {name!r}: parameter {field!r} must be one of {allowed}, got {value!r}"
+            ) from None
     if annotation is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if annotation is int and isinstance(value, int) and not isinstance(value, bool):
@@ -40,12 +42,16 @@ def build_strategy(name: str, parameters: Mapping[str, object]) -> Strategy:
     try:
         cls = STRATEGIES[name]
     except KeyError:
-        raise UserError(f"unknown strategy {name!r} (known: {', '.join(sorted(STRATEGIES))})") from None
+        raise UserError(
+            f"unknown strategy {name!r} (known: {', '.join(sorted(STRATEGIES))})"
+        ) from None
     hints = typing.get_type_hints(cls)
     fields = {item.name for item in dataclasses.fields(cls)}
     unknown = sorted(set(parameters) - fields)
     if unknown:
-        raise UserError(f"strategy {name!r}: unknown parameter {unknown[0]!r} (known: {', '.join(sorted(fields))})")
+        raise UserError(
+            f"strategy {name!r}: unknown parameter {unknown[0]!r} (known: {', '.join(sorted(fields))})"
+        )
     values = {key: _coerce(name, key, hints[key], value) for key, value in parameters.items()}
     try:
         return cls(**values)  # type: ignore[arg-type]

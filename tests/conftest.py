@@ -16,7 +16,9 @@ def _pack_location() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Each test gets its own MACROPATCH_HOME and never reaches a live provider."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MACROPATCH_HOME", str(home))

@@ -22,7 +22,11 @@ Float tolerances (vectorbt's, mirrored so that the two agree to ~1e-15 rather
 than ~1e-9): an order of at most 1e-12 shares is not placed; a position or
 cash balance that an order brings within a relative 1e-9 of zero becomes
 zero; a buy whose cost is within a relative 1e-9 of the cash left is filled
-in full.
+in full. Because of that rounding, the cash that decides what can be bought
+and the cash reported in the NAV are two books, as in vectorbt: the NAV's
+cash is the starting cash plus each day's recorded fills (``shares * fill
+price`` and fees, added asset by asset in column order), which can differ
+from the trading cash by ~1e-12.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class ReferenceRun:
     value: np.ndarray
     shares: np.ndarray
     cash: np.ndarray
+    """The reported cash (the books), not the trading cash."""
     fees: np.ndarray
     traded_value: np.ndarray
 
@@ -92,9 +97,11 @@ def simulate_reference(
     cash_path = np.empty(days)
     fees_path = np.zeros(days)
     traded_path = np.zeros((days, assets))
+    ledger = float(initial_value)
     for day in range(days):
         price = close[day]
         weights = executed[day]
+        flows = np.zeros(assets)
         if not np.isnan(weights).any():
             portfolio_value = cash + float(np.sum(shares * price))
             order_value = weights * portfolio_value - shares * price
@@ -106,8 +113,9 @@ def simulate_reference(
                     fill = price[asset] * (1 - slippage[asset])
                     proceeds = -wanted * fill
                     fee = proceeds * fees[asset]
-                    cash += proceeds - fee
+                    cash += _add(proceeds, -fee)
                     traded_path[day, asset] = proceeds
+                    flows[asset] = -wanted * fill - fee
                 else:
                     if _close(cash, 0.0):
                         continue  # nothing left to buy with
@@ -123,11 +131,16 @@ def simulate_reference(
                         wanted = cost / fill
                         cash = 0.0
                     traded_path[day, asset] = cost
+                    flows[asset] = -wanted * fill - fee
                 shares[asset] = _add(shares[asset], wanted)
                 fees_path[day] += fee
+        day_flow = 0.0
+        for flow in flows:
+            day_flow += 0.0 if _close(flow, 0.0) else flow
+        ledger = _add(ledger, day_flow)
         shares_path[day] = shares
-        cash_path[day] = cash
-        value[day] = cash + float(np.sum(shares * price))
+        cash_path[day] = ledger
+        value[day] = ledger + float(np.sum(shares * price))
     return ReferenceRun(
         value=value,
         shares=shares_path,

@@ -20,7 +20,9 @@ class Outcome:
     stderr: str
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Outcome:
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Outcome:
     monkeypatch.setattr(sys, "argv", ["macropatch", *args])
     capsys.readouterr()
     with pytest.raises(SystemExit) as exited:
@@ -42,7 +44,13 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def partial_pack(source: Path, target: Path, *, without: tuple[str, ...] = (), replace: dict[str, str] | None = None) -> Path:
+def partial_pack(
+    source: Path,
+    target: Path,
+    *,
+    without: tuple[str, ...] = (),
+    replace: dict[str, str] | None = None,
+) -> Path:
     """A pack folder linking to ``source``'s files, minus ``without``, with some files rewritten."""
     replace = replace or {}
     for path in source.rglob("*.csv"):

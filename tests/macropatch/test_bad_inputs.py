@@ -36,10 +36,22 @@ def swap_lines(a: int, b: int) -> Callable[[list[str]], list[str]]:
 
 
 BAD_CSV = {
-    "unparsable date": (set_line(3, "1993-02-31,24.5"), "etf/spy_adjclose_daily.csv: line 3: unparsable date '1993-02-31'"),
-    "non-numeric value": (set_line(4, "1993-02-03,abc"), "etf/spy_adjclose_daily.csv: line 4: non-numeric value 'abc'"),
-    "duplicate dates": (set_line(3, "1993-01-29,24.5"), "etf/spy_adjclose_daily.csv: line 3: duplicate date 1993-01-29"),
-    "unsorted dates": (swap_lines(3, 4), "etf/spy_adjclose_daily.csv: line 4: date 1993-02-01 is out of order"),
+    "unparsable date": (
+        set_line(3, "1993-02-31,24.5"),
+        "etf/spy_adjclose_daily.csv: line 3: unparsable date '1993-02-31'",
+    ),
+    "non-numeric value": (
+        set_line(4, "1993-02-03,abc"),
+        "etf/spy_adjclose_daily.csv: line 4: non-numeric value 'abc'",
+    ),
+    "duplicate dates": (
+        set_line(3, "1993-01-29,24.5"),
+        "etf/spy_adjclose_daily.csv: line 3: duplicate date 1993-01-29",
+    ),
+    "unsorted dates": (
+        swap_lines(3, 4),
+        "etf/spy_adjclose_daily.csv: line 4: date 1993-02-01 is out of order",
+    ),
 }
 
 
@@ -60,7 +72,9 @@ def assert_clean_failure(outcome, message: str) -> None:
 @pytest.mark.usefixtures("pack_path")
 class TestRunBadInputs:
     @pytest.fixture(autouse=True)
-    def _context(self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path) -> None:
+    def _context(
+        self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path
+    ) -> None:
         self.tmp = tmp_path
         self.capsys = capsys
         self.monkeypatch = monkeypatch
@@ -71,19 +85,27 @@ class TestRunBadInputs:
     def run(self, *args: str):
         before = (tree_digest(self.out), tree_digest(self.store.parent))
         outcome = run_cli(["run", "--out", str(self.out), *args], self.capsys, self.monkeypatch)
-        assert (tree_digest(self.out), tree_digest(self.store.parent)) == before, "a failed run changed files"
+        assert (tree_digest(self.out), tree_digest(self.store.parent)) == before, (
+            "a failed run changed files"
+        )
         staging = [path.name for path in self.tmp.iterdir() if path.name.startswith(".out.")]
         assert staging == []
         return outcome
 
     def test_missing_pack_folder(self) -> None:
-        assert_clean_failure(self.run("--pack", str(self.tmp / "nowhere")), f"pack folder {self.tmp / 'nowhere'} does not exist")
+        assert_clean_failure(
+            self.run("--pack", str(self.tmp / "nowhere")),
+            f"pack folder {self.tmp / 'nowhere'} does not exist",
+        )
 
     def test_pack_without_a_required_file(self) -> None:
         pack = partial_pack(self.pack, self.tmp / "pack", without=("etf/ief_adjclose_daily.csv",))
         outcome = self.run("--pack", str(pack))
         assert_clean_failure(outcome, "series 'ief' is not available")
-        assert "etf/ief_adjclose_daily.csv" in outcome.stderr and "macropatch data import" in outcome.stderr
+        assert (
+            "etf/ief_adjclose_daily.csv" in outcome.stderr
+            and "macropatch data import" in outcome.stderr
+        )
 
     @pytest.mark.parametrize("case", sorted(BAD_CSV))
     def test_bad_csv_in_pack(self, case: str) -> None:
@@ -93,29 +115,56 @@ class TestRunBadInputs:
 
     def test_unknown_strategy(self) -> None:
         experiment = self.tmp / "e.toml"
-        experiment.write_text('name="e"\nbenchmark="x"\n[[strategies]]\nstrategy="sixty_fourty"\nlabel="x"\n')
-        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown strategy 'sixty_fourty'")
+        experiment.write_text(
+            'name="e"\nbenchmark="x"\n[[strategies]]\nstrategy="sixty_fourty"\nlabel="x"\n'
+        )
+        assert_clean_failure(
+            self.run("--pack", str(self.pack), "--experiment", str(experiment)),
+            "unknown strategy 'sixty_fourty'",
+        )
 
     def test_unknown_series_in_experiment(self) -> None:
         experiment = self.tmp / "e.toml"
-        experiment.write_text('name="e"\nbenchmark="b"\n[[strategies]]\nstrategy="spy_buy_and_hold"\nlabel="b"\nparameters={equity="spx"}\n')
-        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown series 'spx'")
+        experiment.write_text(
+            'name="e"\nbenchmark="b"\n[[strategies]]\nstrategy="spy_buy_and_hold"\nlabel="b"\nparameters={equity="spx"}\n'
+        )
+        assert_clean_failure(
+            self.run("--pack", str(self.pack), "--experiment", str(experiment)),
+            "unknown series 'spx'",
+        )
 
     def test_unknown_key_in_experiment(self, repository: Path) -> None:
         experiment = self.tmp / "e.toml"
-        experiment.write_text((repository / "experiments/default.toml").read_text().replace("[costs]", "[costs]\ncommission = 1"))
-        assert_clean_failure(self.run("--pack", str(self.pack), "--experiment", str(experiment)), "unknown key 'costs.commission'")
+        experiment.write_text(
+            (repository / "experiments/default.toml")
+            .read_text()
+            .replace("[costs]", "[costs]\ncommission = 1")
+        )
+        assert_clean_failure(
+            self.run("--pack", str(self.pack), "--experiment", str(experiment)),
+            "unknown key 'costs.commission'",
+        )
 
     def test_start_after_end(self) -> None:
-        assert_clean_failure(self.run("--pack", str(self.pack), "--start", "2010-01-04", "--end", "2005-01-03"), "start 2010-01-04 is after end 2005-01-03")
+        assert_clean_failure(
+            self.run("--pack", str(self.pack), "--start", "2010-01-04", "--end", "2005-01-03"),
+            "start 2010-01-04 is after end 2005-01-03",
+        )
 
     def test_period_with_no_data(self) -> None:
-        assert_clean_failure(self.run("--pack", str(self.pack), "--start", "1970-01-02", "--end", "1975-12-31"), "no trading days of 'spy' between 1970-01-02 and 1975-12-31")
+        assert_clean_failure(
+            self.run("--pack", str(self.pack), "--start", "1970-01-02", "--end", "1975-12-31"),
+            "no trading days of 'spy' between 1970-01-02 and 1975-12-31",
+        )
 
     def test_output_folder_cannot_be_written(self) -> None:
         blocker = self.tmp / "a_file"
         blocker.write_text("not a folder")
-        outcome = run_cli(["run", "--pack", str(self.pack), "--out", str(blocker / "out"), "--end", "2001-01-31"], self.capsys, self.monkeypatch)
+        outcome = run_cli(
+            ["run", "--pack", str(self.pack), "--out", str(blocker / "out"), "--end", "2001-01-31"],
+            self.capsys,
+            self.monkeypatch,
+        )
         assert_clean_failure(outcome, f"output folder {blocker / 'out'} cannot be written")
         assert blocker.read_text() == "not a folder"
 
@@ -132,7 +181,9 @@ class TestRunBadInputs:
 
 
 class TestDataBadInputs:
-    def test_import_of_a_bad_csv_keeps_the_earlier_store(self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path) -> None:
+    def test_import_of_a_bad_csv_keeps_the_earlier_store(
+        self, tmp_path: Path, capsys, monkeypatch, store_file: Path, pack_path: Path
+    ) -> None:
         good = partial_pack(pack_path, tmp_path / "good")
         assert run_cli(["data", "import", str(good)], capsys, monkeypatch).code == 0
         before = tree_digest(store_file.parent)
@@ -141,17 +192,32 @@ class TestDataBadInputs:
         assert_clean_failure(run_cli(["data", "import", str(bad)], capsys, monkeypatch), message)
         assert tree_digest(store_file.parent) == before
 
-    def test_import_of_a_missing_folder(self, tmp_path: Path, capsys, monkeypatch, store_file: Path) -> None:
-        assert_clean_failure(run_cli(["data", "import", str(tmp_path / "nope")], capsys, monkeypatch), "does not exist")
+    def test_import_of_a_missing_folder(
+        self, tmp_path: Path, capsys, monkeypatch, store_file: Path
+    ) -> None:
+        assert_clean_failure(
+            run_cli(["data", "import", str(tmp_path / "nope")], capsys, monkeypatch),
+            "does not exist",
+        )
         assert not store_file.exists()
 
-    def test_import_of_a_folder_that_is_no_pack(self, tmp_path: Path, capsys, monkeypatch, store_file: Path) -> None:
-        assert_clean_failure(run_cli(["data", "import", str(tmp_path)], capsys, monkeypatch), "holds none of the catalog's files")
+    def test_import_of_a_folder_that_is_no_pack(
+        self, tmp_path: Path, capsys, monkeypatch, store_file: Path
+    ) -> None:
+        assert_clean_failure(
+            run_cli(["data", "import", str(tmp_path)], capsys, monkeypatch),
+            "holds none of the catalog's files",
+        )
         assert not store_file.exists()
 
     def test_pull_of_an_unknown_series(self, capsys, monkeypatch, store_file: Path) -> None:
-        assert_clean_failure(run_cli(["data", "pull", "spx"], capsys, monkeypatch), "unknown series 'spx'")
+        assert_clean_failure(
+            run_cli(["data", "pull", "spx"], capsys, monkeypatch), "unknown series 'spx'"
+        )
         assert not store_file.exists()
 
     def test_pull_of_a_pack_only_series(self, capsys, monkeypatch, store_file: Path) -> None:
-        assert_clean_failure(run_cli(["data", "pull", "ff5_rmw"], capsys, monkeypatch), "series 'ff5_rmw' has no live source")
+        assert_clean_failure(
+            run_cli(["data", "pull", "ff5_rmw"], capsys, monkeypatch),
+            "series 'ff5_rmw' has no live source",
+        )

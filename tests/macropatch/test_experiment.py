@@ -44,6 +44,7 @@ def test_every_variant_is_valid(repository: Path) -> None:
 def test_valid_experiment(tmp_path: Path) -> None:
     experiment = load_experiment(write(tmp_path, VALID))
     assert [entry.label for entry in experiment.strategies] == ["spy_buy_and_hold", "sixty_forty_q"]
+    assert [entry.rebalance.value for entry in experiment.strategies] == ["monthly", "monthly"]
     assert experiment.costs.fees == pytest.approx(0.0005)
     assert len(experiment.config_hash) == 16
 
@@ -51,16 +52,45 @@ def test_valid_experiment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda text: text.replace("[costs]", "[costs]\nfee_bps = 3"), "unknown key 'costs.fee_bps'"),
+        (
+            lambda text: text.replace("[costs]", "[costs]\nfee_bps = 3"),
+            "unknown key 'costs.fee_bps'",
+        ),
         (lambda text: text + "\ncolour = 'red'\n", "unknown key"),
-        (lambda text: text.replace('start = "2001-01-02"', 'start = "2001-01-02"\nend = "2000-01-01"'), "after end"),
-        (lambda text: text.replace('benchmark = "spy_buy_and_hold"', 'benchmark = "qqq"'), "benchmark 'qqq' is not one of"),
-        (lambda text: text.replace('label = "sixty_forty_q"', 'label = "spy_buy_and_hold"'), "labelled 'spy_buy_and_hold'"),
-        (lambda text: text.replace("fees_bps = 5", "fees_bps = 0").replace("slippage_bps = 2", "slippage_bps = 0"), "costs are always on"),
+        (
+            lambda text: text.replace(
+                'start = "2001-01-02"', 'start = "2001-01-02"\nend = "2000-01-01"'
+            ),
+            "after end",
+        ),
+        (
+            lambda text: text.replace('benchmark = "spy_buy_and_hold"', 'benchmark = "qqq"'),
+            "benchmark 'qqq' is not one of",
+        ),
+        (
+            lambda text: text.replace('label = "sixty_forty_q"', 'label = "spy_buy_and_hold"'),
+            "labelled 'spy_buy_and_hold'",
+        ),
+        (
+            lambda text: text.replace("fees_bps = 5", "fees_bps = 0").replace(
+                "slippage_bps = 2", "slippage_bps = 0"
+            ),
+            "costs are always on",
+        ),
         (lambda text: text.replace("fees_bps = 5", "fees_bps = -1"), "costs.fees_bps"),
         (lambda text: text.replace('name = "t"', ""), "missing key 'name'"),
         (lambda text: text.replace('start = "2001-01-02"', 'start = "yesterday"'), "period.start"),
         (lambda text: text + "\n[[strategies\n", "invalid TOML"),
+        (
+            lambda text: text.replace(
+                'label = "sixty_forty_q"', 'label = "sixty_forty_q"\nrebalance = "hourly"'
+            ),
+            "strategies.1.rebalance",
+        ),
+        (
+            lambda text: text.replace('label = "sixty_forty_q"', 'label = "../evil"'),
+            "strategies.1.label",
+        ),
     ],
 )
 def test_bad_experiments_name_the_culprit(tmp_path: Path, edit, message: str) -> None:

@@ -8,10 +8,62 @@ from marketdata.derived import DERIVATIONS
 from marketdata.errors import UserError
 from marketdata.units import canonical_units
 
-REQUIRED = """spy qqq iwm xly xlp xlu xle xlk vnq iyr gld cper copx ura ccj nlr qual usmv tlt ief shy bil uup vixy
-vix sp500_tr sp500 shiller_price shiller_earnings shiller_cape dgs10 dgs2 dtb3 tbill_3m acm_term_premium_10y
-hy_oas baa10y card_delinquency unrate sahm_realtime cpi federal_debt federal_interest dollar_broad gold copper
-uranium ff5_mkt_rf ff5_smb ff5_hml ff5_rmw ff5_cma ff5_rf cash""".split()
+REQUIRED = [
+    "spy",
+    "qqq",
+    "iwm",
+    "xly",
+    "xlp",
+    "xlu",
+    "xle",
+    "xlk",
+    "vnq",
+    "iyr",
+    "gld",
+    "cper",
+    "copx",
+    "ura",
+    "ccj",
+    "nlr",
+    "qual",
+    "usmv",
+    "tlt",
+    "ief",
+    "shy",
+    "bil",
+    "uup",
+    "vixy",
+    "vix",
+    "sp500_tr",
+    "sp500",
+    "shiller_price",
+    "shiller_earnings",
+    "shiller_cape",
+    "dgs10",
+    "dgs2",
+    "dtb3",
+    "tbill_3m",
+    "acm_term_premium_10y",
+    "hy_oas",
+    "baa10y",
+    "card_delinquency",
+    "unrate",
+    "sahm_realtime",
+    "cpi",
+    "federal_debt",
+    "federal_interest",
+    "dollar_broad",
+    "gold",
+    "copper",
+    "uranium",
+    "ff5_mkt_rf",
+    "ff5_smb",
+    "ff5_hml",
+    "ff5_rmw",
+    "ff5_cma",
+    "ff5_rf",
+    "cash",
+]
 
 
 def test_catalog_has_every_series_the_strategies_and_triggers_need() -> None:
@@ -60,10 +112,22 @@ def test_unknown_series_is_a_user_error() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\ncolour="red"\n', "unknown key 'colour'"),
-        ('[series.x]\nname="x"\nkind="stock"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\n', "'stock' is not one of"),
-        ('[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\nproxies=["y"]\n', "unknown series 'y'"),
-        ('[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\n', "no pack file, live source or derivation"),
+        (
+            '[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\ncolour="red"\n',
+            "unknown key 'colour'",
+        ),
+        (
+            '[series.x]\nname="x"\nkind="stock"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\n',
+            "'stock' is not one of",
+        ),
+        (
+            '[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\npack_file="x.csv"\nproxies=["y"]\n',
+            "unknown series 'y'",
+        ),
+        (
+            '[series.x]\nname="x"\nkind="price"\nfrequency="daily"\nunits="usd"\n',
+            "no pack file, live source or derivation",
+        ),
         ("[series.x\n", "invalid TOML"),
     ],
 )

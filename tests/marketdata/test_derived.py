@@ -44,7 +44,9 @@ def test_tbill_accrual_carries_last_rate() -> None:
 
 def test_extend_levels_fills_before_and_after() -> None:
     daily = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2020-02-03", "2020-02-04"]))
-    monthly = pd.Series([9.0, 8.0, 7.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01"]))
+    monthly = pd.Series(
+        [9.0, 8.0, 7.0], index=pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01"])
+    )
     out = derive("extend_levels", [daily, monthly], {})
     assert out.tolist() == [9.0, 8.0, 1.0, 2.0, 7.0]
 
@@ -63,7 +65,10 @@ def test_unknown_method() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(min_value=0.0001, max_value=0.15), min_size=2, max_size=40), st.floats(0.5, 30.0))
+@given(
+    st.lists(st.floats(min_value=0.0001, max_value=0.15), min_size=2, max_size=40),
+    st.floats(0.5, 30.0),
+)
 def test_bond_index_is_positive_and_finite(yields: list[float], maturity: float) -> None:
     series = pd.Series(yields, index=pd.bdate_range("2020-01-01", periods=len(yields)))
     index = derive("constant_maturity_bond", [series], {"maturity_years": maturity})

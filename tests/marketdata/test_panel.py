@@ -10,7 +10,10 @@ from marketdata.sources import DataSources
 
 def test_splice_joins_proxy_returns_at_first_day() -> None:
     primary = pd.Series([10.0, 11.0], index=pd.DatetimeIndex(["2020-01-03", "2020-01-06"]))
-    proxy = pd.Series([1.0, 2.0, 4.0, 8.0], index=pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-06"]))
+    proxy = pd.Series(
+        [1.0, 2.0, 4.0, 8.0],
+        index=pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-06"]),
+    )
     out = splice(primary, proxy)
     assert out.tolist() == [2.5, 5.0, 10.0, 11.0]
 
@@ -20,7 +23,11 @@ def test_missing_series_names_places_and_fix() -> None:
     with pytest.raises(MissingSeriesError) as caught:
         sources.load("spy")
     message = str(caught.value)
-    assert "'spy'" in message and "macropatch data import" in message and "macropatch data pull spy" in message
+    assert (
+        "'spy'" in message
+        and "macropatch data import" in message
+        and "macropatch data pull spy" in message
+    )
 
 
 @pytest.mark.usefixtures("pack_path")
@@ -31,7 +38,9 @@ class TestOnThePack:
         prices = panel.prices
         assert prices.index[0] == pd.Timestamp("2000-01-03")
         assert prices.iloc[0].notna().all()
-        assert {(item.series, item.proxy) for item in panel.splices} >= {("ief", "treasury_8y_proxy")}
+        assert {(item.series, item.proxy) for item in panel.splices} >= {
+            ("ief", "treasury_8y_proxy")
+        }
         # IEF's own prices are untouched after its first day
         ief = sources.load("ief").values
         assert prices.loc["2010-01-04", "ief"] == ief.loc["2010-01-04"]
@@ -48,4 +57,6 @@ class TestOnThePack:
     def test_period_without_trading_days(self, pack_path) -> None:
         sources = DataSources(catalog=load_catalog(), pack=Pack(pack_path))
         with pytest.raises(UserError, match="no trading days"):
-            build_price_panel(sources, ["spy"], start=pd.Timestamp("1970-01-01"), end=pd.Timestamp("1975-01-01"))
+            build_price_panel(
+                sources, ["spy"], start=pd.Timestamp("1970-01-01"), end=pd.Timestamp("1975-01-01")
+            )

@@ -16,7 +16,12 @@ def series(spec_id: str, values: list[float], start: str = "2024-01-02") -> Seri
     return SeriesData(
         spec=catalog[spec_id],
         values=pd.Series(values, index=index, name=spec_id),
-        provenance=Provenance(source="pack", location=f"{spec_id}.csv", fetched_at="2024-01-01T00:00:00+00:00", content_hash="abc"),
+        provenance=Provenance(
+            source="pack",
+            location=f"{spec_id}.csv",
+            fetched_at="2024-01-01T00:00:00+00:00",
+            content_hash="abc",
+        ),
     )
 
 

@@ -32,7 +32,9 @@ def make_result(name: str, returns: np.ndarray, **parameters: object) -> Result:
         returns=series,
         value=(1.0 + series).cumprod(),
         weights=pd.DataFrame({"spy": 1.0}, index=index[::21]),
-        trades=pd.DataFrame(columns=["date", "asset", "side", "quantity", "price", "value", "fees"]),
+        trades=pd.DataFrame(
+            columns=["date", "asset", "side", "quantity", "price", "value", "fees"]
+        ),
         turnover=turnover,
         parameters=parameters,
         config_hash=f"cfg-{name}",
@@ -163,7 +165,7 @@ def test_page_links_and_explains(
         assert f'href="tearsheets/{name}.html"' in page
     assert "tearsheets/all_cash.html" not in page
     assert 'id="metrics"' in page and 'class="benchmark"' in page
-    assert "Sharpe (rf = 0)" in page and "rf = 0" in page
+    assert TableMetric.SHARPE.label in page and "(rf = 0)" in page
     assert "5 bp" in page and "2 bp" in page and "at the next close" in page
     assert "0.1.0" in page and "2024-01-26" in page
     assert "threshold = 5.0" in page

@@ -36,7 +36,9 @@ class Side(Enum):
     LONG = "long"
 
 
-def make_result(name: str, returns: np.ndarray, *, start: str = "2021-01-04", **parameters: object) -> Result:
+def make_result(
+    name: str, returns: np.ndarray, *, start: str = "2021-01-04", **parameters: object
+) -> Result:
     index = pd.bdate_range(start, periods=len(returns))
     series = pd.Series(returns, index=index, name=name, dtype=float)
     value = (1.0 + series).cumprod()
@@ -87,7 +89,9 @@ def results() -> ResultSet:
     flat = np.zeros(756)  # no volatility, no drawdown: NaN ratios
     return ResultSet(
         (
-            make_result("long_real_assets", strategy, threshold=5.0, side=Side.LONG, assets=("gld", "xle")),
+            make_result(
+                "long_real_assets", strategy, threshold=5.0, side=Side.LONG, assets=("gld", "xle")
+            ),
             make_result("sixty_forty", benchmark),
             make_result("all_cash", flat),
         )
@@ -103,6 +107,8 @@ def test_structure(results: ResultSet) -> None:
     run = summary["run"]
     assert set(RUN_KEYS) <= set(run)
     assert run["period"] == {"start": "2021-01-04", "end": "2023-11-24"}
+    info = {**run_info(), "period": {"start": "2021-01-04", "end": "2023-11-24", "days": 756}}
+    assert build_summary(results, run_info=info)["run"]["period"]["days"] == 756
     assert run["data"][0]["last_date"] == "2023-11-24"
     assert summary["strategies"]["long_real_assets"]["parameters"] == {
         "threshold": 5.0,

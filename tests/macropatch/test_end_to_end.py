@@ -1,0 +1,175 @@
+"""The default experiment on the offline pack, through the command line, end to end."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import quantstats as qs
+
+from macropatch.cli import main
+from marketdata.catalog import load_catalog
+from tests.macropatch.cli_helpers import run_cli
+
+CONTRACT = [
+    "index.html",
+    "signals.html",
+    "summary.json",
+    "returns.csv",
+    "prices.csv",
+    "config.resolved.toml",
+    "tearsheets/spy_buy_and_hold.html",
+    "tearsheets/sixty_forty.html",
+    "weights/spy_buy_and_hold.csv",
+    "weights/sixty_forty.csv",
+]
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> tuple[Path, str]:
+    """`macropatch run` of experiments/default.toml on the pack, once for the module."""
+    out = tmp_path_factory.mktemp("run") / "latest"
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("MACROPATCH_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    monkeypatch.setattr(
+        sys, "argv", ["macropatch", "run", "--pack", str(pack_path), "--out", str(out)]
+    )
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        with (
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+            pytest.raises(SystemExit) as exited,
+        ):
+            main()
+    finally:
+        monkeypatch.undo()
+    assert exited.value.code == 0, stderr.getvalue()
+    return out, stdout.getvalue()
+
+
+def test_run_writes_the_whole_output_contract(default_run: tuple[Path, str]) -> None:
+    out, printed = default_run
+    for relative in CONTRACT:
+        assert (out / relative).is_file(), relative
+    assert "Reports:" in printed and str(out / "index.html") in printed
+    assert "sixty_forty" in printed and "spy_buy_and_hold" in printed
+
+
+def test_period_covers_2000_to_2026(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    summary = json.loads((out / "summary.json").read_text())
+    period = summary["run"]["period"]
+    assert period["start"] == "2000-01-03"
+    assert period["end"] >= "2026-01-01"
+    returns = pd.read_csv(out / "returns.csv", index_col="date", parse_dates=True)
+    assert (
+        str(returns.index[0].date()) == period["start"]
+        and str(returns.index[-1].date()) == period["end"]
+    )
+
+
+def test_summary_metrics_equal_quantstats_on_returns_csv(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    summary = json.loads((out / "summary.json").read_text())
+    returns = pd.read_csv(out / "returns.csv", index_col="date", parse_dates=True)
+    for name, metrics in summary["strategies"].items():
+        series = returns[name]
+        assert metrics["cagr"] == pytest.approx(qs.stats.cagr(series, periods=252), abs=1e-9)
+        assert metrics["sharpe"] == pytest.approx(qs.stats.sharpe(series, periods=252), abs=1e-9)
+        assert metrics["max_drawdown"] == pytest.approx(qs.stats.max_drawdown(series), abs=1e-9)
+        assert metrics["sortino"] == pytest.approx(qs.stats.sortino(series, periods=252), abs=1e-9)
+        assert metrics["volatility"] == pytest.approx(
+            qs.stats.volatility(series, periods=252), abs=1e-9
+        )
+
+
+def test_summary_records_costs_lag_and_provenance(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    run = json.loads((out / "summary.json").read_text())["run"]
+    assert run["costs"]["fees"] == pytest.approx(0.0005) and run["costs"][
+        "slippage"
+    ] == pytest.approx(0.0002)
+    assert run["execution_lag"] == 1
+    series = {item["series"]: item for item in run["data"]}
+    assert {"spy", "ief", "cash", "dtb3"} <= set(series)
+    assert series["spy"]["source"] == "pack" and series["spy"]["last_date"] == "2026-08-03"
+    for strategy in ("spy_buy_and_hold", "sixty_forty"):
+        metrics = json.loads((out / "summary.json").read_text())["strategies"][strategy]
+        for key in (
+            "cagr",
+            "volatility",
+            "sharpe",
+            "sortino",
+            "max_drawdown",
+            "calmar",
+            "turnover",
+        ):
+            assert np.isfinite(metrics[key]), (strategy, key)
+
+
+def test_weights_rows_sum_to_one_with_cash(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    weights = pd.read_csv(out / "weights" / "sixty_forty.csv", index_col="date", parse_dates=True)
+    assert list(weights.columns) == ["spy", "ief", "cash"]
+    assert np.allclose(weights.sum(axis=1), 1.0)
+    # monthly: about 12 executions a year over 26 years
+    assert 300 < len(weights) < 330
+    prices = pd.read_csv(out / "prices.csv", index_col="date", parse_dates=True)
+    assert {"spy", "ief", "cash"} <= set(prices.columns)
+    assert weights.index.isin(prices.index).all()
+
+
+def test_sixty_forty_is_less_volatile_than_spy(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    strategies = json.loads((out / "summary.json").read_text())["strategies"]
+    assert (
+        strategies["sixty_forty"]["volatility"] < 0.7 * strategies["spy_buy_and_hold"]["volatility"]
+    )
+    assert (
+        strategies["sixty_forty"]["max_drawdown"] > strategies["spy_buy_and_hold"]["max_drawdown"]
+    )
+    # SPY from 2000 to 2026 compounded at about 8% a year; a wildly different number means broken data.
+    assert 0.06 < strategies["spy_buy_and_hold"]["cagr"] < 0.11
+
+
+def test_config_resolved_records_the_run(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    config = tomllib.loads((out / "config.resolved.toml").read_text())
+    assert config["name"] == "default"
+    assert config["resolved"]["period"]["start"] == "2000-01-03"
+    assert any(
+        item["series"] == "ief" and item["proxy"] == "treasury_8y_proxy"
+        for item in config["resolved"]["splices"]
+    )
+
+
+def test_pages_stay_offline(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    for page in ["index.html", "signals.html", "tearsheets/sixty_forty.html"]:
+        text = (out / page).read_text()
+        assert not any(
+            marker in text for marker in ('src="http', "src='http", 'href="http', "href='http")
+        ), page
+
+
+def test_data_status_lists_every_catalog_series_from_the_pack(
+    pack_path: Path, capsys, monkeypatch
+) -> None:
+    assert run_cli(["data", "import", str(pack_path)], capsys, monkeypatch).code == 0
+    outcome = run_cli(["data", "status"], capsys, monkeypatch)
+    assert outcome.code == 0
+    catalog = load_catalog()
+    for series_id, spec in catalog.items():
+        assert series_id in outcome.stdout, series_id
+        if spec.pack_file:
+            line = next(line for line in outcome.stdout.splitlines() if f" {series_id} " in line)
+            assert "pack:" in line, line
