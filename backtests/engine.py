@@ -41,9 +41,11 @@ every other asset ends exactly on its target share count, and the engine's
 own cash ends at zero. The cash asset trades like any other asset, without
 fees or slippage.
 
-After the run the engine checks that every executed weight is on target up
-to the day's costs; an order that vectorbt rejected or ignored so as to leave
-a weight further off raises :class:`RuntimeError`. ``min_size`` is 0, so
+After the run the engine checks that, on every execution date, all holdings
+but one are on their target value ``weight * V`` and that one is short by no
+more than the day's costs; an order that vectorbt rejected (for want of cash
+when the costs exceed the largest buy) raises :class:`RuntimeError` instead
+of leaving weights silently off target. ``min_size`` is 0, so
 small orders of a small or large portfolio are never rejected for their size;
 vectorbt still ignores orders smaller than 1e-12 shares and snaps cash and
 positions within a relative 1e-9 of zero to zero.
@@ -69,8 +71,9 @@ import vectorbt as vbt
 
 from backtests.costs import Costs
 from backtests.result import Result
+from marketdata.errors import DataError
 
-__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "run_backtest"]
+__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError", "run_backtest"]
 
 INITIAL_VALUE = 1.0
 """Net asset value on the first day."""
@@ -136,6 +139,10 @@ def _check_target_rows(values: np.ndarray, index: pd.DatetimeIndex) -> None:
         )
 
 
+class MissingPriceError(DataError, ValueError):
+    """An asset has no usable price on a day it is held or traded (a data gap)."""
+
+
 def _lagged(values: np.ndarray, execution_lag: int) -> np.ndarray:
     """Move each decision row ``execution_lag`` rows later (the execution delay)."""
     executed = np.full_like(values, np.nan)
@@ -160,7 +167,7 @@ def _engine_prices(prices: pd.DataFrame, executed: np.ndarray) -> np.ndarray:
     bad = needed & ~valid
     if bad.any():
         row, column = (int(axis[0]) for axis in np.nonzero(bad))
-        raise ValueError(
+        raise MissingPriceError(
             f"price of {prices.columns[column]!r} on {prices.index[row]:%Y-%m-%d} is "
             f"{values[row, column]}: it must be positive and finite while the asset is "
             f"held or traded (target weight {held[row, column]:.6g})"
@@ -295,7 +302,7 @@ def _check_on_target(
         row = int(np.argmax(failed))
         off = [
             f"{columns[column]!r} (holds {held[row, column]:.6g}, target {wanted[row, column]:.6g})"
-            for column in np.flatnonzero(gap[row] > 0)
+            for column in np.flatnonzero(gap[row] > 0).tolist()
         ]
         raise RuntimeError(
             f"vectorbt left {', '.join(off)} off target on {index[rows[row]]:%Y-%m-%d}, "
@@ -377,7 +384,7 @@ def run_backtest(
         pd.DataFrame(close, index=index, columns=columns),
         pd.DataFrame(executed, index=index, columns=columns),
         costs,
-        cash_column=columns.get_loc(cash_asset),
+        cash_column=list(columns).index(cash_asset),
     )
     value = np.asarray(portfolio.value(), dtype=np.float64).reshape(-1)
     returns = np.asarray(portfolio.returns(), dtype=np.float64).reshape(-1)
@@ -390,7 +397,7 @@ def run_backtest(
     risky = trades["asset"] != cash_asset
     np.add.at(
         traded,
-        index.get_indexer(trades.loc[risky, "date"]),
+        index.get_indexer(pd.DatetimeIndex(trades.loc[risky, "date"])),
         trades.loc[risky, "value"].abs().to_numpy(),
     )
     executed_rows = ~np.isnan(executed[:, 0])

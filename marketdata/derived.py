@@ -25,6 +25,13 @@ one series. The catalog's ``derive`` tables name them:
     Requires daily returns (fractions). Produces the index of their daily
     sum, compounded: with Mkt-RF, RF and RMW, the market plus the
     profitability factor.
+``sum_levels``
+    Requires level series (rates). Produces their sum on the dates all of
+    them have (a corporate yield as the Treasury yield plus a spread).
+``equal_weight``
+    Requires price series. Produces the index of an equal-weighted basket
+    rebalanced daily (the mean of the daily returns, compounded) on the dates
+    all of them have.
 """
 
 from __future__ import annotations
@@ -95,11 +102,30 @@ def factor_portfolio(inputs: Sequence[pd.Series], parameters: Mapping[str, float
     return (1.0 + frame.sum(axis=1)).cumprod()
 
 
+def sum_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    frame = pd.concat(list(inputs), axis=1, join="inner", sort=True).dropna()
+    if frame.empty:
+        raise UserError("sum_levels: the input series share no dates")
+    return frame.sum(axis=1)
+
+
+def equal_weight(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
+    frame = pd.concat(list(inputs), axis=1, join="inner", sort=True).dropna()
+    if len(frame) < 2:
+        raise UserError("equal_weight: the input series share fewer than two dates")
+    returns = frame.pct_change().iloc[1:].mean(axis=1)
+    return pd.concat(
+        [pd.Series([1.0], index=frame.index[:1]), (1.0 + returns).cumprod()], sort=False
+    )
+
+
 DERIVATIONS: Mapping[str, Callable[[Sequence[pd.Series], Mapping[str, float]], pd.Series]] = {
     "extend_levels": extend_levels,
     "tbill_accrual": tbill_accrual,
     "constant_maturity_bond": constant_maturity_bond,
     "factor_portfolio": factor_portfolio,
+    "sum_levels": sum_levels,
+    "equal_weight": equal_weight,
 }
 
 

@@ -386,9 +386,7 @@ def test_value_stays_positive_finite_and_on_the_reference(
     case: tuple[pd.DataFrame, pd.DataFrame, Costs, int],
 ) -> None:
     targets, prices, costs, lag = case
-    result = run_backtest(
-        name="x", targets=targets, prices=prices, costs=costs, execution_lag=lag
-    )
+    result = run_backtest(name="x", targets=targets, prices=prices, costs=costs, execution_lag=lag)
     assert np.isfinite(result.value).all()
     assert (result.value > 0).all()
     assert result.value.iloc[0] <= 1.0 + 1e-12  # costs only, if trading on day 0
@@ -428,9 +426,7 @@ def test_without_costs_a_held_target_does_not_depend_on_column_order(
     )
     order = list(np.random.default_rng(permutation_seed).permutation(columns))
     base = run_backtest(name="x", targets=targets, prices=prices, costs=NO_COSTS)
-    shuffled = run_backtest(
-        name="x", targets=targets[order], prices=prices[order], costs=NO_COSTS
-    )
+    shuffled = run_backtest(name="x", targets=targets[order], prices=prices[order], costs=NO_COSTS)
     np.testing.assert_allclose(shuffled.value.to_numpy(), base.value.to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(shuffled.turnover.to_numpy(), base.turnover.to_numpy(), atol=1e-12)
 

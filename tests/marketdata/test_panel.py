@@ -60,3 +60,34 @@ class TestOnThePack:
             build_price_panel(
                 sources, ["spy"], start=pd.Timestamp("1970-01-01"), end=pd.Timestamp("1975-01-01")
             )
+
+
+PROXY_FLOOR = {  # measured daily-return correlation over the overlap, less a margin
+    "ief": 0.9,
+    "tlt": 0.85,
+    "shy": 0.85,
+    "iwm": 0.95,
+    "gld": 0.8,
+    "qual": 0.85,
+    "usmv": 0.85,
+    "vnq": 0.95,
+    "vlue": 0.8,
+    "edv": 0.9,
+    "vglt": 0.95,
+    "ura": 0.75,
+    "nlr": 0.7,
+    "copx": 0.65,
+    "lqd": 0.6,
+    "uup": 0.6,
+}
+
+
+@pytest.mark.parametrize("etf", sorted(PROXY_FLOOR))
+def test_proxies_track_the_etf_they_stand_in_for(pack_path, etf: str) -> None:
+    catalog = load_catalog()
+    sources = DataSources(catalog=catalog, pack=Pack(pack_path))
+    proxy = sources.load(catalog[etf].proxies[0]).values
+    actual = sources.load(etf).values
+    both = pd.concat([proxy, actual], axis=1, sort=True).dropna().pct_change().dropna()
+    assert len(both) > 500
+    assert both.corr().iloc[0, 1] > PROXY_FLOOR[etf]
