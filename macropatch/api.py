@@ -48,7 +48,9 @@ class RunOutcome:
     notes: tuple[str, ...]
 
 
-def _trim_to_data(panel: PricePanel, experiment: Experiment) -> tuple[pd.DataFrame, list[str]]:
+def _trim_to_data(
+    panel: PricePanel, experiment: Experiment, catalog: Catalog
+) -> tuple[pd.DataFrame, list[str]]:
     """Cut the panel at the last day on which every traded asset still has a price."""
     prices = panel.prices
     notes: list[str] = []
@@ -65,7 +67,10 @@ def _trim_to_data(panel: PricePanel, experiment: Experiment) -> tuple[pd.DataFra
     limiting = min(ends, key=lambda column: ends[column])
     end = ends[limiting]
     if end < last_day:
-        notes.append(f"the period ends on {end.date()}, the last day with data for {limiting!r}")
+        notes.append(
+            f"the period ends on {end.date()}, the last day with data for {limiting!r} "
+            f"({catalog[limiting].name})"
+        )
     prices = prices.loc[:end]
     if len(prices) < 2:
         raise UserError(
@@ -116,7 +121,7 @@ def run(
             end=pd.Timestamp(experiment.end) if experiment.end else None,
         )
         task.advance()
-    prices, notes = _trim_to_data(panel, experiment)
+    prices, notes = _trim_to_data(panel, experiment, catalog)
     notes.extend(sources.notes)
     entries = {entry.label: entry for entry in experiment.strategies}
 

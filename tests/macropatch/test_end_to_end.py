@@ -16,6 +16,7 @@ import quantstats as qs
 
 from macropatch.cli import main
 from marketdata.catalog import load_catalog
+from reports import TableMetric
 from tests.macropatch.cli_helpers import run_cli
 
 CONTRACT = [
@@ -104,16 +105,8 @@ def test_summary_records_costs_lag_and_provenance(default_run: tuple[Path, str])
     assert series["spy"]["source"] == "pack" and series["spy"]["last_date"] == "2026-08-03"
     for strategy in ("spy_buy_and_hold", "sixty_forty"):
         metrics = json.loads((out / "summary.json").read_text())["strategies"][strategy]
-        for key in (
-            "cagr",
-            "volatility",
-            "sharpe",
-            "sortino",
-            "max_drawdown",
-            "calmar",
-            "turnover",
-        ):
-            assert np.isfinite(metrics[key]), (strategy, key)
+        for metric in TableMetric:
+            assert np.isfinite(metrics[metric.key]), (strategy, metric.key)
 
 
 def test_weights_rows_sum_to_one_with_cash(default_run: tuple[Path, str]) -> None:

@@ -1,0 +1,77 @@
+"""Filling the store: pack import, live pull as one transaction, resolution order."""
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from marketdata import ingest
+from marketdata.catalog import load_catalog
+from marketdata.errors import ProviderError
+from marketdata.pack import Pack
+from marketdata.series import Provenance, SeriesData
+from marketdata.sources import DataSources
+from marketdata.store import Store
+
+
+def fake_live(spec, values=(1.0, 2.0)) -> SeriesData:
+    index = pd.bdate_range("2026-01-05", periods=len(values), name="date")
+    return SeriesData(
+        spec=spec,
+        values=pd.Series(list(values), index=index, name=spec.id),
+        provenance=Provenance(
+            source="fred",
+            location=spec.fred or "",
+            fetched_at="2026-01-09T00:00:00+00:00",
+            content_hash="x",
+        ),
+    )
+
+
+def test_pull_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    monkeypatch.setattr(ingest, "fetch_live", lambda spec: fake_live(spec))
+    ingest.pull_live(["dgs10", "dgs2"], store)
+    assert {row.series_id for row in store.status()} == {"dgs10", "dgs2"}
+
+    def failing(spec):
+        if spec.id == "dgs2":
+            raise ProviderError("series 'dgs2': FRED download of DGS2 failed: HTTP 500")
+        return fake_live(spec, values=(9.0, 9.0, 9.0))
+
+    monkeypatch.setattr(ingest, "fetch_live", failing)
+    with pytest.raises(ProviderError, match="dgs2"):
+        ingest.pull_live(["dgs10", "dgs2"], store)
+    kept = store.read(load_catalog(), "dgs10")
+    assert kept is not None and kept.values.tolist() == [1.0, 2.0]
+
+
+def test_store_comes_before_the_pack(tmp_path: Path, pack_path: Path) -> None:
+    catalog = load_catalog()
+    store = Store(tmp_path / "store.duckdb")
+    store.write([fake_live(catalog["dgs10"], values=(0.05, 0.06))])
+    sources = DataSources(catalog=catalog, store=store, pack=Pack(pack_path))
+    assert sources.load("dgs10").values.tolist() == [0.05, 0.06]
+    assert sources.load("dgs2").provenance.source == "pack"
+
+
+def test_import_reads_percent_as_fraction(tmp_path: Path, pack_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    report = ingest.import_pack(Pack(pack_path), store)
+    assert "dgs10" in report.imported and report.absent == ()
+    dgs10 = store.read(load_catalog(), "dgs10")
+    assert dgs10 is not None
+    assert dgs10.values.loc["2024-01-02"] == pytest.approx(0.0395)
+
+
+def test_status_marks_missing_derived_and_stale(tmp_path: Path) -> None:
+    catalog = load_catalog()
+    store = Store(tmp_path / "store.duckdb")
+    store.write([fake_live(catalog["dgs10"])])
+    rows = {row.series_id: row for row in ingest.catalog_status(store, today=dt.date(2026, 1, 10))}
+    assert rows["dgs10"].stale == "fresh"
+    assert rows["spy"].source == "missing"
+    assert rows["cash"].source.startswith("derived")
+    later = {row.series_id: row for row in ingest.catalog_status(store, today=dt.date(2026, 6, 1))}
+    assert later["dgs10"].stale == "stale"
