@@ -25,10 +25,12 @@ from reports.output import staged_folder
 from reports.signals_page import write_signals_page
 from reports.summary import build_summary, write_summary
 from reports.tearsheet import write_tearsheet
+from signals.base import SignalResult
+from signals.evaluate import evaluate_signals
 from strategies.base import CASH, Strategy
 from strategies.registry import build_strategy
 
-__all__ = ["RunOutcome", "macropatch_version", "run"]
+__all__ = ["RunOutcome", "SignalStates", "macropatch_version", "run", "signal_states"]
 
 
 def macropatch_version() -> str:
@@ -122,7 +124,13 @@ def run(
         )
         task.advance()
     prices, notes = _trim_to_data(panel, experiment, catalog)
+    with progress.task("Computing signals", total=1) as task:
+        signal_results, signal_notes = evaluate_signals(
+            experiment.signals, sources, pd.DatetimeIndex(prices.index)
+        )
+        task.advance()
     notes.extend(sources.notes)
+    notes.extend(signal_notes)
     entries = {entry.label: entry for entry in experiment.strategies}
 
     results = []
@@ -217,7 +225,9 @@ def run(
                 )
                 links[label] = f"tearsheets/{label}.html"
                 task.advance()
-        write_signals_page(folder / "signals.html", period=(period["start"], period["end"]))
+        write_signals_page(
+            folder / "signals.html", period=(period["start"], period["end"]), results=signal_results
+        )
         write_comparison(
             result_set, summary=summary, path=folder / "index.html", tearsheet_links=links
         )
@@ -227,3 +237,39 @@ def run(
         summary=summary,
         notes=tuple(notes),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalStates:
+    """Every signal of an experiment evaluated up to one day."""
+
+    asof: pd.Timestamp
+    results: tuple[SignalResult, ...]
+    notes: tuple[str, ...]
+
+
+def signal_states(
+    *,
+    experiment_path: Path,
+    asof: dt.date | None = None,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    catalog: Catalog | None = None,
+) -> SignalStates:
+    """Evaluate the experiment's signals on the trading days from its start to ``asof``.
+
+    ``asof`` defaults to the last trading day in the data; a date that is not a
+    trading day means the last trading day before it.
+    """
+    experiment = load_experiment(experiment_path)
+    catalog = catalog or load_catalog()
+    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
+    end = pd.Timestamp(asof) if asof else None
+    if end is not None and end.date() < experiment.start:
+        raise UserError(f"--asof {end.date()} is before the experiment's start {experiment.start}")
+    calendar = build_price_panel(
+        sources, [], start=pd.Timestamp(experiment.start), end=end
+    ).prices.index
+    results, notes = evaluate_signals(experiment.signals, sources, pd.DatetimeIndex(calendar))
+    return SignalStates(asof=pd.Timestamp(calendar[-1]), results=tuple(results), notes=tuple(notes))

@@ -18,7 +18,7 @@ from rich.table import Table
 from macropatch import api
 from macropatch.console import RichProgress, error_console, output_console
 from marketdata.errors import UserError
-from marketdata.ingest import catalog_status, import_pack, pull_live
+from marketdata.ingest import catalog_status, import_pack, import_user_series, pull_live
 from marketdata.pack import pack_from_environment
 from marketdata.sources import offline_from_environment
 from marketdata.store import Store
@@ -97,6 +97,53 @@ def run(
     output_console.print(f"Reports: {outcome.out / 'index.html'}")
 
 
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return f"{value:.4g}" if isinstance(value, int | float) else str(value)
+
+
+@app.command("signals")
+def signals(
+    asof: DateOption = None,
+    experiment: Annotated[
+        Path, typer.Option(help="Experiment TOML file (signal parameters).")
+    ] = DEFAULT_EXPERIMENT,
+    pack: PackOption = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+) -> None:
+    """Each signal's state on a date: value, threshold, last data date, fired or not."""
+    states = api.signal_states(
+        experiment_path=experiment,
+        asof=_date("--asof", asof),
+        pack=pack_from_environment(pack),
+        store=Store(),
+        live=not (offline or offline_from_environment()),
+    )
+    day = states.asof
+    table = Table(
+        title=f"Signals as knowable on {day.date()} (rates and spreads as fractions: 0.05 = 5%)"
+    )
+    for header in ("signal", "family", "state", "value", "threshold", "last data", "fired"):
+        table.add_column(header, justify="right" if header in {"value", "threshold"} else "left")
+    colours = {"fired": "bold red", "quiet": "green", "unknown": "yellow", "no data": "dim"}
+    for result in states.results:
+        state = result.state_on(day).value
+        last = result.last_data.loc[:day].dropna()
+        table.add_row(
+            result.signal.name,
+            result.signal.family.value,
+            f"[{colours[state]}]{state}[/]",
+            _number(result.value.loc[:day].iloc[-1]),
+            _number(result.threshold),
+            str(last.iloc[-1].date()) if not last.empty else "",
+            "yes" if state == "fired" else ("no" if state == "quiet" else "?"),
+        )
+    output_console.print(table)
+    for note in states.notes:
+        output_console.print(f"note: {note}", markup=False)
+
+
 @app.command("strategies")
 def list_strategies() -> None:
     """List the registered strategies."""
@@ -127,6 +174,20 @@ def data_import(
     )
     if report.absent:
         output_console.print(f"Not in this pack: {', '.join(report.absent)}")
+
+
+@data_app.command("import-series")
+def data_import_series(
+    series: Annotated[
+        str, typer.Argument(help="Id of an optional series (see `macropatch data status`).")
+    ],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with columns date,value and optionally release_date.")
+    ],
+) -> None:
+    """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
+    report = import_user_series(series, file, Store())
+    output_console.print(f"Imported {series} from {file} into {report.store}")
 
 
 @data_app.command("pull")

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from backtests.costs import Costs
 from backtests.schedule import Rebalance
 from marketdata.errors import UserError
+from signals.base import Signal
+from signals.registry import default_signals
 
 __all__ = ["Experiment", "StrategyEntry", "load_experiment"]
 
@@ -58,6 +60,7 @@ class _Experiment(_Model):
     execution: _Execution = _Execution()
     benchmark: str
     strategies: list[_Strategy] = Field(min_length=1)
+    signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +85,7 @@ class Experiment:
     execution_lag: int
     benchmark: str
     strategies: tuple[StrategyEntry, ...]
+    signals: tuple[Signal, ...]
     source: str
     document: dict[str, Any]
 
@@ -159,7 +163,12 @@ def load_experiment(path: Path) -> Experiment:
         )
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
+    try:
+        signals = tuple(default_signals(model.signals))
+    except UserError as error:
+        raise UserError(f"{source}: [signals] {error}") from None
     return Experiment(
+        signals=signals,
         name=model.name,
         description=model.description,
         start=model.period.start,

@@ -99,6 +99,9 @@ class SeriesSpec:
         Series whose returns stand in before this series' first day, in order.
     derive
         For synthetic series: how to build them (no file, no live source).
+    user_supplied
+        An optional series the user imports (``macropatch data import-series``);
+        signals that need it report "no data" until it exists.
     """
 
     id: str
@@ -115,6 +118,7 @@ class SeriesSpec:
     stale_after_days: int = 10
     proxies: tuple[str, ...] = ()
     derive: Derivation | None = None
+    user_supplied: bool = False
     notes: str = ""
 
     @property
@@ -157,6 +161,7 @@ _ALLOWED_KEYS = {
     "proxies",
     "derive",
     "notes",
+    "user_supplied",
 }
 
 
@@ -204,6 +209,7 @@ def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec
         stale_after_days=int(entry.get("stale_after_days", 10)),  # type: ignore[call-overload]
         proxies=tuple(str(x) for x in entry.get("proxies", ())),  # type: ignore[attr-defined]
         derive=derivation,
+        user_supplied=bool(entry.get("user_supplied", False)),
         notes=str(entry.get("notes", "")),
     )
 
@@ -260,7 +266,12 @@ class Catalog(Mapping[str, SeriesSpec]):
                     raise UserError(
                         f"{self.source}: series {spec.id!r} refers to unknown series {ref!r}"
                     )
-            if spec.derive is None and spec.pack_file is None and spec.live_source is None:
+            if (
+                spec.derive is None
+                and spec.pack_file is None
+                and spec.live_source is None
+                and not spec.user_supplied
+            ):
                 raise UserError(
                     f"{self.source}: series {spec.id!r} has no pack file, live source or derivation"
                 )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from marketdata.errors import DataError
 
-__all__ = ["file_digest", "read_series_csv"]
+__all__ = ["file_digest", "read_series_csv", "read_user_series"]
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -101,3 +101,39 @@ def read_series_csv(path: Path, column: str, *, label: str | None = None) -> pd.
     if series.empty:
         raise DataError(f"{where}: column {column!r} holds no values")
     return series
+
+
+def read_user_series(path: Path, *, label: str | None = None) -> tuple[pd.Series, pd.Series | None]:
+    """A user-supplied series: columns ``date,value`` and optionally ``release_date``.
+
+    Produces the values (date-indexed) and, when the file has the column,
+    the release date of each value (NaT where empty). A release date before
+    its observation date is an error naming the line.
+    """
+    where = label or str(path)
+    values = read_series_csv(path, "value", label=where)
+    header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+    if "release_date" not in header:
+        return values, None
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    lines = np.arange(len(raw)) + 2
+    text = raw["release_date"].str.strip()
+    empty = (text == "").to_numpy()
+    parsed = pd.to_datetime(
+        text.where(~empty & text.str.match(_ISO_DATE)), format="%Y-%m-%d", errors="coerce"
+    )
+    bad = parsed.isna().to_numpy() & ~empty
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise DataError(
+            f"{where}: line {lines[first]}: unparsable release_date {text.iloc[first]!r}"
+        )
+    observed = pd.to_datetime(raw.iloc[:, 0].str.strip(), format="%Y-%m-%d")
+    early = (parsed < observed).fillna(False).to_numpy(dtype=bool)
+    if early.any():
+        first = int(np.argmax(early))
+        raise DataError(
+            f"{where}: line {lines[first]}: release_date {text.iloc[first]} is before the observation date"
+        )
+    released = pd.Series(parsed.to_numpy(), index=pd.DatetimeIndex(observed, name="date"))
+    return values, released.reindex(values.index)

@@ -15,14 +15,23 @@ from pathlib import Path
 import pandas as pd
 
 from marketdata.catalog import Catalog, load_catalog
+from marketdata.csvfile import file_digest, read_user_series
 from marketdata.errors import UserError
 from marketdata.pack import Pack
 from marketdata.progress import NoProgress, Progress
-from marketdata.series import SeriesData
+from marketdata.series import Provenance, SeriesData
 from marketdata.sources import fetch_live
 from marketdata.store import Store
+from marketdata.units import to_canonical
 
-__all__ = ["IngestReport", "StatusRow", "catalog_status", "import_pack", "pull_live"]
+__all__ = [
+    "IngestReport",
+    "StatusRow",
+    "catalog_status",
+    "import_pack",
+    "import_user_series",
+    "pull_live",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +101,31 @@ def pull_live(
     return IngestReport(store=store.path, imported=tuple(item.spec.id for item in batch))
 
 
+def import_user_series(
+    series_id: str, path: Path, store: Store, *, catalog: Catalog | None = None
+) -> IngestReport:
+    """Store an optional user-supplied series from ``path`` (``date,value[,release_date]``)."""
+    catalog = catalog or load_catalog()
+    spec = catalog[series_id]
+    if not spec.user_supplied:
+        optional = ", ".join(sorted(s.id for s in catalog.values() if s.user_supplied))
+        raise UserError(
+            f"series {series_id!r} is not a user-supplied series (those are: {optional})"
+        )
+    raw, released = read_user_series(Path(path), label=str(path))
+    values = to_canonical(raw, spec.units).rename(series_id)
+    provenance = Provenance(
+        source="user",
+        location=str(Path(path).name),
+        fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        content_hash=file_digest(Path(path)),
+    )
+    store.write(
+        [SeriesData(spec=spec, values=values, provenance=provenance, release_dates=released)]
+    )
+    return IngestReport(store=store.path, imported=(series_id,))
+
+
 def catalog_status(
     store: Store, *, today: dt.date, catalog: Catalog | None = None
 ) -> list[StatusRow]:
@@ -112,6 +146,17 @@ def catalog_status(
                     last_date=str(row.last_date),
                     rows=str(row.rows),
                     stale="stale" if stale else "fresh",
+                )
+            )
+        elif spec.user_supplied:
+            rows.append(
+                StatusRow(
+                    series_id=series_id,
+                    source="optional, not imported (macropatch data import-series)",
+                    first_date="",
+                    last_date="",
+                    rows="0",
+                    stale="",
                 )
             )
         elif spec.derive is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from marketdata.catalog import SeriesSpec
@@ -41,6 +42,20 @@ class SeriesData:
     spec: SeriesSpec
     values: pd.Series
     provenance: Provenance
+    release_dates: pd.Series | None = None
+    """Real publication dates per observation (user series may carry them)."""
+
+    def availability(self) -> pd.DatetimeIndex:
+        """The first day each observation was knowable: its release date when known,
+        else the end of its period plus the catalog's publication lag."""
+        computed = self.spec.availability(pd.DatetimeIndex(self.values.index))
+        if self.release_dates is None:
+            return computed
+        released = self.release_dates.reindex(self.values.index).to_numpy(dtype="datetime64[ns]")
+        known = ~np.isnat(released)
+        return pd.DatetimeIndex(
+            np.where(known, released, computed.to_numpy(dtype="datetime64[ns]"))
+        )
 
     @property
     def first_date(self) -> pd.Timestamp:

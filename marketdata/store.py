@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS observations (
     series_id VARCHAR NOT NULL,
     date DATE NOT NULL,
     value DOUBLE NOT NULL,
+    release_date DATE,
     import_id BIGINT NOT NULL,
     PRIMARY KEY (series_id, date)
 );
@@ -141,11 +142,17 @@ class Store:
                             values.index[-1].date(),
                         ],
                     )
+                    released = (
+                        pd.DatetimeIndex(item.release_dates.reindex(values.index))
+                        if item.release_dates is not None
+                        else pd.DatetimeIndex([pd.NaT] * len(values))
+                    )
                     frame = pd.DataFrame(
                         {
                             "series_id": item.spec.id,
                             "date": pd.DatetimeIndex(values.index).date,
                             "value": values.to_numpy(dtype=float),
+                            "release_date": pd.Series(released).dt.date.to_numpy(),
                             "import_id": import_id,
                         }
                     )
@@ -154,7 +161,8 @@ class Store:
                     )
                     connection.register("incoming", frame)
                     connection.execute(
-                        "INSERT INTO observations SELECT series_id, date, value, import_id FROM incoming"
+                        "INSERT INTO observations "
+                        "SELECT series_id, date, value, release_date::DATE, import_id FROM incoming"
                     )
                     connection.unregister("incoming")
                     connection.execute(
@@ -183,7 +191,7 @@ class Store:
             if meta is None:
                 return None
             frame = connection.execute(
-                "SELECT date, value FROM observations WHERE series_id = ? ORDER BY date",
+                "SELECT date, value, release_date FROM observations WHERE series_id = ? ORDER BY date",
                 [series_id],
             ).df()
         index = pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date")
@@ -191,7 +199,13 @@ class Store:
         provenance = Provenance(
             source=meta[0], location=meta[1], fetched_at=meta[2], content_hash=meta[3]
         )
-        return SeriesData(spec=spec, values=values, provenance=provenance)
+        released = pd.Series(pd.to_datetime(frame["release_date"]).to_numpy(), index=index)
+        return SeriesData(
+            spec=spec,
+            values=values,
+            provenance=provenance,
+            release_dates=None if released.isna().all() else released,
+        )
 
     def status(self) -> list[StoredSeries]:
         """One row per stored series, from its current import."""

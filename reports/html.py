@@ -181,7 +181,7 @@ footer{margin-top:48px;color:var(--muted);font-size:12px}
 """The style sheet every page inlines."""
 
 
-def render_page(*, title: str, body: str) -> str:
+def render_page(*, title: str, body: str, extra_style: str = "") -> str:
     """A complete, self-contained HTML document.
 
     Parameters
@@ -190,6 +190,8 @@ def render_page(*, title: str, body: str) -> str:
         Plain text for ``<title>``; escaped here.
     body
         HTML inside ``<main>``, already escaped by the caller.
+    extra_style
+        CSS of this page only, appended to :data:`PAGE_STYLE` (trusted text).
 
     Returns
     -------
@@ -205,7 +207,7 @@ def render_page(*, title: str, body: str) -> str:
         '<meta name="generator" content="macropatch">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{html.escape(title)}</title>\n"
-        f"<style>{PAGE_STYLE}</style>\n"
+        f"<style>{PAGE_STYLE}{extra_style}</style>\n"
         "</head>\n<body>\n<main>\n"
         f"{body}\n"
         "</main>\n</body>\n</html>\n"

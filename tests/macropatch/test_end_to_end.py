@@ -166,3 +166,14 @@ def test_data_status_lists_every_catalog_series_from_the_pack(
         if spec.pack_file:
             line = next(line for line in outcome.stdout.splitlines() if f" {series_id} " in line)
             assert "pack:" in line, line
+
+
+def test_signals_page_shows_every_signal(default_run: tuple[Path, str]) -> None:
+    from signals.registry import default_signals
+
+    out, _ = default_run
+    page = (out / "signals.html").read_text()
+    for signal in default_signals():
+        assert f'data-signal="{signal.output_name()}"' in page, signal.name
+    # optional series never imported: "no data", and the run did not break
+    assert "macropatch data import-series unprofitable_small_caps" in page

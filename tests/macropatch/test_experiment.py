@@ -101,3 +101,28 @@ def test_bad_experiments_name_the_culprit(tmp_path: Path, edit, message: str) ->
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not found"):
         load_experiment(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '[signals.ten_year_above]\nthreshold = "high"\n',
+            "signal 'ten_year_above': 'threshold' must be a float",
+        ),
+        ("[signals.ten_year_above]\nthreshold = 5.0\n", "threshold must be a fraction"),
+        ("[signals.ten_year_above]\nlevel = 0.05\n", "unknown parameter 'level'"),
+        ("[signals.ten_year_bellow]\nthreshold = 0.05\n", "unknown signal 'ten_year_bellow'"),
+    ],
+)
+def test_bad_signal_parameters_name_the_field(tmp_path: Path, table: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        load_experiment(write(tmp_path, VALID + "\n" + table))
+
+
+def test_signal_parameters_override_defaults(tmp_path: Path) -> None:
+    experiment = load_experiment(
+        write(tmp_path, VALID + "\n[signals.ten_year_above]\nthreshold = 0.045\n")
+    )
+    names = [signal.output_name() for signal in experiment.signals]
+    assert "ten_year_above[threshold=0.045]" in names

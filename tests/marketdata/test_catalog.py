@@ -80,7 +80,7 @@ def test_every_entry_is_complete_and_consistent() -> None:
         if spec.derive is not None:
             assert spec.derive.method in DERIVATIONS
         else:
-            assert spec.pack_file or spec.live_source, spec.id
+            assert spec.pack_file or spec.live_source or spec.user_supplied, spec.id
         for proxy in spec.proxies:
             assert catalog[proxy].kind is Kind.PRICE, (spec.id, proxy)
 

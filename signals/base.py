@@ -1,0 +1,235 @@
+"""The Signal base: the report's triggers, computed only from what was knowable.
+
+A signal is a frozen, keyword-only dataclass whose fields are its parameters
+(thresholds, windows). It declares the catalog series it reads
+(:attr:`Signal.inputs`) and implements one :meth:`Signal.compute`.
+
+The base class, not the subclass, makes the output point-in-time:
+
+1. each input observation is placed on its **availability date** (its real
+   release date when the data carry one, else the end of its period plus the
+   catalog's publication lag);
+2. on every day of the trading calendar, an input shows the last value
+   available on or before that day (carried forward), or NaN once that value
+   is older than the series' staleness limit, or before its first one;
+3. :meth:`compute` receives these daily, knowable series and must use only
+   causal operations on them (trailing windows, lags); the property test in
+   ``tests/signals`` checks every registered signal for look-ahead.
+
+Output (:class:`SignalResult`): a daily ``value``, the ``threshold`` it is
+compared with, and ``fired`` (True, False, or missing = unknown: an input is
+missing or stale). Names carry their parameters: ``ten_year_above[threshold=0.05]``.
+Rates, spreads and shares are fractions (0.05 = 5%), as everywhere in macropatch.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+import numpy as np
+import pandas as pd
+
+from marketdata.catalog import Catalog
+from marketdata.errors import MissingSeriesError
+from marketdata.series import SeriesData
+
+__all__ = [
+    "Family",
+    "Signal",
+    "SignalResult",
+    "SignalState",
+    "SeriesSource",
+    "knowable_on",
+]
+
+
+class SeriesSource(Protocol):
+    """Where a signal's inputs come from (:class:`marketdata.sources.DataSources`)."""
+
+    catalog: Catalog
+
+    def load(self, series_id: str) -> SeriesData: ...
+
+
+class Family(enum.Enum):
+    """The report's families of triggers (MISSION.md)."""
+
+    RATES = "rates and bond vigilantes"
+    CREDIT = "credit and zombie companies"
+    CONSUMER = "consumer (K shape)"
+    DOLLAR_GOLD = "dollar and gold"
+    AI_CAPEX = "AI capex"
+    VOLATILITY = "volatility"
+    COMPOSITE = "composite"
+
+
+class SignalState(enum.Enum):
+    """A signal's state on one day."""
+
+    FIRED = "fired"
+    QUIET = "quiet"
+    UNKNOWN = "unknown"  # an input is missing, stale or not yet long enough
+    NO_DATA = "no data"  # an optional user series was never imported
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalResult:
+    """A signal over the trading calendar.
+
+    Attributes
+    ----------
+    name
+        Output name with parameters, e.g. ``ten_year_above[threshold=0.05]``.
+    signal
+        The signal that produced it.
+    value
+        The measured quantity per day (NaN when unknown).
+    fired
+        Per day: True, False, or NA (unknown). Nullable boolean dtype.
+    threshold
+        What ``value`` is compared with (None when the rule is not a level).
+    last_data
+        Per day: the latest observation date among the inputs knowable that day.
+    missing
+        Optional series that were never supplied (the result is then all unknown).
+    """
+
+    name: str
+    signal: Signal
+    value: pd.Series
+    fired: pd.Series
+    threshold: float | None
+    last_data: pd.Series
+    missing: tuple[str, ...] = ()
+
+    def state_on(self, day: pd.Timestamp) -> SignalState:
+        """The state on ``day`` (the last calendar day on or before it)."""
+        if self.missing:
+            return SignalState.NO_DATA
+        position = self.fired.index.searchsorted(day, side="right") - 1
+        if position < 0:
+            return SignalState.UNKNOWN
+        flag = self.fired.iloc[position]
+        if pd.isna(flag):
+            return SignalState.UNKNOWN
+        return SignalState.FIRED if bool(flag) else SignalState.QUIET
+
+
+def knowable_on(data: SeriesData, calendar: pd.DatetimeIndex) -> tuple[pd.Series, pd.Series]:
+    """``data`` as known on each day of ``calendar``, and the observation date it shows.
+
+    A value is visible from its availability date, carried forward until a
+    newer one is available, and hidden (NaN) once it is older than the
+    series' ``stale_after_days`` (counted from its availability date).
+    """
+    values = data.values.dropna()
+    available = data.availability()[data.values.notna().to_numpy()]
+    frame = pd.DataFrame(
+        {"value": values.to_numpy(dtype=float), "observed": values.index, "available": available}
+    )
+    # A later-published revision of an earlier date cannot arrive before it is
+    # available; if two observations become available the same day, the newer
+    # observation wins.
+    frame = frame.sort_values(["available", "observed"]).drop_duplicates("available", keep="last")
+    frame = frame.set_index("available")
+    position = frame.index.searchsorted(calendar, side="right") - 1
+    seen = position >= 0
+    safe = np.where(seen, position, 0)
+    value = np.where(seen, frame["value"].to_numpy()[safe], np.nan)
+    observed = pd.DatetimeIndex(
+        np.where(seen, frame["observed"].to_numpy()[safe], np.datetime64("NaT"))
+    )
+    since = pd.DatetimeIndex(np.where(seen, frame.index.to_numpy()[safe], np.datetime64("NaT")))
+    stale = (calendar - since) > pd.Timedelta(days=data.spec.stale_after_days)
+    value = np.where(stale | ~seen, np.nan, value)
+    shown = pd.Series(observed, index=calendar, name=data.spec.id).where(~(stale | ~seen))
+    return (
+        pd.Series(value, index=calendar, name=data.spec.id),
+        shown,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signal(abc.ABC):
+    """Base class of every signal. Subclasses add their parameters as fields."""
+
+    #: Registered name, used in experiment files (``[signals.<name>]``).
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    #: One line: what fires it, in the report's words.
+    summary: ClassVar[str]
+
+    @property
+    @abc.abstractmethod
+    def inputs(self) -> tuple[str, ...]:
+        """Catalog ids of the series read."""
+
+    def chart_threshold(self) -> float | None:
+        """The level ``value`` is compared with, drawn on charts.
+
+        By convention a signal whose rule is a level names that field
+        ``threshold``; others return None (or override this).
+        """
+        level = getattr(self, "threshold", None)
+        return float(level) if isinstance(level, int | float) else None
+
+    @abc.abstractmethod
+    def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+        """``(value, fired)`` per day from the inputs as knowable each day.
+
+        ``fired`` may hold True/False/NaN; NaN (or a NaN ``value``) means unknown.
+        Only causal operations: trailing windows and positive shifts.
+        """
+
+    def output_name(self) -> str:
+        """``name[param=value,...]``."""
+        parameters = ",".join(
+            f"{item.name}={getattr(self, item.name)}" for item in dataclasses.fields(self)
+        )
+        return f"{self.name}[{parameters}]"
+
+    def evaluate(self, sources: SeriesSource, calendar: pd.DatetimeIndex) -> SignalResult:
+        """Run the signal over ``calendar`` on data from ``sources`` (point-in-time).
+
+        A user-supplied series that was never imported gives a result that is
+        unknown throughout (state "no data"), never an exception.
+        """
+        days = pd.DatetimeIndex(calendar, name="date")
+        knowable: dict[str, pd.Series] = {}
+        observed: list[pd.Series] = []
+        missing: list[str] = []
+        for series_id in self.inputs:
+            try:
+                data = sources.load(series_id)
+            except MissingSeriesError:
+                if not sources.catalog[series_id].user_supplied:
+                    raise
+                missing.append(series_id)
+                continue
+            knowable[series_id], seen = knowable_on(data, days)
+            observed.append(seen)
+        if missing:
+            from signals.evaluate import unavailable
+
+            return unavailable(self, days, tuple(missing))
+        value, fired = self.compute(knowable)
+        value = value.reindex(days).astype(float)
+        flags = pd.Series(fired.reindex(days), dtype="object")
+        unknown_mask = value.isna().to_numpy() | flags.isna().to_numpy()
+        result = pd.Series(flags.where(~unknown_mask).astype("boolean"), index=days)
+        last_data = (
+            pd.concat(observed, axis=1).max(axis=1) if observed else pd.Series(pd.NaT, index=days)
+        )
+        return SignalResult(
+            name=self.output_name(),
+            signal=self,
+            value=value.rename(self.output_name()),
+            fired=result.rename(self.output_name()),
+            threshold=self.chart_threshold(),
+            last_data=last_data,
+        )

@@ -1,0 +1,55 @@
+"""Parameters from an experiment file into a frozen dataclass, checked at the boundary.
+
+Used for signals and strategies alike: unknown names, wrong types and values
+the dataclass rejects (its ``__post_init__`` raising ``ValueError``) become a
+:class:`~marketdata.errors.UserError` naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from marketdata.errors import UserError
+
+__all__ = ["build_with_parameters"]
+
+T = TypeVar("T")
+
+
+def _coerce(where: str, field: str, annotation: object, value: object) -> object:
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        try:
+            return annotation(value)
+        except ValueError:
+            allowed = ", ".join(str(member.value) for member in annotation)
+            raise UserError(f"{where}: {field!r} must be one of {allowed}, got {value!r}") from None
+    if annotation is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if annotation is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if annotation in (str, bool) and isinstance(value, annotation):  # type: ignore[arg-type]
+        return value
+    if typing.get_origin(annotation) is tuple and isinstance(value, list):
+        return tuple(value)
+    expected = getattr(annotation, "__name__", str(annotation))
+    raise UserError(f"{where}: {field!r} must be a {expected}, got {value!r}")
+
+
+def build_with_parameters(cls: type[T], parameters: Mapping[str, Any], *, where: str) -> T:
+    """An instance of the dataclass ``cls`` with ``parameters`` checked and converted."""
+    hints = typing.get_type_hints(cls)
+    fields = {item.name for item in dataclasses.fields(cls) if item.init}  # type: ignore[arg-type]
+    unknown = sorted(set(parameters) - fields)
+    if unknown:
+        raise UserError(
+            f"{where}: unknown parameter {unknown[0]!r} (known: {', '.join(sorted(fields))})"
+        )
+    values = {key: _coerce(where, key, hints[key], value) for key, value in parameters.items()}
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise UserError(f"{where}: {error}") from None

@@ -1,0 +1,33 @@
+"""Small pieces the signals share: parameter checks and causal trailing comparisons."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["against_trailing_mean", "check_range", "check_window", "ratio_against_trailing_mean"]
+
+
+def check_range(field: str, value: float, low: float, high: float) -> None:
+    """Raise ValueError naming ``field`` unless ``low <= value <= high``."""
+    if not low <= value <= high:
+        raise ValueError(f"{field} must be between {low} and {high}, got {value}")
+
+
+def check_window(field: str, days: int, low: int = 2, high: int = 2520) -> None:
+    """Raise ValueError naming ``field`` unless it is a window of ``low`` to ``high`` trading days."""
+    if not low <= days <= high:
+        raise ValueError(
+            f"{field} must be a whole number of trading days between {low} and {high}, got {days}"
+        )
+
+
+def against_trailing_mean(series: pd.Series, window_days: int) -> pd.Series:
+    """``series / trailing mean - 1``; unknown until the window is full (today included). Causal."""
+    return series / series.rolling(window_days, min_periods=window_days).mean() - 1.0
+
+
+def ratio_against_trailing_mean(
+    numerator: pd.Series, denominator: pd.Series, window_days: int
+) -> pd.Series:
+    """The ratio of two prices against its own trailing mean (see :func:`against_trailing_mean`)."""
+    return against_trailing_mean(numerator / denominator, window_days)

@@ -1,0 +1,90 @@
+"""No look-ahead, for every registered signal: the future cannot change the past.
+
+For random input histories and a random date t, changing every input value
+that was not yet knowable on t (observed after t, or observed before but
+published after t) leaves every output on dates up to t unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from marketdata.catalog import Frequency, Kind, Label
+from signals.registry import SIGNALS, build_signal
+from tests.signals.memory import CATALOG, MemorySources
+
+START, END = "2015-01-01", "2021-12-31"
+CALENDAR = pd.bdate_range("2016-01-01", END, name="date")
+
+
+def history(series_id: str, rng: np.random.Generator) -> pd.Series:
+    spec = CATALOG[series_id]
+    if spec.frequency is Frequency.DAILY:
+        dates = pd.bdate_range(START, END)
+    else:
+        step = {Frequency.WEEKLY: "W-SUN", Frequency.MONTHLY: "MS", Frequency.QUARTERLY: "QS"}[
+            spec.frequency
+        ]
+        dates = pd.date_range(START, END, freq=step)
+        if spec.label is Label.PERIOD_END:
+            dates = spec.period_end(dates)
+    steps = rng.normal(0.0, 0.02, len(dates))
+    if spec.kind is Kind.PRICE:
+        values = 100.0 * np.exp(np.cumsum(steps))
+    elif spec.kind is Kind.RETURN:
+        values = steps / 2
+    else:
+        scale = (
+            30.0
+            if series_id == "vix"
+            else (300.0 if spec.units not in {"fraction", "percent"} else 0.04)
+        )
+        values = scale * np.exp(np.cumsum(steps))
+    return pd.Series(values, index=dates)
+
+
+def perturbed(
+    series: dict[str, pd.Series], cutoff: pd.Timestamp, rng: np.random.Generator
+) -> dict[str, pd.Series]:
+    changed = {}
+    for series_id, values in series.items():
+        spec = CATALOG[series_id]
+        unknown_yet = (values.index > cutoff) | (
+            spec.availability(pd.DatetimeIndex(values.index)) > cutoff
+        )
+        copy = values.copy()
+        copy[unknown_yet] = copy[unknown_yet] * rng.uniform(0.3, 3.0, int(unknown_yet.sum()))
+        changed[series_id] = copy
+    return changed
+
+
+@pytest.mark.parametrize("name", sorted(SIGNALS))
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1), position=st.integers(20, len(CALENDAR) - 2))
+def test_future_inputs_never_change_past_outputs(name: str, seed: int, position: int) -> None:
+    signal = build_signal(name, {})
+    rng = np.random.default_rng(seed)
+    inputs = {series_id: history(series_id, rng) for series_id in signal.inputs}
+    cutoff = CALENDAR[position]
+    before = signal.evaluate(MemorySources(inputs), CALENDAR)
+    after = signal.evaluate(MemorySources(perturbed(inputs, cutoff, rng)), CALENDAR)
+    pd.testing.assert_series_equal(before.value.loc[:cutoff], after.value.loc[:cutoff])
+    pd.testing.assert_series_equal(before.fired.loc[:cutoff], after.fired.loc[:cutoff])
+
+
+@pytest.mark.parametrize("name", sorted(SIGNALS))
+def test_every_signal_is_known_on_random_data(name: str) -> None:
+    """Guards the property test against a signal that is unknown throughout (which would pass trivially)."""
+    signal = build_signal(name, {})
+    rng = np.random.default_rng(1)
+    inputs = {series_id: history(series_id, rng) for series_id in signal.inputs}
+    result = signal.evaluate(MemorySources(inputs), CALENDAR)
+    assert result.value.notna().sum() > 100, (
+        "the signal is unknown almost everywhere on random inputs"
+    )

@@ -1,0 +1,75 @@
+"""Every signal is registered, listed by the CLI, and built from experiment parameters."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import signals
+from marketdata.catalog import load_catalog
+from marketdata.errors import UserError
+from signals.base import Family, Signal
+from signals.registry import SIGNALS, build_signal, default_signals
+from tests.macropatch.cli_helpers import run_cli
+
+
+def all_signal_classes() -> set[type[Signal]]:
+    for module in pkgutil.iter_modules(signals.__path__):
+        importlib.import_module(f"signals.{module.name}")
+    found: set[type[Signal]] = set()
+    pending = list(Signal.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("signals."):
+            found.add(cls)
+    return found
+
+
+def test_every_signal_subclass_is_registered() -> None:
+    assert all_signal_classes() == set(SIGNALS.values())
+
+
+def test_every_family_of_the_report_has_signals() -> None:
+    assert {cls.family for cls in SIGNALS.values()} == set(Family)
+
+
+def test_defaults_build_and_names_are_unique() -> None:
+    built = default_signals()
+    names = [signal.output_name() for signal in built]
+    assert len(names) == len(set(names)) == len(SIGNALS)
+
+
+def test_unknown_signal() -> None:
+    with pytest.raises(UserError, match="unknown signal 'vix_calm'"):
+        build_signal("vix_calm", {})
+
+
+def test_cli_lists_every_trigger_with_optional_ones_as_no_data(
+    pack_path: Path, capsys, monkeypatch
+) -> None:
+    outcome = run_cli(
+        ["signals", "--pack", str(pack_path), "--asof", "2020-03-20"], capsys, monkeypatch
+    )
+    assert outcome.code == 0, outcome.stderr
+    lines = outcome.stdout.splitlines()
+    optional_series = {spec.id for spec in load_catalog().values() if spec.user_supplied}
+    for name in SIGNALS:
+        row = next((line for line in lines if f" {name} " in line), None)
+        assert row is not None, name
+        if set(build_signal(name, {}).inputs) & optional_series:
+            assert "no data" in row, row
+    vix = next(line for line in lines if " vix_stress " in line)
+    assert "fired" in vix  # VIX closed above 80 in March 2020
+    sahm = next(line for line in lines if " sahm_rule " in line)
+    assert "quiet" in sahm  # February's data: the rule fired only with April's
+
+
+def test_cli_signals_bad_date(capsys, monkeypatch, pack_path: Path) -> None:
+    outcome = run_cli(
+        ["signals", "--pack", str(pack_path), "--asof", "1990-01-01"], capsys, monkeypatch
+    )
+    assert outcome.code == 2 and "before the experiment's start" in outcome.stderr
