@@ -35,8 +35,9 @@ def _coerce(where: str, field: str, annotation: object, value: object) -> object
         return value
     if typing.get_origin(annotation) is tuple and isinstance(value, list):
         return tuple(value)
-    expected = getattr(annotation, "__name__", str(annotation))
-    raise UserError(f"{where}: {field!r} must be a {expected}, got {value!r}")
+    names = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}
+    expected = names.get(annotation, getattr(annotation, "__name__", str(annotation)))  # type: ignore[call-overload]
+    raise UserError(f"{where}: {field!r} must be {expected}, got {value!r}")
 
 
 def build_with_parameters(cls: type[T], parameters: Mapping[str, Any], *, where: str) -> T:

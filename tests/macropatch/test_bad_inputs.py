@@ -221,3 +221,77 @@ class TestDataBadInputs:
             run_cli(["data", "pull", "ff5_rmw"], capsys, monkeypatch),
             "series 'ff5_rmw' has no live source",
         )
+
+
+class TestSignalBadInputs:
+    @pytest.mark.parametrize(
+        ("table", "message"),
+        [
+            (
+                '[signals.vix_stress]\nthreshold = "thirty"\n',
+                "signal 'vix_stress': 'threshold' must be a number",
+            ),
+            ("[signals.sahm_rule]\nthreshold = 50\n", "signal 'sahm_rule': threshold must be"),
+            (
+                "[signals.vix_cheap]\nwindow_days = 1.5\n",
+                "signal 'vix_cheap': 'window_days' must be a whole number",
+            ),
+        ],
+    )
+    def test_bad_thresholds_in_experiment(
+        self,
+        tmp_path: Path,
+        capsys,
+        monkeypatch,
+        repository: Path,
+        pack_path: Path,
+        table: str,
+        message: str,
+    ) -> None:
+        experiment = tmp_path / "e.toml"
+        experiment.write_text((repository / "experiments/default.toml").read_text() + "\n" + table)
+        out = tmp_path / "out"
+        outcome = run_cli(
+            ["run", "--pack", str(pack_path), "--experiment", str(experiment), "--out", str(out)],
+            capsys,
+            monkeypatch,
+        )
+        assert_clean_failure(outcome, message)
+        assert not out.exists()
+        outcome = run_cli(
+            ["signals", "--pack", str(pack_path), "--experiment", str(experiment)],
+            capsys,
+            monkeypatch,
+        )
+        assert_clean_failure(outcome, message)
+
+    def test_malformed_user_series(
+        self, tmp_path: Path, capsys, monkeypatch, store_file: Path
+    ) -> None:
+        path = tmp_path / "share.csv"
+        path.write_text("date,value\n2024-01-01,0.41\n2024-04-01,forty\n")
+        outcome = run_cli(
+            ["data", "import-series", "unprofitable_small_caps", str(path)], capsys, monkeypatch
+        )
+        assert_clean_failure(outcome, f"{path}: line 3: non-numeric value 'forty'")
+        assert not store_file.exists()
+
+    def test_user_series_import_then_signal_has_data(
+        self, tmp_path: Path, capsys, monkeypatch, pack_path: Path
+    ) -> None:
+        path = tmp_path / "share.csv"
+        path.write_text("date,value\n2023-01-01,0.42\n2023-04-01,0.44\n2023-07-01,0.45\n")
+        assert (
+            run_cli(
+                ["data", "import-series", "unprofitable_small_caps", str(path)], capsys, monkeypatch
+            ).code
+            == 0
+        )
+        outcome = run_cli(
+            ["signals", "--pack", str(pack_path), "--asof", "2024-01-15"], capsys, monkeypatch
+        )
+        row = next(
+            line for line in outcome.stdout.splitlines() if " unprofitable_small_caps " in line
+        )
+        # Q3 2023 (0.45) is knowable from 2023-09-30 + 45 days; on 2024-01-15 it still is (stale after 150)
+        assert "fired" in row and "0.45" in row

@@ -108,7 +108,7 @@ def test_missing_file(tmp_path: Path) -> None:
     [
         (
             '[signals.ten_year_above]\nthreshold = "high"\n',
-            "signal 'ten_year_above': 'threshold' must be a float",
+            "signal 'ten_year_above': 'threshold' must be a number",
         ),
         ("[signals.ten_year_above]\nthreshold = 5.0\n", "threshold must be a fraction"),
         ("[signals.ten_year_above]\nlevel = 0.05\n", "unknown parameter 'level'"),

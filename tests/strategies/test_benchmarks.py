@@ -55,7 +55,7 @@ def test_build_strategy_validates_parameters() -> None:
         build_strategy("spy_buy_and_hold", {"equity": "qqq", "weight": 1})
     with pytest.raises(UserError, match="equity_weight must be between 0 and 1"):
         build_strategy("sixty_forty", {"equity_weight": 1.5})
-    with pytest.raises(UserError, match="must be a float"):
+    with pytest.raises(UserError, match="must be a number"):
         build_strategy("sixty_forty", {"equity_weight": "lots"})
 
 
