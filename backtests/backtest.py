@@ -9,12 +9,16 @@ at the close of day t + lag.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from backtests.costs import Costs
 from backtests.engine import run_backtest
 from backtests.result import Result
 from backtests.schedule import Rebalance, apply_schedule
+from marketdata.errors import UserError
+from signals.base import SignalResult
 from strategies.base import CASH, MarketView, Strategy
 
 __all__ = ["backtest"]
@@ -29,11 +33,23 @@ def backtest(
     costs: Costs,
     execution_lag: int = 1,
     config_hash: str = "",
+    signals: Mapping[str, SignalResult] | None = None,
 ) -> Result:
-    """Backtest ``strategy`` under the label ``name``."""
+    """Backtest ``strategy`` under the label ``name``.
+
+    ``signals`` holds the evaluated signals by registered name; the strategy
+    sees those it declares.
+    """
     assets = list(strategy.assets)
     columns = [*assets, CASH]
-    targets = strategy.target_weights(MarketView(prices=prices[assets]))
+    available = signals or {}
+    missing = [signal for signal in strategy.signals if signal not in available]
+    if missing:
+        raise UserError(f"strategy {name!r} needs signal {missing[0]!r}, which was not evaluated")
+    view = MarketView(
+        prices=prices[assets], signals={signal: available[signal] for signal in strategy.signals}
+    )
+    targets = strategy.target_weights(view)
     scheduled = apply_schedule(targets[columns], rebalance)
     return run_backtest(
         name=name,

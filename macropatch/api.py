@@ -145,6 +145,7 @@ def run(
                     costs=experiment.costs,
                     execution_lag=experiment.execution_lag,
                     config_hash=experiment.config_hash,
+                    signals={result.signal.name: result for result in signal_results},
                 )
             )
             task.advance()

@@ -25,11 +25,13 @@ import abc
 import dataclasses
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+
+from signals.base import SignalResult
 
 __all__ = ["CASH", "MarketView", "Strategy", "WeightError"]
 
@@ -52,9 +54,24 @@ class MarketView:
     prices
         Prices of the assets on the trading calendar (NaN where an asset has
         no price yet). Row t holds the close of day t.
+    signals
+        Results of the signals the strategy declared, by registered name,
+        on the same calendar. Row t holds what was knowable at the close of
+        day t (the Signal base applied publication lags).
     """
 
     prices: pd.DataFrame
+    signals: Mapping[str, SignalResult] = field(default_factory=dict)
+
+    def firing(self, name: str) -> pd.Series:
+        """Whether signal ``name`` fired each day: True, False or NA (unknown)."""
+        try:
+            result = self.signals[name]
+        except KeyError:
+            raise WeightError(
+                f"signal {name!r} was not evaluated for this strategy (declare it in `signals`)"
+            ) from None
+        return result.fired.reindex(self.prices.index).astype("boolean")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +91,11 @@ class Strategy(abc.ABC):
     @abc.abstractmethod
     def assets(self) -> tuple[str, ...]:
         """Catalog ids of the assets traded (the cash asset excluded)."""
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """Registered names of the signals :meth:`decide` reads (none by default)."""
+        return ()
 
     @abc.abstractmethod
     def decide(self, market: MarketView) -> pd.DataFrame:
