@@ -50,6 +50,27 @@ small orders of a small or large portfolio are never rejected for their size;
 vectorbt still ignores orders smaller than 1e-12 shares and snaps cash and
 positions within a relative 1e-9 of zero to zero.
 
+Borrow fee (short positions)
+----------------------------
+A negative weight is a short position. With ``costs.borrow > 0`` it pays, on
+every trading day ``t`` after the first, ``borrow / 252`` times its market
+value at the previous close, ``|shares_{t-1}| * close_{t-1}`` (the shares
+held after the trades of ``t - 1``). The fee is paid at the close of ``t``,
+before that close's orders, pro rata from every holding, like a fund's
+expense ratio: each position and the cash shrink by the factor ``1 - fee /
+V_t`` (``V_t`` the value at that close before the fee and the orders), so
+the weights do not change, no order is placed for it and the orders of the
+day are sized off the value net of the fee. The cash asset is never charged:
+a negative cash weight borrows at the cash rate through its price.
+
+Because sizing by target percent, proportional fees and slippage make the
+simulation scale-free, the engine runs vectorbt without the fee and scales its
+outcome afterwards: with ``k_t`` the running product of those factors, the
+value is ``k_t`` times vectorbt's, the trades of day ``t`` (quantity, value,
+fees) are ``k_t`` times vectorbt's, the returns are those of the scaled
+value, and the turnover (a ratio) is unchanged. Without shorts or with
+``borrow = 0``, ``k_t = 1`` and the outcome is vectorbt's as is.
+
 Missing prices
 --------------
 A price must be positive and finite on every date the asset is held or
@@ -70,6 +91,7 @@ import pandas as pd
 import vectorbt as vbt
 
 from backtests.costs import Costs
+from backtests.metrics import PERIODS_PER_YEAR
 from backtests.result import Result
 from marketdata.errors import DataError
 
@@ -260,6 +282,28 @@ def _value_before_trading(portfolio: vbt.Portfolio, close: np.ndarray) -> np.nda
     return before
 
 
+def _borrow_scale(
+    positions: np.ndarray, close: np.ndarray, value_before: np.ndarray, rates: np.ndarray
+) -> np.ndarray:
+    """The factor ``k_t`` the borrow fee leaves of a portfolio that never paid it.
+
+    Day ``t`` pays ``rates / 252 * |short shares_{t-1}| * close_{t-1}`` out of
+    the value before its orders, ``value_before_t``; ``k`` compounds the
+    fraction kept, ``1 - fee / value_before_t``, from day 0 (``k_0 = 1``).
+    """
+    kept = np.ones(len(close))
+    if len(close) > 1:
+        short_value = np.maximum(-positions[:-1], 0.0) * close[:-1]
+        fee = short_value @ (rates / PERIODS_PER_YEAR)
+        exhausted = (fee > 0) & (fee >= value_before[1:])
+        if exhausted.any():
+            raise RuntimeError(
+                f"the borrow fee of day {int(np.argmax(exhausted)) + 1} exceeds the portfolio's value"
+            )
+        kept[1:] = 1.0 - fee / value_before[1:]
+    return np.cumprod(kept)
+
+
 def _check_on_target(
     executed: np.ndarray,
     positions: np.ndarray,
@@ -337,7 +381,9 @@ def run_backtest(
         Daily close of every asset, with the same index and columns as
         ``targets`` (in any column order).
     costs
-        Fees and slippage, charged on every asset but the cash asset.
+        Fees and slippage, charged on every asset but the cash asset, and
+        the borrow fee, charged daily on short positions of every asset but
+        the cash asset (see "Borrow fee" above).
     execution_lag
         Trading days between a decision (at a close) and its trade (at a
         later close); 0 is look-ahead-prone, for tests and research only.
@@ -400,6 +446,16 @@ def run_backtest(
         index.get_indexer(pd.DatetimeIndex(trades.loc[risky, "date"])),
         trades.loc[risky, "value"].abs().to_numpy(),
     )
+    # The borrow fee scales the outcome (the turnover, a ratio, is unchanged).
+    rates = np.full(len(columns), costs.borrow)
+    rates[list(columns).index(cash_asset)] = 0.0
+    if costs.borrow > 0 and (positions[:, rates > 0] < 0).any():
+        scale = _borrow_scale(positions, close, value_before, rates)
+        value = value * scale
+        returns = value / np.r_[INITIAL_VALUE, value[:-1]] - 1.0
+        day_scale = scale[index.get_indexer(pd.DatetimeIndex(trades["date"]))]
+        for column in ("quantity", "value", "fees"):
+            trades[column] = trades[column].to_numpy() * day_scale
     executed_rows = ~np.isnan(executed[:, 0])
     return Result(
         name=name,

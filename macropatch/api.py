@@ -30,7 +30,15 @@ from signals.evaluate import evaluate_signals
 from strategies.base import CASH, Strategy
 from strategies.registry import build_strategy
 
-__all__ = ["RunOutcome", "SignalStates", "macropatch_version", "run", "signal_states"]
+__all__ = [
+    "Backtested",
+    "RunOutcome",
+    "SignalStates",
+    "backtest_experiment",
+    "macropatch_version",
+    "run",
+    "signal_states",
+]
 
 
 def macropatch_version() -> str:
@@ -71,7 +79,7 @@ def _trim_to_data(
     if end < last_day:
         notes.append(
             f"the period ends on {end.date()}, the last day with data for {limiting!r} "
-            f"({catalog[limiting].name})"
+            f"({catalog[limiting].name if limiting in catalog else 'a synthetic series'})"
         )
     prices = prices.loc[:end]
     if len(prices) < 2:
@@ -81,10 +89,23 @@ def _trim_to_data(
     return prices, notes
 
 
-def run(
+@dataclass(frozen=True, kw_only=True)
+class Backtested:
+    """An experiment backtested, before any file is written."""
+
+    experiment: Experiment
+    strategies: dict[str, Strategy]
+    panel: PricePanel
+    prices: pd.DataFrame
+    sources: DataSources
+    signals: tuple[SignalResult, ...]
+    results: ResultSet
+    notes: list[str]
+
+
+def backtest_experiment(
     *,
     experiment_path: Path,
-    out: Path,
     pack: Pack | None = None,
     store: Store | None = None,
     live: bool = False,
@@ -92,8 +113,8 @@ def run(
     end: dt.date | None = None,
     catalog: Catalog | None = None,
     progress: Progress | None = None,
-) -> RunOutcome:
-    """Backtest every strategy of an experiment and write the output contract to ``out``.
+) -> Backtested:
+    """Load the data, evaluate the signals and backtest every strategy of an experiment.
 
     Data come from the store, then the pack, then live providers (if
     ``live``). The period runs from the experiment's start (or ``start``) to
@@ -111,17 +132,25 @@ def run(
             [asset for strategy in strategies.values() for asset in strategy.assets] + [CASH]
         )
     )
-    for asset in assets:
+    synthetic = {
+        item.asset_id: item
+        for strategy in strategies.values()
+        for item in strategy.synthetic_assets
+    }
+    sourced = [asset for asset in assets if asset not in synthetic]
+    for asset in sourced:
         catalog[asset]  # unknown ids fail here, naming the series
 
     sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
     with progress.task("Loading data", total=1) as task:
         panel = build_price_panel(
             sources,
-            assets,
+            sourced,
             start=pd.Timestamp(experiment.start),
             end=pd.Timestamp(experiment.end) if experiment.end else None,
         )
+        for asset_id, item in synthetic.items():
+            panel.prices[asset_id] = item.build(sources, pd.DatetimeIndex(panel.prices.index))
         task.advance()
     prices, notes = _trim_to_data(panel, experiment, catalog)
     with progress.task("Computing signals", total=1) as task:
@@ -149,7 +178,57 @@ def run(
                 )
             )
             task.advance()
-    result_set = ResultSet(tuple(results))
+    return Backtested(
+        experiment=experiment,
+        strategies=strategies,
+        panel=panel,
+        prices=prices,
+        sources=sources,
+        signals=tuple(signal_results),
+        results=ResultSet(tuple(results)),
+        notes=notes,
+    )
+
+
+def run(
+    *,
+    experiment_path: Path,
+    out: Path,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Backtest every strategy of an experiment and write the output contract to ``out``
+    (see :func:`backtest_experiment` for the data and the period)."""
+    progress = progress or NoProgress()
+    done = backtest_experiment(
+        experiment_path=experiment_path,
+        pack=pack,
+        store=store,
+        live=live,
+        start=start,
+        end=end,
+        catalog=catalog,
+        progress=progress,
+    )
+    experiment, strategies, panel, prices = (
+        done.experiment,
+        done.strategies,
+        done.panel,
+        done.prices,
+    )
+    sources, signal_results, result_set, notes = (
+        done.sources,
+        done.signals,
+        done.results,
+        done.notes,
+    )
+    entries = {entry.label: entry for entry in experiment.strategies}
+    assets = list(prices.columns)
 
     provenance = [
         {
@@ -181,6 +260,8 @@ def run(
             "slippage": experiment.costs.slippage,
             "fees_bps": experiment.costs.fees * 1e4,
             "slippage_bps": experiment.costs.slippage * 1e4,
+            "borrow": experiment.costs.borrow,
+            "borrow_bps": experiment.costs.borrow * 1e4,
         },
         "execution_lag": experiment.execution_lag,
         "benchmark": experiment.benchmark,

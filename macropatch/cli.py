@@ -229,12 +229,13 @@ def main() -> None:
     except KeyboardInterrupt:
         error_console.print("interrupted: nothing was written", markup=False)
         sys.exit(130)
-    except Exception as error:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show(file=sys.stderr)
-            sys.exit(error.exit_code)
+    except Exception as error:
+        # Usage errors of the command-line parser (Typer vendors click) carry
+        # their own exit code (2) and know how to show themselves.
+        exit_code, show = getattr(error, "exit_code", None), getattr(error, "show", None)
+        if isinstance(exit_code, int) and callable(show):
+            show(file=sys.stderr)
+            sys.exit(exit_code)
         if os.environ.get("MACROPATCH_DEBUG"):
             raise
         error_console.print(

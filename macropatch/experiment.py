@@ -39,6 +39,7 @@ class _Period(_Model):
 class _Costs(_Model):
     fees_bps: float = Field(default=5.0, ge=0.0, lt=1000.0)
     slippage_bps: float = Field(default=2.0, ge=0.0, lt=1000.0)
+    borrow_bps: float = Field(default=50.0, ge=0.0, lt=1000.0)  # a year, on short positions
 
 
 class _Execution(_Model):
@@ -173,7 +174,9 @@ def load_experiment(path: Path) -> Experiment:
         description=model.description,
         start=model.period.start,
         end=model.period.end,
-        costs=Costs.from_basis_points(model.costs.fees_bps, model.costs.slippage_bps),
+        costs=Costs.from_basis_points(
+            model.costs.fees_bps, model.costs.slippage_bps, model.costs.borrow_bps
+        ),
         execution_lag=model.execution.lag_days,
         benchmark=model.benchmark,
         strategies=entries,

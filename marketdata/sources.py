@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from marketdata.catalog import Catalog, SeriesSpec
+from marketdata.catalog import Catalog, Kind, SeriesSpec
 from marketdata.derived import derive
 from marketdata.errors import MissingSeriesError, UserError
 from marketdata.pack import Pack
@@ -66,6 +66,23 @@ def fetch_live(spec: SeriesSpec) -> SeriesData:
         content_hash=values_digest(values),
     )
     return SeriesData(spec=spec, values=values, provenance=provenance)
+
+
+def _dated_for(spec: SeriesSpec, item: SeriesData) -> pd.Series:
+    """An input of a derived series, dated so that the derived series' own lag is honest.
+
+    A derived *level* (a rate: the T-bill rate extended by its monthly
+    average) is daily with its own publication lag; an input published
+    later than that (a monthly average, knowable after its month ends) is
+    re-dated to its availability less the derived lag, so it is never
+    knowable early. Derived prices keep their inputs' observation dates.
+    """
+    if spec.kind is not Kind.RATE:
+        return item.values
+    lag = pd.Timedelta(days=spec.publication_lag_days)
+    dates = pd.DatetimeIndex(item.availability()) - lag
+    redated = pd.Series(item.values.to_numpy(), index=dates.rename("date"), name=item.values.name)
+    return redated[~redated.index.duplicated(keep="last")]
 
 
 @dataclass
@@ -135,7 +152,7 @@ class DataSources:
         assert spec.derive is not None
         inputs = [self.load(series_id) for series_id in spec.derive.inputs]
         values = derive(
-            spec.derive.method, [item.values for item in inputs], spec.derive.parameters
+            spec.derive.method, [_dated_for(spec, item) for item in inputs], spec.derive.parameters
         ).rename(spec.id)
         digest = hashlib.sha256(
             "".join(item.provenance.content_hash for item in inputs).encode()

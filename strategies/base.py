@@ -26,14 +26,14 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
 
-from signals.base import SignalResult
+from signals.base import SeriesSource, SignalResult
 
-__all__ = ["CASH", "MarketView", "Strategy", "WeightError"]
+__all__ = ["CASH", "MarketView", "Strategy", "SyntheticAsset", "WeightError"]
 
 #: The cash asset: accrues the 3-month T-bill rate (catalog series ``cash``).
 CASH = "cash"
@@ -43,6 +43,23 @@ _TOLERANCE = 1e-9
 
 class WeightError(ValueError):
     """A strategy produced weights that break an invariant."""
+
+
+class SyntheticAsset(Protocol):
+    """A price series a strategy trades that no source holds (a put overlay).
+
+    Built before the engine runs, on the trading calendar, from catalog
+    series; it then is a price like any other and is exported with the run.
+    """
+
+    @property
+    def asset_id(self) -> str:
+        """The column name of the series (unique per parameters)."""
+        ...
+
+    def build(self, sources: SeriesSource, calendar: pd.DatetimeIndex) -> pd.Series:
+        """Prices on ``calendar`` (NaN before the series can start)."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +108,11 @@ class Strategy(abc.ABC):
     @abc.abstractmethod
     def assets(self) -> tuple[str, ...]:
         """Catalog ids of the assets traded (the cash asset excluded)."""
+
+    @property
+    def synthetic_assets(self) -> tuple[SyntheticAsset, ...]:
+        """Synthetic price series among :attr:`assets` (none by default)."""
+        return ()
 
     @property
     def signals(self) -> tuple[str, ...]:

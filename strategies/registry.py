@@ -6,12 +6,28 @@ from collections.abc import Mapping
 
 from marketdata.errors import UserError
 from signals.parameters import build_with_parameters
+from strategies.avoid_fragility import AvoidFragility
 from strategies.base import Strategy
 from strategies.benchmarks import SixtyForty, SpyBuyAndHold
+from strategies.long_volatility import LongVolatility
+from strategies.patched import PatchedPortfolio
+from strategies.quality_over_growth import QualityOverGrowth
+from strategies.real_assets import RealAssets
 
 __all__ = ["STRATEGIES", "build_strategy"]
 
-STRATEGIES: Mapping[str, type[Strategy]] = {cls.name: cls for cls in (SpyBuyAndHold, SixtyForty)}
+STRATEGIES: Mapping[str, type[Strategy]] = {
+    cls.name: cls
+    for cls in (
+        RealAssets,
+        AvoidFragility,
+        QualityOverGrowth,
+        LongVolatility,
+        PatchedPortfolio,
+        SpyBuyAndHold,
+        SixtyForty,
+    )
+}
 
 
 def build_strategy(name: str, parameters: Mapping[str, object]) -> Strategy:

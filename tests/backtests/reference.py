@@ -16,7 +16,12 @@ documents, written out step by step:
 * a buy that would need more cash than there is (fees included) buys what
   the cash left pays for, fees included, and leaves cash at zero;
 * between execution days the shares stay put and their value moves with the
-  close; NAV is ``cash + sum(shares * close)`` at every close.
+  close; NAV is ``cash + sum(shares * close)`` at every close;
+* borrow fee: on every day but the first, before any order, each short
+  position owes ``borrow / 252 * |shares| * close`` at the previous close
+  (shares as they were after that close's orders); the total is paid pro rata
+  out of every holding: the shares, the trading cash and the books' cash are
+  all multiplied by ``1 - fee / NAV`` (NAV at today's close, before orders).
 
 Float tolerances (vectorbt's, mirrored so that the two agree to ~1e-15 rather
 than ~1e-9): an order of at most 1e-12 shares is not placed; a position or
@@ -74,6 +79,7 @@ def simulate_reference(
     executed: np.ndarray,
     fees: np.ndarray,
     slippage: np.ndarray,
+    borrow: np.ndarray | None = None,
     initial_value: float = 1.0,
 ) -> ReferenceRun:
     """Simulate trading to ``executed`` target rows at the close.
@@ -86,6 +92,8 @@ def simulate_reference(
         Target weights on execution days (already lagged), NaN rows elsewhere.
     fees, slippage
         Per-asset cost fractions.
+    borrow
+        Per-asset annual borrow fee on short positions (zeros by default).
     initial_value
         Starting cash.
     """
@@ -98,10 +106,19 @@ def simulate_reference(
     fees_path = np.zeros(days)
     traded_path = np.zeros((days, assets))
     ledger = float(initial_value)
+    daily_borrow = np.zeros(assets) if borrow is None else np.asarray(borrow) / 252
     for day in range(days):
         price = close[day]
         weights = executed[day]
         flows = np.zeros(assets)
+        if day > 0:
+            short_value = np.where(shares < 0, -shares * close[day - 1], 0.0)
+            borrow_fee = float(np.sum(short_value * daily_borrow))
+            if borrow_fee > 0:
+                kept = 1.0 - borrow_fee / (ledger + float(np.sum(shares * price)))
+                shares = shares * kept
+                cash *= kept
+                ledger *= kept
         if not np.isnan(weights).any():
             portfolio_value = cash + float(np.sum(shares * price))
             order_value = weights * portfolio_value - shares * price

@@ -455,3 +455,202 @@ def test_small_orders_of_a_drifted_portfolio_are_all_filled() -> None:
         slippage=np.array([0.0002, 0.0002, 0.0]),
     )
     np.testing.assert_allclose(result.value.to_numpy(), reference.value, rtol=1e-12, atol=0)
+
+
+# ---------------------------------------------------------------- short positions and borrow fee
+
+
+def test_borrow_fee_by_hand() -> None:
+    # Short a at -0.5, all the rest (1.5) in the cash asset; a borrow fee of 1 bp a day.
+    borrow = 252e-4
+    targets = TARGETS.copy()
+    targets.iloc[0] = [-0.5, 0.0, 1.5]
+    targets.iloc[2] = NAN
+    result = _run(targets=targets, costs=Costs(fees=0.0, slippage=0.0, borrow=borrow))
+    # Day 1 (trade at V = 1): a -0.005 shares, cash asset 1.5; nothing owed yet.
+    # Day 2: owes 1e-4 * 0.005 * 100 = 5e-5 (previous close) out of 1.5 - 0.005 * 120 = 0.9.
+    kept_2 = 1 - 5e-5 / 0.9
+    # Day 3: owes 1e-4 * (0.005 * kept_2) * 120 out of kept_2 * (1.5 - 0.005 * 125).
+    kept_3 = 1 - 1e-4 * 0.005 * 120 / 0.875
+    # Day 4: owes 1e-4 * (0.005 * kept_2 * kept_3) * 125 out of kept_2 * kept_3 * (1.5 - 0.5).
+    kept_4 = 1 - 1e-4 * 0.005 * 125 / 1.0
+    expected = [1.0, 1.0, 0.9 * kept_2, 0.875 * kept_2 * kept_3, 1.0 * kept_2 * kept_3 * kept_4]
+    np.testing.assert_allclose(result.value.to_numpy(), expected, rtol=0, atol=1e-15)
+    assert result.value.iloc[2] == pytest.approx(0.9 - 5e-5, abs=1e-15)
+    np.testing.assert_allclose(
+        result.returns.to_numpy(),
+        np.array(expected) / np.r_[1.0, expected[:-1]] - 1,
+        rtol=0,
+        atol=1e-15,
+    )
+    # Without the fee, the same run is worth 1.5 - 0.005 * price.
+    free = _run(targets=targets, costs=NO_COSTS)
+    np.testing.assert_allclose(free.value.to_numpy(), [1.0, 1.0, 0.9, 0.875, 1.0], atol=1e-15)
+
+
+def test_borrow_fee_keeps_weights_on_target_and_scales_trades() -> None:
+    # Short a on day 1, rebalance on day 3: the day-3 orders are sized off the value net of
+    # the fee, so the short is again exactly -0.5 of the value after trading.
+    targets = TARGETS.copy()
+    targets.iloc[0] = [-0.5, 0.3, 1.2]
+    targets.iloc[2] = [-0.5, 0.3, 1.2]
+    result = _run(targets=targets, costs=Costs(fees=0.0, slippage=0.0, borrow=0.05))
+    free = _run(targets=targets, costs=NO_COSTS)
+    reference = simulate_reference(
+        close=PRICES.to_numpy(),
+        executed=_lag_rows(targets.to_numpy(), 1),
+        fees=np.zeros(3),
+        slippage=np.zeros(3),
+        borrow=np.array([0.05, 0.05, 0.0]),
+    )
+    value_3 = result.value.iloc[3]
+    assert reference.shares[3, 0] * 125 == pytest.approx(-0.5 * value_3, abs=1e-15)
+    assert reference.shares[3, 1] * 50 == pytest.approx(0.3 * value_3, abs=1e-15)
+    # The day-3 trades are the reference's (scaled by the fee paid so far).
+    day_three = result.trades[result.trades["date"] == DAYS[3]].set_index("asset")
+    np.testing.assert_allclose(
+        day_three["value"].abs().reindex(ASSETS, fill_value=0.0).to_numpy(),
+        reference.traded_value[3],
+        rtol=0,
+        atol=1e-15,
+    )
+    # The turnover is a ratio: the fee does not change it.
+    np.testing.assert_allclose(result.turnover.to_numpy(), free.turnover.to_numpy(), atol=1e-15)
+    assert (result.value < free.value).iloc[2:].all()
+
+
+def test_borrow_fee_without_shorts_changes_nothing() -> None:
+    result = _run(costs=Costs(borrow=0.05))
+    base = _run(costs=Costs())
+    pd.testing.assert_series_equal(result.value, base.value, check_exact=True)
+    pd.testing.assert_series_equal(result.returns, base.returns, check_exact=True)
+    pd.testing.assert_frame_equal(result.trades, base.trades, check_exact=True)
+
+
+def test_negative_cash_weight_pays_no_borrow_fee() -> None:
+    targets = TARGETS.copy()
+    targets.iloc[0] = [0.8, 0.5, -0.3]  # leverage: borrowed at the cash asset's rate
+    targets.iloc[2] = NAN
+    result = _run(targets=targets, costs=Costs(fees=0.0, slippage=0.0, borrow=0.05))
+    base = _run(targets=targets, costs=NO_COSTS)
+    pd.testing.assert_series_equal(result.value, base.value, check_exact=True)
+
+
+def test_borrow_cost_in_basis_points_and_validated() -> None:
+    costs = Costs.from_basis_points(5, 2, borrow_bps=50)
+    assert costs.borrow == pytest.approx(0.005, abs=1e-18)
+    assert type(costs.borrow) is float
+    assert Costs.from_basis_points(5, 2).borrow == 0.0
+    for value in (-1e-9, 0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match="costs.borrow"):
+            Costs(borrow=value)
+    with pytest.raises(ValueError, match="costs.borrow"):
+        Costs.from_basis_points(5, 2, borrow_bps="50")  # type: ignore[arg-type]
+
+
+def _with_shorts(targets: pd.DataFrame) -> pd.DataFrame:
+    """Short half of the first asset and a third of the third; the cash asset takes the rest."""
+    values = targets.to_numpy().copy()
+    rows = ~np.isnan(values[:, 0])
+    values[rows, 0] *= -0.5
+    values[rows, 2] *= -0.3
+    values[rows, -1] = 1.0 - values[rows, :-1].sum(axis=1)
+    return pd.DataFrame(values, index=targets.index, columns=targets.columns)
+
+
+SHORT_CASES = [
+    (seed, rebalance, lag, costs)
+    for seed, rebalance, lag in [
+        (0, Rebalance.MONTHLY, 1),
+        (1, Rebalance.WEEKLY, 0),
+        (2, Rebalance.QUARTERLY, 2),
+        (3, Rebalance.ON_CHANGE, 1),
+    ]
+    for costs in [
+        NO_COSTS,
+        Costs(fees=0.0, slippage=0.0, borrow=0.05),
+        Costs(borrow=0.005),
+        Costs(fees=0.003, slippage=0.004, borrow=0.09),
+    ]
+]
+
+
+@pytest.mark.parametrize(("seed", "rebalance", "lag", "costs"), SHORT_CASES)
+def test_engine_agrees_with_the_reference_with_shorts_and_borrow(
+    seed: int, rebalance: Rebalance, lag: int, costs: Costs
+) -> None:
+    targets, prices = _random_case(seed, rebalance=rebalance)
+    targets = _with_shorts(targets)
+    assert (targets.to_numpy()[:, 0] < 0).any()
+    result = run_backtest(
+        name="random", targets=targets, prices=prices, costs=costs, execution_lag=lag
+    )
+    reference = simulate_reference(
+        close=prices.to_numpy(),
+        executed=_lag_rows(targets.to_numpy(), lag),
+        fees=np.array([costs.fees] * 4 + [0.0]),
+        slippage=np.array([costs.slippage] * 4 + [0.0]),
+        borrow=np.array([costs.borrow] * 4 + [0.0]),
+    )
+    np.testing.assert_allclose(result.value.to_numpy(), reference.value, rtol=0, atol=1e-12)
+    fees_per_day = result.trades.groupby("date")["fees"].sum().reindex(prices.index, fill_value=0)
+    np.testing.assert_allclose(fees_per_day.to_numpy(), reference.fees, rtol=0, atol=1e-14)
+    net = result.value.to_numpy()
+    np.testing.assert_allclose(
+        result.returns.to_numpy(), net / np.r_[1.0, net[:-1]] - 1, rtol=0, atol=1e-14
+    )
+    if costs.borrow > 0:
+        free = run_backtest(
+            name="random",
+            targets=targets,
+            prices=prices,
+            costs=Costs(fees=costs.fees, slippage=costs.slippage),
+            execution_lag=lag,
+        )
+        assert result.value.iloc[-1] < free.value.iloc[-1]
+
+
+@st.composite
+def _long_short_cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, Costs, int]:
+    """Up to three long and one short asset; daily moves within 5% so the portfolio survives."""
+    days = draw(st.integers(min_value=2, max_value=60))
+    assets = draw(st.integers(min_value=2, max_value=4))
+    rng = np.random.default_rng(draw(st.integers(min_value=0, max_value=2**32 - 1)))
+    columns = [f"asset{number}" for number in range(assets)] + ["cash"]
+    index = pd.bdate_range("2020-01-01", periods=days)
+    returns = rng.uniform(-0.05, 0.05, size=(days, assets + 1))
+    prices = pd.DataFrame(
+        10 ** rng.uniform(-2, 3, size=assets + 1) * np.cumprod(1 + returns, axis=0),
+        index=index,
+        columns=columns,
+    )
+    weights = rng.dirichlet(np.full(assets + 1, 0.7), size=days)
+    weights[:, 0] = -rng.uniform(0.0, 0.5, size=days)  # the first asset is sold short
+    weights[:, -1] = 1.0 - weights[:, :-1].sum(axis=1)  # the cash asset holds the proceeds
+    weights[rng.random(size=days) < 0.5] = NAN
+    costs = Costs(
+        fees=draw(st.floats(min_value=0, max_value=0.01)),
+        slippage=draw(st.floats(min_value=0, max_value=0.01)),
+        borrow=draw(st.floats(min_value=0, max_value=0.09)),
+    )
+    lag = draw(st.integers(min_value=0, max_value=3))
+    return pd.DataFrame(weights, index=index, columns=columns), prices, costs, lag
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_long_short_cases())
+def test_shorts_with_borrow_stay_on_the_reference(
+    case: tuple[pd.DataFrame, pd.DataFrame, Costs, int],
+) -> None:
+    targets, prices, costs, lag = case
+    result = run_backtest(name="x", targets=targets, prices=prices, costs=costs, execution_lag=lag)
+    risky = len(prices.columns) - 1
+    reference = simulate_reference(
+        close=prices.to_numpy(),
+        executed=_lag_rows(targets.to_numpy(), lag),
+        fees=np.array([costs.fees] * risky + [0.0]),
+        slippage=np.array([costs.slippage] * risky + [0.0]),
+        borrow=np.array([costs.borrow] * risky + [0.0]),
+    )
+    assert np.isfinite(result.value).all()
+    np.testing.assert_allclose(result.value.to_numpy(), reference.value, rtol=1e-9, atol=0)

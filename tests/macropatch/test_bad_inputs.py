@@ -295,3 +295,9 @@ class TestSignalBadInputs:
         )
         # Q3 2023 (0.45) is knowable from 2023-09-30 + 45 days; on 2024-01-15 it still is (stale after 150)
         assert "fired" in row and "0.45" in row
+
+
+def test_unknown_option_is_a_usage_error(capsys, monkeypatch) -> None:
+    outcome = run_cli(["run", "--colour", "red"], capsys, monkeypatch)
+    assert outcome.code == 2
+    assert "--colour" in outcome.stderr and "Traceback" not in outcome.stderr

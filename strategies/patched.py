@@ -1,0 +1,106 @@
+"""The patched portfolio: the four patch strategies combined by risk budget."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from strategies.base import CASH, MarketView, Strategy, SyntheticAsset
+
+__all__ = ["PatchedPortfolio", "RiskBudget"]
+
+
+class RiskBudget(enum.Enum):
+    """How the sleeves share the portfolio."""
+
+    EQUAL = "equal"  # a quarter each
+    INVERSE_VOLATILITY = "inverse_volatility"  # in inverse proportion to trailing volatility
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatchedPortfolio(Strategy):
+    """The report's "defensive programming": all four patches at once.
+
+    Requires: everything the four sleeves require (each built with its
+    defaults: ``real_assets``, ``avoid_fragility``, ``quality_over_growth``,
+    ``long_volatility``). Produces: per day, the sum over sleeves of the
+    sleeve's budget times the sleeve's target weights (cash included), so a
+    row sums to 1. Budgets: ``equal`` (a quarter each) or
+    ``inverse_volatility``: proportional to 1 / the sleeve's trailing
+    ``volatility_window_days`` volatility, where a sleeve's daily return is
+    its previous day's targets times the day's asset returns (causal);
+    equal budgets until every sleeve has a full window.
+
+    Neutral: each sleeve falls back to its own neutral allocation.
+    """
+
+    name = "patched_portfolio"
+    summary = "the four patch strategies combined, equal or inverse-volatility risk budgets"
+
+    risk_budget: RiskBudget = RiskBudget.EQUAL
+    volatility_window_days: int = 126
+
+    def __post_init__(self) -> None:
+        if not 20 <= self.volatility_window_days <= 1260:
+            raise ValueError(
+                f"volatility_window_days must be between 20 and 1260, got {self.volatility_window_days}"
+            )
+
+    @cached_property
+    def sleeves(self) -> tuple[Strategy, ...]:
+        from strategies.avoid_fragility import AvoidFragility
+        from strategies.long_volatility import LongVolatility
+        from strategies.quality_over_growth import QualityOverGrowth
+        from strategies.real_assets import RealAssets
+
+        return (RealAssets(), AvoidFragility(), QualityOverGrowth(), LongVolatility())
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.assets))
+
+    @property
+    def synthetic_assets(self) -> tuple[SyntheticAsset, ...]:
+        return tuple(item for sleeve in self.sleeves for item in sleeve.synthetic_assets)
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(signal for sleeve in self.sleeves for signal in sleeve.signals))
+
+    def budgets(self, market: MarketView, sleeve_targets: list[pd.DataFrame]) -> pd.DataFrame:
+        """Budget of each sleeve per day (rows sum to 1)."""
+        index = market.prices.index
+        names = [sleeve.name for sleeve in self.sleeves]
+        equal = pd.DataFrame(1.0 / len(names), index=index, columns=names)
+        if self.risk_budget is RiskBudget.EQUAL:
+            return equal
+        returns = market.prices.pct_change(fill_method=None).fillna(0.0)
+        volatilities = {}
+        for name, targets in zip(names, sleeve_targets, strict=True):
+            held = targets.drop(columns=[CASH]).shift(1)  # yesterday's targets earn today's returns
+            sleeve_returns = (held * returns[held.columns]).sum(axis=1, min_count=1)
+            window = self.volatility_window_days
+            volatilities[name] = sleeve_returns.rolling(window, min_periods=window).std()
+        inverse = 1.0 / pd.DataFrame(volatilities).replace(0.0, np.nan)
+        budgets = inverse.div(inverse.sum(axis=1), axis=0)
+        complete = budgets.notna().all(axis=1)
+        return budgets.where(complete, equal)
+
+    def decide(self, market: MarketView) -> pd.DataFrame:
+        sleeve_targets = []
+        for sleeve in self.sleeves:
+            view = MarketView(
+                prices=market.prices[list(sleeve.assets)],
+                signals={name: market.signals[name] for name in sleeve.signals},
+            )
+            sleeve_targets.append(sleeve.target_weights(view))
+        budgets = self.budgets(market, sleeve_targets)
+        combined = pd.DataFrame(0.0, index=market.prices.index, columns=list(self.assets))
+        for sleeve, targets in zip(self.sleeves, sleeve_targets, strict=True):
+            risky = targets.drop(columns=[CASH])
+            combined[risky.columns] += risky.mul(budgets[sleeve.name], axis=0)
+        return combined

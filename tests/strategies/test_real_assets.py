@@ -1,0 +1,213 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signals.base import SignalResult
+from signals.registry import build_signal
+from strategies import CASH, MarketView
+from strategies.real_assets import RealAssets
+
+ASSETS = ["gld", "copx", "xle", "ura", "nlr", "xlu"]
+BASE = {"gld": 0.30, "copx": 0.15, "xle": 0.20, "ura": 0.10, "nlr": 0.10, "xlu": 0.15}
+SIGNALS = ["term_premium_rising", "fiscal_stress", "dollar_weakening", "gold_trend"]
+DAYS = 30
+
+
+def result(name: str, flags: list[bool | None], index: pd.DatetimeIndex) -> SignalResult:
+    fired = pd.Series(pd.array(flags, dtype="boolean"), index=index)
+    return SignalResult(
+        name=name,
+        signal=build_signal(name, {}),
+        value=pd.Series(np.nan, index=index),
+        fired=fired,
+        threshold=None,
+        last_data=pd.Series(pd.NaT, index=index),
+    )
+
+
+def market(
+    states: dict[str, bool | None] | None = None,
+    prices: pd.DataFrame | None = None,
+    days: int = DAYS,
+) -> MarketView:
+    """Every signal quiet unless ``states`` says otherwise (the same state every day)."""
+    index = pd.bdate_range("2021-01-01", periods=days, name="date")
+    if prices is None:
+        prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
+    states = {name: False for name in SIGNALS} | (states or {})
+    signals = {name: result(name, [state] * days, index) for name, state in states.items()}
+    return MarketView(prices=prices, signals=signals)
+
+
+def row(targets: pd.DataFrame, position: int = -1) -> dict[str, float]:
+    return {key: float(value) for key, value in targets.iloc[position].items()}
+
+
+def test_base_weights_when_signals_are_quiet() -> None:
+    targets = RealAssets().target_weights(market())
+    assert list(targets.columns) == [*ASSETS, CASH]
+    assert row(targets) == pytest.approx(BASE | {CASH: 0.0})
+
+
+def test_gold_tilt_per_firing_signal_taken_pro_rata() -> None:
+    view = market({"term_premium_rising": True, "dollar_weakening": True, "gold_trend": True})
+    weights = row(RealAssets().target_weights(view))
+    assert weights["gld"] == pytest.approx(0.50)
+    scale = (0.70 - 0.20) / 0.70
+    for asset in ASSETS[1:]:
+        assert weights[asset] == pytest.approx(BASE[asset] * scale)
+    assert weights[CASH] == pytest.approx(0.0)
+
+
+def test_quiet_gold_trend_removes_the_tilt() -> None:
+    view = market({name: True for name in SIGNALS[:3]} | {"gold_trend": False})
+    assert row(RealAssets().target_weights(view)) == pytest.approx(BASE | {CASH: 0.0})
+
+
+def test_unknown_signals_give_the_neutral_allocation() -> None:
+    everything_unknown = market({name: None for name in SIGNALS})
+    assert row(RealAssets().target_weights(everything_unknown)) == pytest.approx(BASE | {CASH: 0.0})
+    trend_unknown = market({"fiscal_stress": True, "gold_trend": None})
+    assert row(RealAssets().target_weights(trend_unknown)) == pytest.approx(BASE | {CASH: 0.0})
+    # an unknown stress signal adds nothing; a known one still tilts
+    partly = market({"fiscal_stress": True, "dollar_weakening": None, "gold_trend": True})
+    assert row(RealAssets().target_weights(partly))["gld"] == pytest.approx(0.40)
+
+
+def test_tilt_is_capped_by_the_other_assets() -> None:
+    view = market({name: True for name in SIGNALS})
+    weights = row(RealAssets(tilt=0.5).target_weights(view))
+    assert weights["gld"] == pytest.approx(1.0)
+    assert weights[CASH] == pytest.approx(0.0)
+
+
+def test_signals_follow_the_tilt() -> None:
+    assert RealAssets().signals == tuple(SIGNALS)
+    assert RealAssets(tilt=0.0).signals == ()
+
+
+def test_trend_filter_sends_an_asset_below_its_mean_to_cash() -> None:
+    index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
+    prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
+    prices.loc[index[-1], "xle"] = 90.0  # below its trailing mean on the last day
+    prices.loc[index[-1], "gld"] = 110.0  # above: kept
+    strategy = RealAssets(trend_filter=True, trend_window_days=10)
+    targets = strategy.target_weights(market(prices=prices))
+    last = row(targets)
+    assert last["xle"] == 0.0
+    assert last[CASH] == pytest.approx(BASE["xle"])
+    assert last["gld"] == pytest.approx(BASE["gld"])
+    # before the window is full the filter does not apply; before the drop nothing is filtered
+    assert row(targets, 0) == pytest.approx(BASE | {CASH: 0.0})
+    assert row(targets, -2) == pytest.approx(BASE | {CASH: 0.0})
+    # without the filter the same prices give the base weights
+    assert row(RealAssets().target_weights(market(prices=prices))) == pytest.approx(
+        BASE | {CASH: 0.0}
+    )
+
+
+def test_trend_filter_uses_only_past_prices() -> None:
+    index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
+    prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
+    strategy = RealAssets(trend_filter=True, trend_window_days=5)
+    before = strategy.target_weights(market(prices=prices))
+    changed = prices.copy()
+    changed.iloc[20:, changed.columns.get_loc("ura")] = 50.0
+    after = strategy.target_weights(market(prices=changed))
+    pd.testing.assert_frame_equal(before.iloc[:20], after.iloc[:20])
+    assert after["ura"].iloc[20] == 0.0
+
+
+def test_variant_without_uranium_keeps_the_total() -> None:
+    strategy = RealAssets(include_uranium=False)
+    assert strategy.assets == ("gld", "copx", "xle", "xlu")
+    prices = pd.DataFrame(
+        100.0,
+        index=pd.bdate_range("2021-01-01", periods=DAYS),
+        columns=["gld", "copx", "xle", "xlu"],
+    )
+    weights = row(strategy.target_weights(market(prices=prices)))
+    assert weights["gld"] == pytest.approx(0.30 / 0.80)
+    assert weights[CASH] == pytest.approx(0.0)
+    smaller = RealAssets(include_uranium=False, gold_weight=0.10)  # base total 0.8
+    weights = row(smaller.target_weights(market(prices=prices)))
+    assert sum(value for key, value in weights.items() if key != CASH) == pytest.approx(0.80)
+
+
+def test_asset_without_price_goes_to_cash() -> None:
+    index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
+    prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
+    prices.iloc[:10, prices.columns.get_loc("nlr")] = np.nan
+    targets = RealAssets().target_weights(market(prices=prices))
+    assert row(targets, 0)["nlr"] == 0.0 and row(targets, 0)[CASH] == pytest.approx(0.10)
+    assert row(targets, 10)["nlr"] == pytest.approx(0.10)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field"),
+    [
+        ({"gold_weight": -0.1}, "gold_weight"),
+        ({"copper_weight": 1.5}, "copper_weight"),
+        ({"gold_weight": 0.5}, "sum to more than 0 and at most 1"),
+        ({"tilt": -0.1}, "tilt"),
+        ({"trend_window_days": 1}, "trend_window_days"),
+        ({"copper": "gld"}, "distinct"),
+        (
+            {
+                "include_uranium": False,
+                "gold_weight": 0.0,
+                "copper_weight": 0.0,
+                "energy_weight": 0.0,
+                "utilities_weight": 0.0,
+            },
+            "include_uranium",
+        ),
+    ],
+)
+def test_bad_parameters_name_the_field(parameters: dict[str, object], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        RealAssets(**parameters)  # type: ignore[arg-type]
+
+
+flag = st.sampled_from([True, False, None])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    states=st.lists(st.lists(flag, min_size=DAYS, max_size=DAYS), min_size=4, max_size=4),
+    starts=st.lists(st.integers(0, DAYS), min_size=len(ASSETS), max_size=len(ASSETS)),
+    tilt=st.floats(0.0, 1.0),
+    trend_filter=st.booleans(),
+    include_uranium=st.booleans(),
+)
+def test_weights_are_valid_for_any_signal_states(
+    states: list[list[bool | None]],
+    starts: list[int],
+    tilt: float,
+    trend_filter: bool,
+    include_uranium: bool,
+) -> None:
+    index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
+    rng = np.random.default_rng(sum(starts))
+    prices = pd.DataFrame(
+        100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, (DAYS, len(ASSETS))), axis=0)),
+        index=index,
+        columns=ASSETS,
+    )
+    for column, start in zip(ASSETS, starts, strict=True):
+        prices.iloc[:start, prices.columns.get_loc(column)] = np.nan
+    view = MarketView(
+        prices=prices,
+        signals={
+            name: result(name, flags, index) for name, flags in zip(SIGNALS, states, strict=True)
+        },
+    )
+    strategy = RealAssets(
+        tilt=tilt, trend_filter=trend_filter, trend_window_days=5, include_uranium=include_uranium
+    )
+    targets = strategy.target_weights(view).to_numpy()
+    assert np.isfinite(targets).all()
+    assert (targets >= -1e-12).all() and (targets <= 1 + 1e-12).all()
+    assert np.allclose(targets.sum(axis=1), 1.0)
