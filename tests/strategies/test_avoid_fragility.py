@@ -8,8 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signals.base import SignalResult
-from signals.registry import build_signal
 from strategies.avoid_fragility import (
     CONSUMER_SIGNALS,
     REAL_ESTATE_SIGNALS,
@@ -18,23 +16,12 @@ from strategies.avoid_fragility import (
     group_firing,
 )
 from strategies.base import CASH, MarketView
+from tests.strategies.views import signal_result
 
 ASSETS = ["spy", "iwm", "xly", "vnq", "qual", "shy"]
 SIGNALS = SMALL_CAP_SIGNALS + CONSUMER_SIGNALS + REAL_ESTATE_SIGNALS
 BASE = {"spy": 0.65, "iwm": 0.15, "xly": 0.10, "vnq": 0.10, "qual": 0.0, "shy": 0.0}
 State = bool | None
-
-
-def _result(name: str, states: list[State], index: pd.DatetimeIndex) -> SignalResult:
-    fired = pd.Series([pd.NA if state is None else state for state in states], index=index)
-    return SignalResult(
-        name=name,
-        signal=build_signal(name, {}),
-        value=pd.Series(np.nan, index=index),
-        fired=fired.astype("boolean"),
-        threshold=None,
-        last_data=pd.Series(pd.NaT, index=index),
-    )
 
 
 def market(states: dict[str, list[State]] | None = None, days: int = 3) -> MarketView:
@@ -43,7 +30,7 @@ def market(states: dict[str, list[State]] | None = None, days: int = 3) -> Marke
     prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
     given_states = states or {}
     signals = {
-        name: _result(name, given_states.get(name, [False] * days), index) for name in SIGNALS
+        name: signal_result(name, given_states.get(name, [False] * days), index) for name in SIGNALS
     }
     return MarketView(prices=prices, signals=signals)
 

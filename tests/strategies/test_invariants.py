@@ -8,10 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signals.base import SignalResult
-from signals.registry import build_signal
 from strategies.base import CASH, MarketView
 from strategies.registry import STRATEGIES, build_strategy
+from tests.strategies.views import signal_result
 
 DAYS = pd.bdate_range("2020-01-01", periods=300, name="date")
 VARIANTS = [(name, {}) for name in sorted(STRATEGIES)] + [
@@ -20,20 +19,6 @@ VARIANTS = [(name, {}) for name in sorted(STRATEGIES)] + [
     ("long_volatility", {"hedge": "vix_fund"}),
     ("patched_portfolio", {"risk_budget": "inverse_volatility", "volatility_window_days": 20}),
 ]
-
-
-def signal_result(name: str, states: np.ndarray) -> SignalResult:
-    fired = pd.Series(
-        pd.array([None if s == 2 else bool(s) for s in states], dtype="boolean"), index=DAYS
-    )
-    return SignalResult(
-        name=name,
-        signal=build_signal(name, {}),
-        value=pd.Series(np.where(states == 2, np.nan, 1.0), index=DAYS),
-        fired=fired,
-        threshold=None,
-        last_data=pd.Series(pd.NaT, index=DAYS),
-    )
 
 
 @pytest.mark.parametrize(("name", "parameters"), VARIANTS, ids=[f"{n}-{p}" for n, p in VARIANTS])
@@ -56,7 +41,11 @@ def test_weights_are_finite_bounded_and_sum_to_at_most_one(
         prices.iloc[: int(rng.integers(0, 120)), prices.columns.get_loc(column)] = np.nan
     # runs of random states: 0 quiet, 1 fired, 2 unknown
     signals = {
-        signal: signal_result(signal, np.repeat(rng.integers(0, 3, 30), 10))
+        signal: signal_result(
+            signal,
+            [None if x == 2 else bool(x) for x in np.repeat(rng.integers(0, 3, 30), 10)],
+            DAYS,
+        )
         for signal in strategy.signals
     }
     targets = strategy.target_weights(MarketView(prices=prices, signals=signals))

@@ -4,10 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signals.base import SignalResult
-from signals.registry import build_signal
 from strategies import CASH, MarketView
 from strategies.quality_over_growth import QualityOverGrowth
+from tests.strategies.views import row, signal_result
 
 ASSETS = ["qual", "usmv", "xlp", "qqq"]
 BASE = {"qual": 0.35, "usmv": 0.25, "xlp": 0.15, "qqq": 0.25}
@@ -21,27 +20,12 @@ SIGNALS = ["valuation_gap", "ten_year_above", "term_premium_rising"]
 DAYS = 20
 
 
-def result(name: str, flags: list[bool | None], index: pd.DatetimeIndex) -> SignalResult:
-    return SignalResult(
-        name=name,
-        signal=build_signal(name, {}),
-        value=pd.Series(np.nan, index=index),
-        fired=pd.Series(pd.array(flags, dtype="boolean"), index=index),
-        threshold=None,
-        last_data=pd.Series(pd.NaT, index=index),
-    )
-
-
 def market(states: dict[str, bool | None] | None = None, columns: list[str] = ASSETS) -> MarketView:
     index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
     prices = pd.DataFrame(100.0, index=index, columns=columns)
     states = {name: False for name in SIGNALS} | (states or {})
-    signals = {name: result(name, [state] * DAYS, index) for name, state in states.items()}
+    signals = {name: signal_result(name, [state] * DAYS, index) for name, state in states.items()}
     return MarketView(prices=prices, signals=signals)
-
-
-def row(targets: pd.DataFrame, position: int = -1) -> dict[str, float]:
-    return {key: float(value) for key, value in targets.iloc[position].items()}
 
 
 def test_base_weights_when_signals_are_quiet() -> None:
@@ -123,7 +107,8 @@ def test_weights_are_valid_for_any_signal_states(
     view = MarketView(
         prices=prices,
         signals={
-            name: result(name, flags, index) for name, flags in zip(SIGNALS, states, strict=True)
+            name: signal_result(name, flags, index)
+            for name, flags in zip(SIGNALS, states, strict=True)
         },
     )
     targets = QualityOverGrowth(growth_weight_stressed=stressed).target_weights(view).to_numpy()

@@ -4,27 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signals.base import SignalResult
-from signals.registry import build_signal
 from strategies import CASH, MarketView
 from strategies.real_assets import RealAssets
+from tests.strategies.views import row, signal_result
 
 ASSETS = ["gld", "copx", "xle", "ura", "nlr", "xlu"]
 BASE = {"gld": 0.30, "copx": 0.15, "xle": 0.20, "ura": 0.10, "nlr": 0.10, "xlu": 0.15}
 SIGNALS = ["term_premium_rising", "fiscal_stress", "dollar_weakening", "gold_trend"]
 DAYS = 30
-
-
-def result(name: str, flags: list[bool | None], index: pd.DatetimeIndex) -> SignalResult:
-    fired = pd.Series(pd.array(flags, dtype="boolean"), index=index)
-    return SignalResult(
-        name=name,
-        signal=build_signal(name, {}),
-        value=pd.Series(np.nan, index=index),
-        fired=fired,
-        threshold=None,
-        last_data=pd.Series(pd.NaT, index=index),
-    )
 
 
 def market(
@@ -37,12 +24,8 @@ def market(
     if prices is None:
         prices = pd.DataFrame(100.0, index=index, columns=ASSETS)
     states = {name: False for name in SIGNALS} | (states or {})
-    signals = {name: result(name, [state] * days, index) for name, state in states.items()}
+    signals = {name: signal_result(name, [state] * days, index) for name, state in states.items()}
     return MarketView(prices=prices, signals=signals)
-
-
-def row(targets: pd.DataFrame, position: int = -1) -> dict[str, float]:
-    return {key: float(value) for key, value in targets.iloc[position].items()}
 
 
 def test_base_weights_when_signals_are_quiet() -> None:
@@ -201,7 +184,8 @@ def test_weights_are_valid_for_any_signal_states(
     view = MarketView(
         prices=prices,
         signals={
-            name: result(name, flags, index) for name, flags in zip(SIGNALS, states, strict=True)
+            name: signal_result(name, flags, index)
+            for name, flags in zip(SIGNALS, states, strict=True)
         },
     )
     strategy = RealAssets(
