@@ -22,9 +22,9 @@ from marketdata.store import Store
 from reports.comparison import write_comparison
 from reports.exports import write_config, write_prices, write_returns, write_weights
 from reports.output import staged_folder
+from reports.parallel import TearsheetJob, render_tearsheets
 from reports.signals_page import write_signals_page
 from reports.summary import build_summary, write_summary
-from reports.tearsheet import write_tearsheet
 from signals.base import SignalResult
 from signals.evaluate import evaluate_signals
 from strategies.base import CASH, Strategy
@@ -295,18 +295,18 @@ def run(
             folder / "config.resolved.toml",
         )
         (folder / "tearsheets").mkdir()
-        links = {}
-        with progress.task("Rendering tearsheets", total=len(result_set)) as task:
-            for label, result in zip(strategies, result_set, strict=True):
-                path = folder / "tearsheets" / f"{label}.html"
-                write_tearsheet(
-                    result.returns,
-                    benchmark=benchmark_returns.rename(experiment.benchmark),
-                    path=path,
-                    title=f"{label}: {strategies[label].describe()}, rebalance {entries[label].rebalance.value}",
-                )
-                links[label] = f"tearsheets/{label}.html"
-                task.advance()
+        jobs = [
+            TearsheetJob(
+                returns=result.returns,
+                benchmark=benchmark_returns.rename(experiment.benchmark),
+                path=folder / "tearsheets" / f"{label}.html",
+                title=f"{label}: {strategies[label].describe()}, rebalance {entries[label].rebalance.value}",
+            )
+            for label, result in zip(strategies, result_set, strict=True)
+        ]
+        with progress.task("Rendering tearsheets", total=len(jobs)) as task:
+            render_tearsheets(jobs, on_done=lambda _path: task.advance())
+        links = {label: f"tearsheets/{label}.html" for label in strategies}
         write_signals_page(
             folder / "signals.html", period=(period["start"], period["end"]), results=signal_results
         )

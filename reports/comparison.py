@@ -9,7 +9,10 @@ backend, no script, font or image from anywhere.
 The page holds a short explanation, the metrics table (``id="metrics"``, one
 row per strategy with ``data-strategy="<name>"`` and one cell per metric with
 ``data-metric="<key>"``), equity curves on a log scale, drawdowns, the
-strategies' parameters, and the provenance of the run.
+crisis table (``id="crises"``), the calendar-year heatmap
+(``id="annual-returns"``) and the correlation matrix (``id="correlation"``) --
+rows with ``data-strategy``, cells with ``data-column`` (:mod:`reports.charts`)
+-- the strategies' parameters, and the provenance of the run.
 """
 
 from __future__ import annotations
@@ -20,23 +23,24 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
-
-from backtests.metrics import PERIODS_PER_YEAR, drawdown_series, equity_curve
+from backtests.metrics import PERIODS_PER_YEAR
 from backtests.result import ResultSet
+from reports.charts import (
+    HEAT_STYLE,
+    annual_section,
+    correlation_section,
+    crises_section,
+    drawdown_chart,
+    equity_chart,
+)
 from reports.html import (
     TableMetric,
     chart_style,
-    date_axis,
-    figure_to_svg,
     format_metric,
     html_table,
-    legend_in_rows,
     render_page,
     short_hash,
     text_or_na,
-    thin_curve,
     write_page,
 )
 
@@ -96,17 +100,24 @@ def write_comparison(
     benchmark = str(run.get("benchmark", ""))
     colours = _colours(results.names, benchmark)
     experiment = str(run.get("experiment", "run"))
+    headings = {
+        name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in results.names
+    }
     body = "\n".join(
         [
             _introduction(run, results.names, tearsheet_links, signals_link),
             _metrics_table(results.names, measured, benchmark, colours, tearsheet_links),
             _charts(results, benchmark, colours, measured),
+            crises_section(results.names, measured, headings),
+            annual_section(results.names, measured, headings),
+            correlation_section(results.names, summary.get("correlation") or {}, headings),
             _strategies_table(results.names, measured, colours),
             _provenance(run),
             _footer(run),
         ]
     )
-    return write_page(Path(path), render_page(title=f"macropatch · {experiment}", body=body))
+    page = render_page(title=f"macropatch · {experiment}", body=body, extra_style=HEAT_STYLE)
+    return write_page(Path(path), page)
 
 
 # -- sections -------------------------------------------------------------------
@@ -210,8 +221,8 @@ def _charts(
     measured: Mapping[str, Mapping[str, Any]],
 ) -> str:
     with chart_style():
-        equity = _equity_chart(results, benchmark, colours)
-        drawdowns = _drawdown_chart(results, benchmark, colours, measured)
+        equity = equity_chart(results, benchmark, colours)
+        drawdowns = drawdown_chart(results, benchmark, colours, measured)
     return (
         "<section>\n<h2>Growth of 1 (log scale)</h2>\n"
         f'<div class="chart">{equity}</div>\n'
@@ -302,102 +313,6 @@ def _footer(run: Mapping[str, Any]) -> str:
         f"<footer>Written by macropatch {escape(text_or_na(run.get('macropatch_version')))}. "
         "This page is self-contained: it loads no script, font or image.</footer>"
     )
-
-
-# -- charts ---------------------------------------------------------------------------
-
-
-def _equity_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str]) -> str:
-    figure = Figure(figsize=(11, 4.6), layout="constrained")
-    axes = figure.add_subplot()
-    low, high = 1.0, 1.0
-    for result in _benchmark_last(results, benchmark):
-        wealth = thin_curve(equity_curve(result.returns), minimum=False)
-        low, high = min(low, float(wealth.min())), max(high, float(wealth.max()))
-        style = _line(result.name, benchmark, colours)
-        axes.plot(wealth.index, wealth.to_numpy(), label=result.name, **style)
-    axes.set_yscale("log")
-    _growth_ticks(axes, low, high)
-    axes.axhline(1.0, color="#9aa3af", linewidth=0.8, zorder=1)
-    axes.set_ylabel("Growth of 1")
-    date_axis(axes)
-    handles, labels = axes.get_legend_handles_labels()
-    by_name = dict(zip(labels, handles, strict=True))
-    columns = min(len(results), 6)
-    ordered = legend_in_rows([(by_name[name], name) for name in results.names], columns)
-    axes.legend(
-        [handle for handle, _ in ordered],
-        [label for _, label in ordered],
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.01),
-        ncol=columns,
-        fontsize=9,
-        handlelength=2.4,
-    )
-    return figure_to_svg(figure, label="Growth of 1 per strategy, log scale")
-
-
-def _drawdown_chart(
-    results: ResultSet,
-    benchmark: str,
-    colours: Mapping[str, str],
-    measured: Mapping[str, Mapping[str, Any]],
-) -> str:
-    """Small multiples: each strategy's drawdowns over the benchmark's, shaded."""
-    names = [name for name in results.names if name != benchmark] or results.names
-    columns = 1 if len(names) == 1 else 2 if len(names) in (2, 4) else 3
-    rows = -(-len(names) // columns)
-    figure = Figure(figsize=(11, 0.4 + 2.2 * rows), layout="constrained")
-    grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
-    reference = (
-        thin_curve(drawdown_series(results[benchmark].returns), minimum=True)
-        if benchmark in results.names
-        else None
-    )
-    for position, axes in enumerate(grid.flat):
-        if position >= len(names):
-            axes.set_visible(False)
-            continue
-        name = names[position]
-        if reference is not None and name != benchmark:
-            axes.fill_between(
-                reference.index, reference.to_numpy(), 0.0, color="#8d96a3", alpha=0.28, linewidth=0
-            )
-        drawdown = thin_curve(drawdown_series(results[name].returns), minimum=True)
-        axes.fill_between(
-            drawdown.index, drawdown.to_numpy(), 0.0, color=colours[name], alpha=0.12, linewidth=0
-        )
-        axes.plot(drawdown.index, drawdown.to_numpy(), color=colours[name], linewidth=1.1)
-        deepest = format_metric(TableMetric.MAX_DRAWDOWN, measured[name].get("max_drawdown"))
-        axes.set_title(f"{name}   max {deepest}", loc="left", fontsize=10, color="#1d2430")
-        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
-        date_axis(axes, few_ticks=True)
-    grid[0][0].set_ylim(top=0.0)
-    return figure_to_svg(figure, label="Drawdowns per strategy, benchmark shaded grey")
-
-
-def _line(name: str, benchmark: str, colours: Mapping[str, str]) -> dict[str, Any]:
-    if name == benchmark:
-        return {"color": colours[name], "linewidth": 1.7, "linestyle": (0, (5, 2.5)), "zorder": 3}
-    return {"color": colours[name], "linewidth": 1.4, "alpha": 0.95, "zorder": 2}
-
-
-def _growth_ticks(axes: Any, low: float, high: float) -> None:
-    """Readable ticks on a log axis: plain steps over a narrow range, 1-2-5 over a wide one."""
-    if high / low < 4:
-        ticks = MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
-        axes.yaxis.set_major_locator(FixedLocator([t for t in ticks if t > 0]))
-    else:
-        axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    axes.yaxis.set_minor_locator(FixedLocator([]))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    axes.set_ylim(low / 1.03, high * 1.03)
-
-
-def _benchmark_last(results: ResultSet, benchmark: str) -> list[Any]:
-    """Strategies in run order with the benchmark drawn last, on top."""
-    return sorted(results, key=lambda result: result.name == benchmark)
 
 
 def _colours(names: Sequence[str], benchmark: str) -> dict[str, str]:

@@ -20,12 +20,19 @@ assembled by the caller. Produces a JSON-ready dict and the file::
                    "max_drawdown": ..., "calmar": ..., "turnover": ...,
                    "worst_month": ..., "total_return": ..., "start": "...",
                    "end": "...", "days": ..., "parameters": {...},
-                   "config_hash": "...", "data_hash": "..."}
-      }
+                   "config_hash": "...", "data_hash": "...",
+                   "stress_windows": {"2020 Covid crash": {"return": ..., "max_drawdown": ...},
+                                      ...},
+                   "annual_returns": {"2021": ..., "2022": ...}}
+      },
+      "correlation": {"<name>": {"<name>": ..., ...}}
     }
 
 Metrics follow :mod:`backtests.metrics` (252 days a year, rf = 0; fractions,
-not percentages). A number that does not exist (NaN) or is infinite is
+not percentages). Stress windows (every window of
+:data:`reports.crises.DEFAULT_WINDOWS`, ``null`` where the data do not cover
+it), calendar-year returns and the correlation of daily returns follow
+:mod:`reports.crises`. A number that does not exist (NaN) or is infinite is
 ``null``.
 """
 
@@ -45,6 +52,7 @@ import pandas as pd
 
 from backtests.metrics import measure
 from backtests.result import ResultSet
+from reports.crises import annual_returns, correlations, stress_windows
 from reports.html import write_text_atomically
 
 __all__ = [
@@ -86,8 +94,9 @@ def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict
     Returns
     -------
     dict
-        ``{"run": {...}, "strategies": {name: {...}}}``, JSON-ready
-        (see :func:`to_json_value`); strategies in run order.
+        ``{"run": {...}, "strategies": {name: {...}}, "correlation": {name:
+        {name: value}}}``, JSON-ready (see :func:`to_json_value`); strategies
+        in run order.
 
     Raises
     ------
@@ -101,8 +110,11 @@ def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict
         entry["parameters"] = to_json_value(dict(result.parameters))
         entry["config_hash"] = result.config_hash
         entry["data_hash"] = result.data_hash
+        entry["stress_windows"] = stress_windows(result.returns)
+        entry["annual_returns"] = annual_returns(result.returns)
         strategies[result.name] = entry
-    return {"run": run, "strategies": strategies}
+    correlation = correlations(results) if len(results) else {}
+    return {"run": run, "strategies": strategies, "correlation": correlation}
 
 
 def write_summary(summary: Mapping[str, Any], path: Path) -> Path:

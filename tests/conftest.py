@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,33 @@ def pack_path() -> Path:
 @pytest.fixture
 def repository() -> Path:
     return REPOSITORY
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> tuple[Path, str]:
+    """`macropatch run` of experiments/default.toml on the pack, once per session.
+
+    Returns the output folder and what the command printed. Tests only read it.
+    """
+    from macropatch.cli import main
+
+    out = tmp_path_factory.mktemp("run") / "latest"
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("MACROPATCH_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    monkeypatch.delenv("MACROPATCH_PACK", raising=False)
+    monkeypatch.setattr(
+        sys, "argv", ["macropatch", "run", "--pack", str(pack_path), "--out", str(out)]
+    )
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        with (
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+            pytest.raises(SystemExit) as exited,
+        ):
+            main()
+    finally:
+        monkeypatch.undo()
+    assert exited.value.code == 0, stderr.getvalue()
+    return out, stdout.getvalue()

@@ -1,11 +1,11 @@
-"""The default experiment on the offline pack, through the command line, end to end."""
+"""The default experiment on the offline pack, through the command line, end to end.
+
+The run itself is the session fixture ``default_run`` in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import sys
 import tomllib
 from pathlib import Path
 
@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 import quantstats as qs
 
-from macropatch.cli import main
 from marketdata.catalog import load_catalog
 from reports import TableMetric
 from tests.macropatch.cli_helpers import run_cli
@@ -31,30 +30,6 @@ CONTRACT = [
     "weights/spy_buy_and_hold.csv",
     "weights/sixty_forty.csv",
 ]
-
-
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> tuple[Path, str]:
-    """`macropatch run` of experiments/default.toml on the pack, once for the module."""
-    out = tmp_path_factory.mktemp("run") / "latest"
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("MACROPATCH_HOME", str(tmp_path_factory.mktemp("home")))
-    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
-    monkeypatch.setattr(
-        sys, "argv", ["macropatch", "run", "--pack", str(pack_path), "--out", str(out)]
-    )
-    stdout, stderr = io.StringIO(), io.StringIO()
-    try:
-        with (
-            contextlib.redirect_stdout(stdout),
-            contextlib.redirect_stderr(stderr),
-            pytest.raises(SystemExit) as exited,
-        ):
-            main()
-    finally:
-        monkeypatch.undo()
-    assert exited.value.code == 0, stderr.getvalue()
-    return out, stdout.getvalue()
 
 
 def test_run_writes_the_whole_output_contract(default_run: tuple[Path, str]) -> None:

@@ -80,26 +80,32 @@ def run_info() -> dict[str, object]:
 
 
 class MetricsTable(HTMLParser):
-    """Cells of ``table#metrics``: strategy -> metric key -> text."""
+    """Cells of ``table#<table_id>``: strategy -> cell key -> text.
 
-    def __init__(self) -> None:
+    The cell key is the ``data-metric`` attribute in the metrics table and
+    ``data-column`` in the crisis, annual-returns and correlation tables.
+    """
+
+    def __init__(self, table_id: str = "metrics", attribute: str = "data-metric") -> None:
         super().__init__()
         self.rows: dict[str, dict[str, str]] = {}
         self.order: list[str] = []
+        self._table_id = table_id
+        self._attribute = attribute
         self._inside = False
         self._strategy: str | None = None
         self._metric: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag == "table" and attributes.get("id") == "metrics":
+        if tag == "table" and attributes.get("id") == self._table_id:
             self._inside = True
         elif self._inside and tag == "tr" and attributes.get("data-strategy"):
             self._strategy = attributes["data-strategy"]
             self.order.append(self._strategy or "")
             self.rows[self._strategy or ""] = {}
-        elif self._strategy and tag == "td" and attributes.get("data-metric"):
-            self._metric = attributes["data-metric"]
+        elif self._strategy and tag == "td" and attributes.get(self._attribute):
+            self._metric = attributes[self._attribute]
             self.rows[self._strategy][self._metric or ""] = ""
 
     def handle_endtag(self, tag: str) -> None:
@@ -142,6 +148,71 @@ def test_one_row_per_strategy_with_the_numbers_of_summary_json(
                 scale = 100 if metric.kind is ValueKind.PERCENT else 1
                 assert shown == pytest.approx(value * scale, abs=0.005 + 1e-12)
     assert table.rows["all_cash"]["sharpe"] == "n/a"
+
+
+def _cells(page: str, table_id: str) -> MetricsTable:
+    table = MetricsTable(table_id, "data-column")
+    table.feed(page)
+    return table
+
+
+def _assert_shown(text: str, value: object, kind: ValueKind) -> None:
+    assert text == format_value(value, kind)
+    if value is not None:
+        shown = float(text.rstrip("%"))
+        scale = 100 if kind is ValueKind.PERCENT else 1
+        assert isinstance(value, float)
+        assert shown == pytest.approx(value * scale, abs=0.005 + 1e-12)
+
+
+def test_crisis_table_one_row_per_strategy_with_summary_numbers(
+    results: ResultSet, run_info: dict[str, object], tmp_path: Path
+) -> None:
+    page, summary = _write(results, run_info, tmp_path)
+    table = _cells(page, "crises")
+    assert table.order == results.names
+    for name, cells in table.rows.items():
+        assert list(cells) == ["2022 rate shock"]  # the only window inside 2021-2024
+        numbers = summary["strategies"][name]["stress_windows"]["2022 rate shock"]
+        _assert_shown(cells["2022 rate shock"], numbers["return"], ValueKind.PERCENT)
+        deepest = format_value(numbers["max_drawdown"], ValueKind.PERCENT)
+        assert f"{name}, 2022 rate shock: max drawdown {deepest}" in page
+    assert "2022-01-03 to 2022-10-12" in page
+    assert "Outside the data (not shown): 2000-02 dot-com bust" in page
+    assert 'class="heat down"' in page and 'class="heat up"' in page
+
+
+def test_annual_and_correlation_tables_show_summary_numbers(
+    results: ResultSet, run_info: dict[str, object], tmp_path: Path
+) -> None:
+    page, summary = _write(results, run_info, tmp_path)
+    annual = _cells(page, "annual-returns")
+    assert annual.order == results.names
+    for name, cells in annual.rows.items():
+        expected = summary["strategies"][name]["annual_returns"]
+        assert list(cells) == ["2021", "2022", "2023", "2024"] == list(expected)
+        for year, text in cells.items():
+            _assert_shown(text, expected[year], ValueKind.PERCENT)
+    matrix = _cells(page, "correlation")
+    assert matrix.order == results.names
+    for name, cells in matrix.rows.items():
+        assert list(cells) == results.names
+        for other, text in cells.items():
+            _assert_shown(text, summary["correlation"][name][other], ValueKind.RATIO)
+    assert matrix.rows["sixty_forty"]["sixty_forty"] == "1.00"
+    assert matrix.rows["all_cash"]["sixty_forty"] == "n/a"
+
+
+def test_no_crisis_inside_the_data_is_said(
+    results: ResultSet, run_info: dict[str, object], tmp_path: Path
+) -> None:
+    summary = build_summary(results, run_info=run_info)
+    for entry in summary["strategies"].values():
+        entry["stress_windows"] = {"2022 rate shock": {"return": None, "max_drawdown": None}}
+    path = write_comparison(results, summary=summary, path=tmp_path / "i.html", tearsheet_links={})
+    page = path.read_text(encoding="utf-8")
+    assert 'id="crises"' not in page
+    assert "No stress window falls inside the data." in page
 
 
 def test_page_is_offline_and_self_contained(

@@ -14,6 +14,7 @@ import pytest
 
 from backtests.metrics import measure
 from backtests.result import Result, ResultSet
+from reports.crises import DEFAULT_WINDOWS, annual_returns, correlations, stress_windows
 from reports.summary import RUN_KEYS, build_summary, to_json_value, write_summary
 
 PERFORMANCE_KEYS = {
@@ -100,10 +101,18 @@ def results() -> ResultSet:
 
 def test_structure(results: ResultSet) -> None:
     summary = build_summary(results, run_info=run_info())
-    assert set(summary) == {"run", "strategies"}
+    assert set(summary) == {"run", "strategies", "correlation"}
     assert list(summary["strategies"]) == results.names
+    extra = {"parameters", "config_hash", "data_hash", "stress_windows", "annual_returns"}
     for entry in summary["strategies"].values():
-        assert PERFORMANCE_KEYS | {"parameters", "config_hash", "data_hash"} == set(entry)
+        assert PERFORMANCE_KEYS | extra == set(entry)
+        assert list(entry["stress_windows"]) == [window.name for window in DEFAULT_WINDOWS]
+        for numbers in entry["stress_windows"].values():
+            assert set(numbers) == {"return", "max_drawdown"}
+        assert list(entry["annual_returns"]) == ["2021", "2022", "2023"]
+    assert list(summary["correlation"]) == results.names
+    for row in summary["correlation"].values():
+        assert list(row) == results.names
     run = summary["run"]
     assert set(RUN_KEYS) <= set(run)
     assert run["period"] == {"start": "2021-01-04", "end": "2023-11-24"}
@@ -123,6 +132,20 @@ def test_numbers_are_measure(results: ResultSet) -> None:
     expected = measure(result.returns, turnover=result.turnover).to_dict()
     entry = summary["strategies"]["long_real_assets"]
     assert {key: entry[key] for key in PERFORMANCE_KEYS} == expected
+
+
+def test_crisis_years_and_correlation_are_those_of_crises(results: ResultSet) -> None:
+    summary = build_summary(results, run_info=run_info())
+    returns = results["long_real_assets"].returns
+    entry = summary["strategies"]["long_real_assets"]
+    assert entry["stress_windows"] == stress_windows(returns)
+    shock = entry["stress_windows"]["2022 rate shock"]
+    assert shock["return"] is not None and shock["max_drawdown"] <= 0
+    assert entry["stress_windows"]["2020 Covid crash"] == {"return": None, "max_drawdown": None}
+    assert entry["annual_returns"] == annual_returns(returns)
+    assert summary["correlation"] == correlations(results)
+    assert summary["correlation"]["sixty_forty"]["sixty_forty"] == pytest.approx(1.0)
+    assert summary["correlation"]["all_cash"]["sixty_forty"] is None
 
 
 def test_json_round_trip_with_nan_as_null(results: ResultSet, tmp_path: Path) -> None:

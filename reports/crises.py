@@ -1,0 +1,175 @@
+"""Which patch did what, in which crisis: returns by stress window and by calendar year.
+
+Requires daily returns (a :class:`pandas.Series` on a ``DatetimeIndex``, as in
+:class:`backtests.result.Result`). Produces plain numbers for
+``summary.json``: the compounded return and the deepest drawdown of a strategy
+inside each stress window (:data:`DEFAULT_WINDOWS`), its compounded
+calendar-year returns, and the correlation of the strategies' daily returns.
+
+A stress window runs from the S&P 500's closing peak to its closing trough.
+Its return compounds the daily returns dated after the peak day and up to and
+including the trough day: what a holder lived through from the close of the
+peak to the close of the trough.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from backtests.metrics import max_drawdown
+from backtests.result import ResultSet
+
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "MIN_COVERAGE",
+    "StressWindow",
+    "annual_returns",
+    "correlations",
+    "stress_windows",
+    "window_max_drawdown",
+    "window_returns",
+]
+
+MIN_COVERAGE = 0.5
+"""Share of a window's trading days (weekdays) the data must cover to measure it."""
+
+
+@dataclass(frozen=True)
+class StressWindow:
+    """A named market crisis, from the S&P 500's closing peak to its closing trough.
+
+    Attributes
+    ----------
+    name
+        How the page and ``summary.json`` name it (``"2020 Covid crash"``).
+    start
+        The peak day: its own return is not part of the window.
+    end
+        The trough day, included.
+    """
+
+    name: str
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"stress window {self.name!r} ends {self.end} before it starts")
+
+
+DEFAULT_WINDOWS: tuple[StressWindow, ...] = (
+    StressWindow("2000-02 dot-com bust", date(2000, 3, 24), date(2002, 10, 9)),
+    StressWindow("2007-09 financial crisis", date(2007, 10, 9), date(2009, 3, 9)),
+    StressWindow("2011 US downgrade", date(2011, 7, 22), date(2011, 10, 3)),
+    StressWindow("2018 Q4", date(2018, 9, 20), date(2018, 12, 24)),
+    StressWindow("2020 Covid crash", date(2020, 2, 19), date(2020, 3, 23)),
+    StressWindow("2022 rate shock", date(2022, 1, 3), date(2022, 10, 12)),
+)
+"""Peak-to-trough dates of the S&P 500 (closing prices) in the crises the report
+discusses: 24 Mar 2000 to 9 Oct 2002 (-49%), 9 Oct 2007 to 9 Mar 2009 (-57%),
+22 Jul 2011 to 3 Oct 2011 (-19%, the US downgrade by S&P), 20 Sep 2018 to
+24 Dec 2018 (-20%), 19 Feb 2020 to 23 Mar 2020 (-34%) and 3 Jan 2022 to
+12 Oct 2022 (-25%)."""
+
+
+def window_returns(returns: pd.Series, window: StressWindow) -> float | None:
+    """Compounded return of ``returns`` inside a stress window.
+
+    Parameters
+    ----------
+    returns
+        Daily returns (fractions) on a ``DatetimeIndex``; NaN is no observation.
+    window
+        The window: returns dated after ``window.start``, up to and including
+        ``window.end``.
+
+    Returns
+    -------
+    float or None
+        ``prod(1 + r) - 1`` over the window; ``None`` when the data cover
+        under :data:`MIN_COVERAGE` of the window's weekdays (outside the data,
+        or only its edge).
+    """
+    inside = _inside(returns, window)
+    if inside is None:
+        return None
+    return float(np.prod(inside.to_numpy() + 1.0) - 1.0)
+
+
+def window_max_drawdown(returns: pd.Series, window: StressWindow) -> float | None:
+    """Deepest fall from a running peak inside a stress window (fraction, <= 0).
+
+    The running peak starts at the wealth held at the close of the peak day, so
+    the first loss inside the window counts. ``None`` as in :func:`window_returns`.
+    """
+    inside = _inside(returns, window)
+    if inside is None:
+        return None
+    return max_drawdown(inside)
+
+
+def stress_windows(
+    returns: pd.Series, windows: Sequence[StressWindow] = DEFAULT_WINDOWS
+) -> dict[str, dict[str, float | None]]:
+    """``{window name: {"return": ..., "max_drawdown": ...}}`` in the order of ``windows``."""
+    return {
+        window.name: {
+            "return": window_returns(returns, window),
+            "max_drawdown": window_max_drawdown(returns, window),
+        }
+        for window in windows
+    }
+
+
+def annual_returns(returns: pd.Series) -> dict[str, float]:
+    """Compounded return of each calendar year in the data, ``{"2021": 0.12, ...}``.
+
+    The first and last years count only the days the data hold.
+    """
+    clean = returns.astype(float).dropna()
+    if clean.empty:
+        return {}
+    years = pd.DatetimeIndex(clean.index).year
+    grouped = clean.add(1.0).groupby(years).prod() - 1.0
+    return {str(year): float(value) for year, value in grouped.items()}
+
+
+def correlations(results: ResultSet) -> dict[str, dict[str, float | None]]:
+    """Pearson correlation of the strategies' daily returns, on the days both have.
+
+    Returns
+    -------
+    dict
+        ``{name: {name: value}}`` in run order; ``None`` where a strategy's
+        returns do not vary (cash) and the correlation is not defined.
+    """
+    matrix = results.returns().astype(float).corr(method="pearson")
+    return {
+        row: {column: _finite(matrix.loc[row, column]) for column in results.names}
+        for row in results.names
+    }
+
+
+def _inside(returns: pd.Series, window: StressWindow) -> pd.Series | None:
+    """The window's returns, or ``None`` when they cover too few of its weekdays."""
+    if not isinstance(returns.index, pd.DatetimeIndex):
+        raise TypeError(f"returns {returns.name!r} need a DatetimeIndex")
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    clean = returns.astype(float).dropna()
+    days = pd.DatetimeIndex(clean.index).normalize()
+    inside = clean[(days > start) & (days <= end)]
+    expected = len(pd.bdate_range(start + pd.Timedelta(days=1), end))
+    if expected == 0 or len(inside) < MIN_COVERAGE * expected:
+        return None
+    return inside
+
+
+def _finite(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None

@@ -1,0 +1,283 @@
+"""The pages of a default run, opened in headless Chromium with the network cut off.
+
+The browser is the system one (Debian's ``chromium`` and ``chromium-driver``,
+installed by ``make test`` when missing). Selenium is given the driver path and
+``SE_OFFLINE=1`` so that Selenium Manager never looks for a driver on the
+network. Without a browser the tests skip; with MACROPATCH_REQUIRE_BROWSER=1
+(set by .ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["index.html", "signals.html", "tearsheets/sixty_forty.html"]
+# Schemes a page may load from: its own folder and inline data.
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+WINDOW = (1000, 800)
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    f"--window-size={WINDOW[0]},{WINDOW[1]}",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("MACROPATCH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"MACROPATCH_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _browser_paths() -> tuple[str, str] | None:
+    browser = next(
+        (
+            found
+            for name in ("chromium", "chromium-browser", "google-chrome")
+            if (found := shutil.which(name))
+        ),
+        None,
+    )
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        missing = [
+            name for name, path in (("chromium", browser), ("chromedriver", driver)) if not path
+        ]
+        _unavailable(
+            f"{' and '.join(missing)} not found on PATH "
+            "(install Debian's chromium and chromium-driver; `make test` does so as root)"
+        )
+        return None
+    return browser, driver
+
+
+@dataclass
+class PageVisit:
+    url: str
+    console: list[dict[str, Any]]
+    requests: list[str]
+    failures: list[str]
+
+
+class Browser:
+    """One headless Chromium, offline, that records console and network events per page."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def visit(self, page: Path) -> PageVisit:
+        self.driver.get_log("performance")  # drop whatever an earlier page left
+        self.driver.get_log("browser")
+        url = page.resolve().as_uri()
+        self.driver.get(url)  # returns once the load event has fired
+        events = [
+            json.loads(entry["message"])["message"] for entry in self.driver.get_log("performance")
+        ]
+        requests = [
+            event["params"]["request"]["url"]
+            for event in events
+            if event.get("method") == "Network.requestWillBeSent"
+        ]
+        failures = [
+            f"{event['params'].get('errorText')} (request {event['params'].get('requestId')})"
+            for event in events
+            if event.get("method") == "Network.loadingFailed"
+        ]
+        failures += [
+            f"HTTP {event['params']['response']['status']} {event['params']['response']['url']}"
+            for event in events
+            if event.get("method") == "Network.responseReceived"
+            and int(event["params"]["response"].get("status") or 0) >= 400
+        ]
+        console = [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
+        return PageVisit(url=url, console=console, requests=requests, failures=failures)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    paths = _browser_paths()
+    assert paths is not None
+    browser_path, driver_path = paths
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        _unavailable("selenium is not installed (pip install -e '.[dev]')")
+        raise
+
+    os.environ["SE_OFFLINE"] = "1"  # Selenium Manager must never reach the network
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(
+        service=Service(executable_path=driver_path, log_output=os.devnull), options=options
+    )
+    try:
+        driver.set_page_load_timeout(60)
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+        yield Browser(driver)
+    finally:
+        driver.quit()
+
+
+# --- a PNG decoder small enough to trust (8-bit RGB/RGBA, no interlace: what Chromium writes)
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and the pixels (one bytes object per pixel) of a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    position, idat = 8, bytearray()
+    width = height = channels = 0
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        position += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    raw = zlib.decompress(bytes(idat))
+    stride = width * channels
+    previous = bytearray(stride)
+    pixels: list[bytes] = []
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        if kind == 1:
+            for i in range(channels, stride):
+                line[i] = (line[i] + line[i - channels]) & 0xFF
+        elif kind == 2:
+            for i in range(stride):
+                line[i] = (line[i] + previous[i]) & 0xFF
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - channels] if i >= channels else 0
+                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - channels] if i >= channels else 0
+                b = previous[i]
+                c = previous[i - channels] if i >= channels else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                predictor = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + predictor) & 0xFF
+        else:
+            assert kind == 0, f"unknown PNG filter {kind}"
+        pixels.extend(bytes(line[i : i + channels]) for i in range(0, stride, channels))
+        previous = line
+    return width, height, pixels
+
+
+def test_png_decoder_reads_a_known_image() -> None:
+    """The decoder above, checked on a PNG built by hand with every filter type."""
+    width, rows = 3, [bytes([10, 20, 30, 40, 50, 60, 70, 80, 90])] * 5
+    encoded = bytes([0]) + rows[0]
+    # filters 1..4 over the same row content, written as differences by hand
+    sub = bytes([10, 20, 30, 30, 30, 30, 30, 30, 30])
+    up = bytes(9)
+    avg = bytes(
+        (rows[0][i] - (((rows[0][i - 3] if i >= 3 else 0) + rows[0][i]) >> 1)) & 0xFF
+        for i in range(9)
+    )
+    paeth = bytes(9)  # the row above equals this one: Paeth predicts it exactly
+    encoded += bytes([1]) + sub + bytes([2]) + up + bytes([3]) + avg + bytes([4]) + paeth
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, 5, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(encoded))
+        + chunk(b"IEND", b"")
+    )
+    decoded_width, decoded_height, pixels = png_pixels(png)
+    assert (decoded_width, decoded_height) == (3, 5)
+    expected = [bytes([10, 20, 30]), bytes([40, 50, 60]), bytes([70, 80, 90])] * 5
+    assert pixels == expected
+
+
+# --- the pages
+
+
+@pytest.mark.pack
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_offline_without_errors(
+    browser: Browser, default_run: tuple[Path, str], page: str
+) -> None:
+    out, _ = default_run
+    visit = browser.visit(out / page)
+    assert visit.requests, f"no network event recorded for {visit.url}: is performance logging on?"
+    assert visit.requests[0] == visit.url
+    outside = [url for url in visit.requests if not url.startswith(LOCAL_SCHEMES)]
+    assert not outside, f"{page} requests resources outside file://: {outside}"
+    assert not visit.failures, f"{page} has failed requests: {visit.failures}"
+    assert not visit.console, f"{page} logs console errors: {visit.console}"
+
+
+@pytest.mark.pack
+def test_index_metrics_table_has_one_row_per_strategy(
+    browser: Browser, default_run: tuple[Path, str]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    out, _ = default_run
+    strategies = json.loads((out / "summary.json").read_text())["strategies"]
+    browser.visit(out / "index.html")
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "table#metrics tr[data-strategy]")
+    assert sorted(row.get_attribute("data-strategy") for row in rows) == sorted(strategies)
+    assert all(row.is_displayed() for row in rows)
+
+
+@pytest.mark.pack
+@pytest.mark.parametrize("page", ["index.html", "tearsheets/sixty_forty.html"])
+def test_page_renders_something_visible(
+    browser: Browser, default_run: tuple[Path, str], page: str
+) -> None:
+    out, _ = default_run
+    browser.visit(out / page)
+    png = browser.driver.get_screenshot_as_png()
+    width, height, pixels = png_pixels(png)
+    assert (width, height) >= (WINDOW[0] // 2, WINDOW[1] // 2), (width, height)
+    colours = Counter(pixels)
+    background, covered = colours.most_common(1)[0]
+    # A blank or single-colour page has one colour; text, tables and charts bring
+    # hundreds (anti-aliasing) and cover a visible share of the window.
+    assert len(colours) >= 50, f"{page}: only {len(colours)} colours on screen"
+    assert covered / len(pixels) < 0.97, (
+        f"{page}: {covered / len(pixels):.1%} is {background.hex()}"
+    )
