@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 
+#: The triggers shaded behind the growth chart of index.html.
+SHADED_SIGNALS = ("system_stress",)
+
+
 def macropatch_version() -> str:
     try:
         return version("macropatch")
@@ -311,7 +315,15 @@ def run(
             folder / "signals.html", period=(period["start"], period["end"]), results=signal_results
         )
         write_comparison(
-            result_set, summary=summary, path=folder / "index.html", tearsheet_links=links
+            result_set,
+            summary=summary,
+            path=folder / "index.html",
+            tearsheet_links=links,
+            shaded={
+                result.signal.name: result.fired
+                for result in signal_results
+                if result.signal.name in SHADED_SIGNALS
+            },
         )
     return RunOutcome(
         out=Path(out).expanduser().absolute(),

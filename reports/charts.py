@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+import matplotlib.dates as mdates
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
@@ -43,8 +45,36 @@ __all__ = [
 ]
 
 
-def equity_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str]) -> str:
+#: Colours of the shaded periods behind the growth chart, in order.
+SHADE_COLOURS = ("#f4c7c3", "#fde2b8", "#d9d2f0")
+
+
+def fired_runs(fired: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Start and end of each run of consecutive days on which ``fired`` is True (NA = not fired)."""
+    flags = fired.fillna(False).astype(bool).to_numpy()
+    runs = []
+    start = None
+    for position, flag in enumerate(flags):
+        if flag and start is None:
+            start = position
+        if not flag and start is not None:
+            runs.append((fired.index[start], fired.index[position - 1]))
+            start = None
+    if start is not None:
+        runs.append((fired.index[start], fired.index[-1]))
+    return runs
+
+
+def equity_chart(
+    results: ResultSet,
+    benchmark: str,
+    colours: Mapping[str, str],
+    shaded: Mapping[str, pd.Series] | None = None,
+) -> str:
     """Growth of 1 per strategy on a log scale, the benchmark dashed and drawn on top.
+
+    ``shaded`` maps a label to a daily boolean series (a trigger that fired):
+    its runs of True are shaded behind the curves, one colour per label.
 
     Parameters
     ----------
@@ -62,6 +92,17 @@ def equity_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str])
     """
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     axes = figure.add_subplot()
+    for (label, fired), colour in zip((shaded or {}).items(), SHADE_COLOURS, strict=False):
+        for number, (start, end) in enumerate(fired_runs(fired)):
+            axes.axvspan(
+                mdates.date2num(start),
+                mdates.date2num(end),
+                color=colour,
+                alpha=0.6,
+                linewidth=0,
+                zorder=0,
+                label=label if number == 0 else None,
+            )
     low, high = 1.0, 1.0
     for result in _benchmark_last(results, benchmark):
         wealth = thin_curve(equity_curve(result.returns), minimum=False)
@@ -76,7 +117,9 @@ def equity_chart(results: ResultSet, benchmark: str, colours: Mapping[str, str])
     handles, labels = axes.get_legend_handles_labels()
     by_name = dict(zip(labels, handles, strict=True))
     columns = min(len(results), 6)
-    ordered = legend_in_rows([(by_name[name], name) for name in results.names], columns)
+    entries = [(by_name[name], name) for name in results.names]
+    entries += [(by_name[label], f"{label} fired") for label in (shaded or {}) if label in by_name]
+    ordered = legend_in_rows(entries, columns)
     axes.legend(
         [handle for handle, _ in ordered],
         [label for _, label in ordered],

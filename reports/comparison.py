@@ -23,6 +23,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from backtests.metrics import PERIODS_PER_YEAR
 from backtests.result import ResultSet
 from reports.charts import (
@@ -61,6 +63,7 @@ def write_comparison(
     path: Path,
     tearsheet_links: Mapping[str, str],
     signals_link: str = "signals.html",
+    shaded: Mapping[str, pd.Series] | None = None,
 ) -> Path:
     """Write the comparison page of a run.
 
@@ -107,7 +110,7 @@ def write_comparison(
         [
             _introduction(run, results.names, tearsheet_links, signals_link),
             _metrics_table(results.names, measured, benchmark, colours, tearsheet_links),
-            _charts(results, benchmark, colours, measured),
+            _charts(results, benchmark, colours, measured, shaded or {}),
             crises_section(results.names, measured, headings),
             annual_section(results.names, measured, headings),
             correlation_section(results.names, summary.get("correlation") or {}, headings),
@@ -219,9 +222,10 @@ def _charts(
     benchmark: str,
     colours: Mapping[str, str],
     measured: Mapping[str, Mapping[str, Any]],
+    shaded: Mapping[str, pd.Series],
 ) -> str:
     with chart_style():
-        equity = equity_chart(results, benchmark, colours)
+        equity = equity_chart(results, benchmark, colours, shaded)
         drawdowns = drawdown_chart(results, benchmark, colours, measured)
     return (
         "<section>\n<h2>Growth of 1 (log scale)</h2>\n"
@@ -229,7 +233,14 @@ def _charts(
         "<h2>Drawdowns</h2>\n"
         f'<div class="chart">{drawdowns}</div>\n'
         '<p class="note">Colours as in the table; the benchmark is dashed above and shaded grey '
-        "below. Curves start at 1 before the first trading day.</p>\n</section>"
+        "below. Curves start at 1 before the first trading day."
+        + (
+            f" Shaded behind the growth curves: the days on which {escape(', '.join(shaded))} fired,"
+            " as knowable that day (signals.html shows every trigger)."
+            if shaded
+            else ""
+        )
+        + "</p>\n</section>"
     )
 
 

@@ -284,3 +284,11 @@ def test_signals_page(tmp_path: Path) -> None:
 )
 def test_format_value(value: object, kind: ValueKind, text: str) -> None:
     assert format_value(value, kind) == text
+
+
+def test_fired_runs_are_contiguous_true_stretches() -> None:
+    from reports.charts import fired_runs
+
+    index = pd.bdate_range("2024-01-01", periods=8)
+    fired = pd.Series(pd.array([False, True, True, None, True, False, True, True], dtype="boolean"), index=index)
+    assert fired_runs(fired) == [(index[1], index[2]), (index[4], index[4]), (index[6], index[7])]
