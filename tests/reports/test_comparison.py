@@ -290,5 +290,7 @@ def test_fired_runs_are_contiguous_true_stretches() -> None:
     from reports.charts import fired_runs
 
     index = pd.bdate_range("2024-01-01", periods=8)
-    fired = pd.Series(pd.array([False, True, True, None, True, False, True, True], dtype="boolean"), index=index)
+    fired = pd.Series(
+        pd.array([False, True, True, None, True, False, True, True], dtype="boolean"), index=index
+    )
     assert fired_runs(fired) == [(index[1], index[2]), (index[4], index[4]), (index[6], index[7])]
