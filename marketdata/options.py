@@ -34,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
+from marketdata.pointintime import knowable_on
 from marketdata.series import SeriesData
 
 __all__ = [
@@ -241,29 +242,9 @@ def continuously_compounded_rate(discount_rate: npt.ArrayLike) -> float | FloatA
 
 
 def _known_on(data: SeriesData, calendar: pd.DatetimeIndex) -> FloatArray:
-    """``data`` as knowable on each day of ``calendar``: visible from its
-    availability date, carried forward, NaN once older than ``stale_after_days``.
-
-    A private equivalent of ``signals.base.knowable_on`` (marketdata may not
-    import from signals).
-    """
-    mask = data.values.notna().to_numpy()
-    frame = pd.DataFrame(
-        {
-            "value": data.values.to_numpy(dtype=float)[mask],
-            "observed": data.values.index[mask],
-            "available": data.availability()[mask],
-        }
-    )
-    frame = frame.sort_values(["available", "observed"]).drop_duplicates("available", keep="last")
-    available = pd.DatetimeIndex(frame["available"])
-    position = available.searchsorted(calendar, side="right") - 1
-    seen = position >= 0
-    safe = np.where(seen, position, 0)
-    since = available[safe]
-    stale = np.asarray((calendar - since) > pd.Timedelta(days=data.spec.stale_after_days))
-    value = frame["value"].to_numpy(dtype=float)[safe]
-    return np.where(seen & ~stale, value, np.nan)
+    """``data`` as knowable on each day of ``calendar`` (:func:`knowable_on`), as an array."""
+    values, _observed = knowable_on(data, calendar)
+    return values.to_numpy(dtype=float)
 
 
 def _month_ends(calendar: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:

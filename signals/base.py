@@ -31,11 +31,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-import numpy as np
 import pandas as pd
 
 from marketdata.catalog import Catalog
 from marketdata.errors import MissingSeriesError
+from marketdata.pointintime import knowable_on
 from marketdata.series import SeriesData
 
 __all__ = [
@@ -118,40 +118,6 @@ class SignalResult:
         if pd.isna(flag):
             return SignalState.UNKNOWN
         return SignalState.FIRED if bool(flag) else SignalState.QUIET
-
-
-def knowable_on(data: SeriesData, calendar: pd.DatetimeIndex) -> tuple[pd.Series, pd.Series]:
-    """``data`` as known on each day of ``calendar``, and the observation date it shows.
-
-    A value is visible from its availability date, carried forward until a
-    newer one is available, and hidden (NaN) once it is older than the
-    series' ``stale_after_days`` (counted from its availability date).
-    """
-    values = data.values.dropna()
-    available = data.availability()[data.values.notna().to_numpy()]
-    frame = pd.DataFrame(
-        {"value": values.to_numpy(dtype=float), "observed": values.index, "available": available}
-    )
-    # A later-published revision of an earlier date cannot arrive before it is
-    # available; if two observations become available the same day, the newer
-    # observation wins.
-    frame = frame.sort_values(["available", "observed"]).drop_duplicates("available", keep="last")
-    frame = frame.set_index("available")
-    position = frame.index.searchsorted(calendar, side="right") - 1
-    seen = position >= 0
-    safe = np.where(seen, position, 0)
-    value = np.where(seen, frame["value"].to_numpy()[safe], np.nan)
-    observed = pd.DatetimeIndex(
-        np.where(seen, frame["observed"].to_numpy()[safe], np.datetime64("NaT"))
-    )
-    since = pd.DatetimeIndex(np.where(seen, frame.index.to_numpy()[safe], np.datetime64("NaT")))
-    stale = (calendar - since) > pd.Timedelta(days=data.spec.stale_after_days)
-    value = np.where(stale | ~seen, np.nan, value)
-    shown = pd.Series(observed, index=calendar, name=data.spec.id).where(~(stale | ~seen))
-    return (
-        pd.Series(value, index=calendar, name=data.spec.id),
-        shown,
-    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from signals.base import Family, Signal
-from signals.windows import check_range, check_window, ratio_against_trailing_mean
+from signals.windows import check_range, check_window, ratio_against_trailing_mean, trailing_change
 
 __all__ = [
     "BaaSpreadAbove",
@@ -81,7 +81,7 @@ class HighYieldSpreadWidening(Signal):
 
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         spread = knowable["hy_oas"]
-        change = spread - spread.shift(self.window_days)
+        change = trailing_change(spread, self.window_days)
         return change, change > self.threshold
 
 

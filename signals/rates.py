@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from signals.base import Family, Signal
-from signals.windows import check_range, check_window
+from signals.windows import check_range, check_window, days_ago, trailing_change
 
 __all__ = [
     "EQUITY_DURATION",
@@ -134,7 +134,7 @@ class TermPremiumRising(Signal):
 
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         premium = knowable["acm_term_premium_10y"]
-        earlier = premium.shift(self.window_days)
+        earlier = days_ago(premium, self.window_days)
         fired = (premium > self.threshold) & (premium > earlier)
         return premium, fired.where(earlier.notna())
 
@@ -223,5 +223,5 @@ class FiscalStress(Signal):
 
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         rate = self.effective_rate(knowable["federal_interest"], knowable["federal_debt"])
-        change = rate - rate.shift(self.window_days)
+        change = trailing_change(rate, self.window_days)
         return change, change > self.threshold

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["against_trailing_mean", "check_range", "check_window", "ratio_against_trailing_mean"]
+__all__ = [
+    "against_trailing_mean",
+    "check_range",
+    "check_window",
+    "days_ago",
+    "ratio_against_trailing_mean",
+    "trailing_change",
+]
 
 
 def check_range(field: str, value: float, low: float, high: float) -> None:
@@ -31,3 +38,15 @@ def ratio_against_trailing_mean(
 ) -> pd.Series:
     """The ratio of two prices against its own trailing mean (see :func:`against_trailing_mean`)."""
     return against_trailing_mean(numerator / denominator, window_days)
+
+
+def days_ago(series: pd.Series, days: int) -> pd.Series:
+    """The value ``days`` trading days earlier (a lookback on knowable data, never forward)."""
+    if days < 1:
+        raise ValueError(f"a lookback needs at least one day, got {days}")
+    return series.shift(days)
+
+
+def trailing_change(series: pd.Series, days: int) -> pd.Series:
+    """The change over the last ``days`` trading days."""
+    return series - days_ago(series, days)
