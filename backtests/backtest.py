@@ -9,10 +9,12 @@ at the close of day t + lag.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import pandas as pd
 
+from backtests.attribution import excess_contribution
 from backtests.costs import Costs
 from backtests.engine import run_backtest
 from backtests.result import Result
@@ -51,7 +53,7 @@ def backtest(
     )
     targets = strategy.target_weights(view)
     scheduled = apply_schedule(targets[columns], rebalance)
-    return run_backtest(
+    result = run_backtest(
         name=name,
         targets=scheduled,
         prices=prices[columns],
@@ -65,3 +67,9 @@ def backtest(
         },
         config_hash=config_hash,
     )
+    if not strategy.hedges or result.holdings is None:
+        return result
+    contribution = excess_contribution(
+        result.holdings, prices[columns], strategy.hedges, cash=CASH
+    ).rename(name)
+    return dataclasses.replace(result, hedge_contribution=contribution)

@@ -255,6 +255,13 @@ def _simulate(
     )
 
 
+def _holdings(positions: np.ndarray, close: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Weight of each asset at each close, after trading (the borrow fee scales none of them)."""
+    worth = positions * close
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(value[:, None] != 0.0, worth / value[:, None], 0.0)
+
+
 def _orders_frame(portfolio: vbt.Portfolio, index: pd.DatetimeIndex) -> pd.DataFrame:
     records = portfolio.orders.values
     size = records["size"].astype(np.float64)
@@ -401,7 +408,9 @@ def run_backtest(
         ``weights`` (the target rows on execution dates), ``trades`` (one row
         per filled order, the cash asset's included), ``turnover`` (traded
         value of all assets but cash over the value before trading, per day),
-        and the digests.
+        ``holdings`` (each asset's weight at each close after trading; rows
+        are 0 before the first trade, when the money waits uninvested), and
+        the digests.
 
     Raises
     ------
@@ -433,6 +442,7 @@ def run_backtest(
         cash_column=list(columns).index(cash_asset),
     )
     value = np.asarray(portfolio.value(), dtype=np.float64).reshape(-1)
+    holdings = _holdings(np.asarray(portfolio.assets(), dtype=np.float64), close, value)
     returns = np.asarray(portfolio.returns(), dtype=np.float64).reshape(-1)
     positions = np.asarray(portfolio.assets(), dtype=np.float64)
     value_before = _value_before_trading(portfolio, close)
@@ -464,6 +474,7 @@ def run_backtest(
         weights=pd.DataFrame(executed[executed_rows], index=index[executed_rows], columns=columns),
         trades=trades,
         turnover=pd.Series(traded / value_before, index=index, name=name),
+        holdings=pd.DataFrame(holdings, index=index, columns=columns),
         parameters=dict(parameters) if parameters is not None else {},
         config_hash=config_hash,
         data_hash=_data_hash(prices, aligned),

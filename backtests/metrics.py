@@ -27,7 +27,11 @@ Definitions, for the observed (non-missing) returns ``r_1 .. r_n``:
 - Calmar ratio: ``CAGR / |maximum drawdown|``;
 - worst month: the lowest compounded calendar-month return (a partial first
   or last month counts as a month);
-- turnover: mean daily turnover times 252 (traded value over NAV per year).
+- turnover: mean daily turnover times 252 (traded value over NAV per year);
+- hedge cost: minus the mean daily return the hedges added beyond cash
+  (:func:`backtests.attribution.excess_contribution`) times 252: the premium
+  paid for the insurance less what it paid out, per year, as a share of NAV.
+  Positive is a cost; negative means the hedges earned more than they cost.
 
 Degenerate input follows quantstats: with zero volatility the Sharpe ratio is
 NaN (zero mean) or infinite; a constant non-zero series has a standard
@@ -64,6 +68,7 @@ __all__ = [
     "calmar_ratio",
     "drawdown_series",
     "equity_curve",
+    "hedge_cost",
     "max_drawdown",
     "measure",
     "sharpe_ratio",
@@ -101,6 +106,9 @@ class Performance:
         NaN when no turnover was given.
     worst_month
         Lowest compounded calendar-month return (fraction).
+    hedge_cost
+        Net cost of the hedges per year (fraction of NAV; positive is a
+        cost); NaN for a strategy without hedges.
     total_return
         Compounded return over the whole period (fraction).
     start, end
@@ -121,6 +129,7 @@ class Performance:
     start: date
     end: date
     days: int
+    hedge_cost: float = math.nan
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         """The statistics as JSON-ready values.
@@ -143,7 +152,12 @@ class Performance:
         return out
 
 
-def measure(returns: pd.Series, *, turnover: pd.Series | None = None) -> Performance:
+def measure(
+    returns: pd.Series,
+    *,
+    turnover: pd.Series | None = None,
+    hedge_contribution: pd.Series | None = None,
+) -> Performance:
     """Measure a daily return series.
 
     Parameters
@@ -154,6 +168,9 @@ def measure(returns: pd.Series, *, turnover: pd.Series | None = None) -> Perform
     turnover
         Traded value over NAV per day (both sides). ``None`` leaves
         :attr:`Performance.turnover` NaN.
+    hedge_contribution
+        Per day, the return the hedges added beyond cash. ``None`` (no
+        hedges) leaves :attr:`Performance.hedge_cost` NaN.
 
     Returns
     -------
@@ -184,6 +201,7 @@ def measure(returns: pd.Series, *, turnover: pd.Series | None = None) -> Perform
         start=pd.Timestamp(clean.index[0]).date(),
         end=pd.Timestamp(clean.index[-1]).date(),
         days=len(clean),
+        hedge_cost=math.nan if hedge_contribution is None else hedge_cost(hedge_contribution),
     )
 
 
@@ -278,6 +296,14 @@ def annualised_turnover(turnover: pd.Series) -> float:
     if values.empty:
         return math.nan
     return float(values.mean() * PERIODS_PER_YEAR)
+
+
+def hedge_cost(contribution: pd.Series) -> float:
+    """Minus the mean daily hedge contribution times 252 (a cost is positive); NaN when empty."""
+    values = pd.to_numeric(contribution, errors="raise").dropna()
+    if values.empty:
+        return math.nan
+    return -float(values.mean()) * PERIODS_PER_YEAR
 
 
 def _clean(returns: pd.Series) -> pd.Series:

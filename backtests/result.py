@@ -31,6 +31,14 @@ class Result:
         One row per order: ``date, asset, side, quantity, price, value, fees``.
     turnover
         Traded value (both sides, all assets but cash) over NAV, per day.
+    holdings
+        Weight of each asset at each close after that close's trades (they
+        drift with prices between rebalances; a row sums to 1 plus any
+        leverage, or to 0 before the first trade). ``None`` when the engine did not record them.
+    hedge_contribution
+        Per day, the return the strategy's hedges (:attr:`strategies.base.
+        Strategy.hedges`) added beyond what the same weight would have earned
+        in the cash asset; ``None`` for a strategy without hedges.
     parameters
         The strategy's parameters as run.
     config_hash, data_hash
@@ -43,6 +51,8 @@ class Result:
     weights: pd.DataFrame
     trades: pd.DataFrame
     turnover: pd.Series
+    holdings: pd.DataFrame | None = None
+    hedge_contribution: pd.Series | None = None
     parameters: Mapping[str, object] = field(default_factory=dict)
     config_hash: str = ""
     data_hash: str = ""

@@ -19,11 +19,11 @@ from marketdata.panel import PricePanel, build_price_panel
 from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
-from reports.comparison import write_comparison
 from reports.exports import write_config, write_prices, write_returns, write_weights
 from reports.output import staged_folder
-from reports.parallel import TearsheetJob, render_tearsheets
-from reports.signals_page import write_signals_page
+from reports.pages import render_pages
+from reports.run_folder import copy_run_data, read_run
+from reports.signal_history import signal_records, write_signal_history
 from reports.summary import build_summary, write_summary
 from signals.base import SignalResult
 from signals.evaluate import evaluate_signals
@@ -36,13 +36,10 @@ __all__ = [
     "SignalStates",
     "backtest_experiment",
     "macropatch_version",
+    "report",
     "run",
     "signal_states",
 ]
-
-
-#: The triggers shaded behind the growth chart of index.html.
-SHADED_SIGNALS = ("system_stress",)
 
 
 def macropatch_version() -> str:
@@ -219,19 +216,8 @@ def run(
         catalog=catalog,
         progress=progress,
     )
-    experiment, strategies, panel, prices = (
-        done.experiment,
-        done.strategies,
-        done.panel,
-        done.prices,
-    )
-    sources, signal_results, result_set, notes = (
-        done.sources,
-        done.signals,
-        done.results,
-        done.notes,
-    )
-    entries = {entry.label: entry for entry in experiment.strategies}
+    experiment, panel, prices, sources = done.experiment, done.panel, done.prices, done.sources
+    signal_results, result_set, notes = done.signals, done.results, done.notes
     assets = list(prices.columns)
 
     provenance = [
@@ -275,14 +261,18 @@ def run(
         "splices": splices,
         "notes": notes,
     }
-    summary = build_summary(result_set, run_info=run_info)
-    benchmark_returns = result_set[experiment.benchmark].returns
+    summary = build_summary(
+        result_set,
+        run_info=run_info,
+        signals=signal_records(signal_results, pd.Timestamp(prices.index[-1])),
+    )
 
     with staged_folder(out) as folder:
         write_summary(summary, folder / "summary.json")
         write_returns(result_set, folder / "returns.csv")
         write_prices(prices[assets], folder / "prices.csv")
         write_weights(result_set, folder / "weights")
+        write_signal_history(signal_results, folder / "signals")
         write_config(
             {
                 **experiment.document,
@@ -298,32 +288,12 @@ def run(
             },
             folder / "config.resolved.toml",
         )
-        (folder / "tearsheets").mkdir()
-        jobs = [
-            TearsheetJob(
-                returns=result.returns,
-                benchmark=benchmark_returns.rename(experiment.benchmark),
-                path=folder / "tearsheets" / f"{label}.html",
-                title=f"{label}: {strategies[label].describe()}, rebalance {entries[label].rebalance.value}",
-            )
-            for label, result in zip(strategies, result_set, strict=True)
-        ]
-        with progress.task("Rendering tearsheets", total=len(jobs)) as task:
-            render_tearsheets(jobs, on_done=lambda _path: task.advance())
-        links = {label: f"tearsheets/{label}.html" for label in strategies}
-        write_signals_page(
-            folder / "signals.html", period=(period["start"], period["end"]), results=signal_results
-        )
-        write_comparison(
-            result_set,
+        render_pages(
+            folder,
             summary=summary,
-            path=folder / "index.html",
-            tearsheet_links=links,
-            shaded={
-                result.signal.name: result.fired
-                for result in signal_results
-                if result.signal.name in SHADED_SIGNALS
-            },
+            returns=result_set.returns(),
+            signals=signal_results,
+            progress=progress,
         )
     return RunOutcome(
         out=Path(out).expanduser().absolute(),
@@ -331,6 +301,26 @@ def run(
         summary=summary,
         notes=tuple(notes),
     )
+
+
+def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
+    """Draw the pages of a finished run again from its files, without backtesting.
+
+    The run's data files are copied to a staging folder, the pages drawn
+    there, and the staging folder replaces ``run_dir`` all at once: an error
+    leaves the run as it was. Returns the path of ``index.html``.
+    """
+    finished = read_run(run_dir)
+    with staged_folder(finished.folder) as folder:
+        copy_run_data(finished.folder, folder)
+        render_pages(
+            folder,
+            summary=finished.summary,
+            returns=finished.returns,
+            signals=finished.signals,
+            progress=progress,
+        )
+    return finished.folder / "index.html"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -97,6 +97,20 @@ def run(
     output_console.print(f"Reports: {outcome.out / 'index.html'}")
 
 
+@app.command()
+def report(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of a finished run (it holds summary.json).", show_default=False
+        ),
+    ],
+) -> None:
+    """Draw a finished run's HTML pages again from its files, without backtesting."""
+    index = api.report(run_dir=run_dir, progress=RichProgress())
+    output_console.print(f"Reports: {index}")
+
+
 def _number(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""

@@ -1,6 +1,6 @@
 """The pictures of the comparison page: curves as inline SVG, heatmaps as tables.
 
-Requires a :class:`backtests.result.ResultSet`, the strategies' colours and
+Requires the strategies' daily returns (one column each), their colours and
 the summary's numbers. Produces ``<svg>`` markup drawn with matplotlib's SVG
 backend (:func:`reports.html.figure_to_svg`; call inside
 :func:`reports.html.chart_style`) and HTML tables whose cells are shaded by
@@ -20,7 +20,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from backtests.metrics import drawdown_series, equity_curve
-from backtests.result import ResultSet
 from reports.crises import DEFAULT_WINDOWS
 from reports.html import (
     TableMetric,
@@ -66,7 +65,7 @@ def fired_runs(fired: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
 
 
 def equity_chart(
-    results: ResultSet,
+    returns: pd.DataFrame,
     benchmark: str,
     colours: Mapping[str, str],
     shaded: Mapping[str, pd.Series] | None = None,
@@ -78,8 +77,8 @@ def equity_chart(
 
     Parameters
     ----------
-    results
-        The strategies; the legend follows their order.
+    returns
+        Daily returns, one column per strategy; the legend follows their order.
     benchmark
         Name of the benchmark (``""`` for none).
     colours
@@ -104,11 +103,11 @@ def equity_chart(
                 label=label if number == 0 else None,
             )
     low, high = 1.0, 1.0
-    for result in _benchmark_last(results, benchmark):
-        wealth = thin_curve(equity_curve(result.returns), minimum=False)
+    names = [str(name) for name in returns.columns]
+    for name in sorted(names, key=lambda name: name == benchmark):  # the benchmark on top
+        wealth = thin_curve(equity_curve(returns[name]), minimum=False)
         low, high = min(low, float(wealth.min())), max(high, float(wealth.max()))
-        style = _line(result.name, benchmark, colours)
-        axes.plot(wealth.index, wealth.to_numpy(), label=result.name, **style)
+        axes.plot(wealth.index, wealth.to_numpy(), label=name, **_line(name, benchmark, colours))
     axes.set_yscale("log")
     _growth_ticks(axes, low, high)
     axes.axhline(1.0, color="#9aa3af", linewidth=0.8, zorder=1)
@@ -116,8 +115,8 @@ def equity_chart(
     date_axis(axes)
     handles, labels = axes.get_legend_handles_labels()
     by_name = dict(zip(labels, handles, strict=True))
-    columns = min(len(results), 6)
-    entries = [(by_name[name], name) for name in results.names]
+    columns = min(len(names), 6)
+    entries = [(by_name[name], name) for name in names]
     entries += [(by_name[label], f"{label} fired") for label in (shaded or {}) if label in by_name]
     ordered = legend_in_rows(entries, columns)
     axes.legend(
@@ -133,7 +132,7 @@ def equity_chart(
 
 
 def drawdown_chart(
-    results: ResultSet,
+    returns: pd.DataFrame,
     benchmark: str,
     colours: Mapping[str, str],
     measured: Mapping[str, Mapping[str, Any]],
@@ -142,7 +141,7 @@ def drawdown_chart(
 
     Parameters
     ----------
-    results, benchmark, colours
+    returns, benchmark, colours
         As in :func:`equity_chart`.
     measured
         The summary's metrics per strategy: each panel's title shows its
@@ -153,14 +152,15 @@ def drawdown_chart(
     str
         Inline ``<svg>`` markup.
     """
-    names = [name for name in results.names if name != benchmark] or results.names
+    every = [str(name) for name in returns.columns]
+    names = [name for name in every if name != benchmark] or every
     columns = 1 if len(names) == 1 else 2 if len(names) in (2, 4) else 3
     rows = -(-len(names) // columns)
     figure = Figure(figsize=(11, 0.4 + 2.2 * rows), layout="constrained")
     grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     reference = (
-        thin_curve(drawdown_series(results[benchmark].returns), minimum=True)
-        if benchmark in results.names
+        thin_curve(drawdown_series(returns[benchmark]), minimum=True)
+        if benchmark in every
         else None
     )
     for position, axes in enumerate(grid.flat):
@@ -172,7 +172,7 @@ def drawdown_chart(
             axes.fill_between(
                 reference.index, reference.to_numpy(), 0.0, color="#8d96a3", alpha=0.28, linewidth=0
             )
-        drawdown = thin_curve(drawdown_series(results[name].returns), minimum=True)
+        drawdown = thin_curve(drawdown_series(returns[name]), minimum=True)
         axes.fill_between(
             drawdown.index, drawdown.to_numpy(), 0.0, color=colours[name], alpha=0.12, linewidth=0
         )
@@ -202,11 +202,6 @@ def _growth_ticks(axes: Any, low: float, high: float) -> None:
     axes.yaxis.set_minor_locator(FixedLocator([]))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axes.set_ylim(low / 1.03, high * 1.03)
-
-
-def _benchmark_last(results: ResultSet, benchmark: str) -> list[Any]:
-    """Strategies in run order with the benchmark drawn last, on top."""
-    return sorted(results, key=lambda result: result.name == benchmark)
 
 
 # -- heatmap tables ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``index.html``: every strategy of a run side by side, on one offline page.
 
-Requires the run's :class:`backtests.result.ResultSet` (for the curves) and its
+Requires the run's daily returns, one column per strategy (for the curves), and its
 summary from :func:`reports.summary.build_summary` (for every number shown, so
 the page and ``summary.json`` cannot disagree). Produces one self-contained
 HTML file: inline CSS, charts as inline SVG drawn with matplotlib's SVG
@@ -26,7 +26,6 @@ from typing import Any
 import pandas as pd
 
 from backtests.metrics import PERIODS_PER_YEAR
-from backtests.result import ResultSet
 from reports.charts import (
     HEAT_STYLE,
     annual_section,
@@ -57,7 +56,7 @@ _SIGNED_METRICS = (TableMetric.CAGR, TableMetric.SHARPE, TableMetric.SORTINO, Ta
 
 
 def write_comparison(
-    results: ResultSet,
+    returns: pd.DataFrame,
     *,
     summary: Mapping[str, Any],
     path: Path,
@@ -69,9 +68,9 @@ def write_comparison(
 
     Parameters
     ----------
-    results
-        The strategies of the run, the benchmark included; rows follow their
-        order.
+    returns
+        Daily returns of the strategies of the run, one column each, the
+        benchmark included; rows of the table follow the column order.
     summary
         The run's summary (:func:`reports.summary.build_summary`): every number
         in the table is formatted from it with :func:`reports.html.format_metric`.
@@ -91,30 +90,29 @@ def write_comparison(
     Raises
     ------
     KeyError
-        If the summary has no entry for a strategy of ``results``.
+        If the summary has no entry for a strategy of ``returns``.
     ValueError
         If a link points to another host (the page must stay offline).
     """
     run: Mapping[str, Any] = summary.get("run", {})
     measured: Mapping[str, Mapping[str, Any]] = summary["strategies"]
-    absent = [name for name in results.names if name not in measured]
+    names = [str(name) for name in returns.columns]
+    absent = [name for name in names if name not in measured]
     if absent:
         raise KeyError(f"summary has no metrics for {', '.join(absent)}")
     benchmark = str(run.get("benchmark", ""))
-    colours = _colours(results.names, benchmark)
+    colours = _colours(names, benchmark)
     experiment = str(run.get("experiment", "run"))
-    headings = {
-        name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in results.names
-    }
+    headings = {name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in names}
     body = "\n".join(
         [
-            _introduction(run, results.names, tearsheet_links, signals_link),
-            _metrics_table(results.names, measured, benchmark, colours, tearsheet_links),
-            _charts(results, benchmark, colours, measured, shaded or {}),
-            crises_section(results.names, measured, headings),
-            annual_section(results.names, measured, headings),
-            correlation_section(results.names, summary.get("correlation") or {}, headings),
-            _strategies_table(results.names, measured, colours),
+            _introduction(run, names, tearsheet_links, signals_link),
+            _metrics_table(names, measured, benchmark, colours, tearsheet_links),
+            _charts(returns, benchmark, colours, measured, shaded or {}),
+            crises_section(names, measured, headings),
+            annual_section(names, measured, headings),
+            correlation_section(names, summary.get("correlation") or {}, headings),
+            _strategies_table(names, measured, colours),
             _provenance(run),
             _footer(run),
         ]
@@ -212,21 +210,24 @@ def _metrics_table(
         f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table></div>\n"
         '<p class="note">CAGR counts 252 trading days as a year. Max drawdown is the deepest fall '
         "from a running peak; worst month is the lowest calendar-month return; Calmar is CAGR over "
-        "the absolute max drawdown. n/a: not defined (no loss, no drawdown or no trade).</p>\n"
+        "the absolute max drawdown. Hedge cost is what a strategy's insurance (put overlay, "
+        "volatility fund) cost a year net of its payouts, against holding that weight in cash: "
+        "positive is a cost, negative a net gain. n/a: not defined (no loss, no drawdown, no "
+        "trade or no hedge).</p>\n"
         "</section>"
     )
 
 
 def _charts(
-    results: ResultSet,
+    returns: pd.DataFrame,
     benchmark: str,
     colours: Mapping[str, str],
     measured: Mapping[str, Mapping[str, Any]],
     shaded: Mapping[str, pd.Series],
 ) -> str:
     with chart_style():
-        equity = equity_chart(results, benchmark, colours, shaded)
-        drawdowns = drawdown_chart(results, benchmark, colours, measured)
+        equity = equity_chart(returns, benchmark, colours, shaded)
+        drawdowns = drawdown_chart(returns, benchmark, colours, measured)
     return (
         "<section>\n<h2>Growth of 1 (log scale)</h2>\n"
         f'<div class="chart">{equity}</div>\n'

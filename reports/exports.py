@@ -24,10 +24,11 @@ _FLOAT_FORMAT = "%.12g"
 
 
 def write_returns(results: ResultSet, path: Path) -> Path:
-    """Daily returns, one column per strategy, as CSV."""
+    """Daily returns, one column per strategy, as CSV at full precision (the pages are drawn
+    from it again by ``macropatch report``)."""
     frame = results.returns()
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
-    frame.to_csv(path, index_label="date", float_format=_FLOAT_FORMAT)
+    frame.to_csv(path, index_label="date")
     return path
 
 

@@ -74,6 +74,7 @@ class TableMetric(Enum):
     CALMAR = ("calmar", "Calmar", ValueKind.RATIO)
     WORST_MONTH = ("worst_month", "Worst month", ValueKind.PERCENT)
     TURNOVER = ("turnover", "Turnover / year", ValueKind.PERCENT)
+    HEDGE_COST = ("hedge_cost", "Hedge cost / year", ValueKind.PERCENT)
 
     @property
     def key(self) -> str:

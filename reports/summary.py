@@ -18,14 +18,18 @@ assembled by the caller. Produces a JSON-ready dict and the file::
       "strategies": {
         "<name>": {"cagr": ..., "volatility": ..., "sharpe": ..., "sortino": ...,
                    "max_drawdown": ..., "calmar": ..., "turnover": ...,
-                   "worst_month": ..., "total_return": ..., "start": "...",
+                   "worst_month": ..., "hedge_cost": ... (null without hedges),
+                   "total_return": ..., "start": "...",
                    "end": "...", "days": ..., "parameters": {...},
                    "config_hash": "...", "data_hash": "...",
                    "stress_windows": {"2020 Covid crash": {"return": ..., "max_drawdown": ...},
                                       ...},
                    "annual_returns": {"2021": ..., "2022": ...}}
       },
-      "correlation": {"<name>": {"<name>": ..., ...}}
+      "correlation": {"<name>": {"<name>": ..., ...}},
+      "signals": [{"name": "ten_year_above[threshold=0.05]", "signal": "ten_year_above",
+                   "parameters": {...}, "family": "rates", "threshold": 0.05,
+                   "missing": [], "state": "quiet", "last_data": "2026-04-28"}, ...]
     }
 
 Metrics follow :mod:`backtests.metrics` (252 days a year, rf = 0; fractions,
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -79,7 +83,12 @@ DATA_SOURCE_KEYS = ("series", "source", "location", "last_date", "content_hash")
 """Keys of each entry of ``run_info["data"]``: one per series read."""
 
 
-def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict[str, Any]:
+def build_summary(
+    results: ResultSet,
+    *,
+    run_info: Mapping[str, object],
+    signals: Sequence[Mapping[str, object]] = (),
+) -> dict[str, Any]:
     """Measure every strategy and gather the facts of the run.
 
     Parameters
@@ -90,12 +99,15 @@ def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict
         The facts of the run, assembled by the caller: the keys in
         :data:`RUN_KEYS` (others pass through). ``period`` may be a mapping
         with ``start`` and ``end`` or a pair of dates.
+    signals
+        One record per signal of the run
+        (:func:`reports.signal_history.signal_records`), kept as given.
 
     Returns
     -------
     dict
         ``{"run": {...}, "strategies": {name: {...}}, "correlation": {name:
-        {name: value}}}``, JSON-ready (see :func:`to_json_value`); strategies
+        {name: value}}, "signals": [...]}``, JSON-ready (see :func:`to_json_value`); strategies
         in run order.
 
     Raises
@@ -106,7 +118,13 @@ def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict
     run = _run(run_info)
     strategies: dict[str, Any] = {}
     for result in results:
-        entry: dict[str, Any] = dict(measure(result.returns, turnover=result.turnover).to_dict())
+        entry: dict[str, Any] = dict(
+            measure(
+                result.returns,
+                turnover=result.turnover,
+                hedge_contribution=result.hedge_contribution,
+            ).to_dict()
+        )
         entry["parameters"] = to_json_value(dict(result.parameters))
         entry["config_hash"] = result.config_hash
         entry["data_hash"] = result.data_hash
@@ -114,7 +132,12 @@ def build_summary(results: ResultSet, *, run_info: Mapping[str, object]) -> dict
         entry["annual_returns"] = annual_returns(result.returns)
         strategies[result.name] = entry
     correlation = correlations(results) if len(results) else {}
-    return {"run": run, "strategies": strategies, "correlation": correlation}
+    return {
+        "run": run,
+        "strategies": strategies,
+        "correlation": correlation,
+        "signals": to_json_value(list(signals)),
+    }
 
 
 def write_summary(summary: Mapping[str, Any], path: Path) -> Path:

@@ -119,6 +119,11 @@ class Strategy(abc.ABC):
         """Registered names of the signals :meth:`decide` reads (none by default)."""
         return ()
 
+    @property
+    def hedges(self) -> tuple[str, ...]:
+        """Assets among :attr:`assets` held as insurance, whose cost is reported (none by default)."""
+        return ()
+
     @abc.abstractmethod
     def decide(self, market: MarketView) -> pd.DataFrame:
         """Desired weights per trading day: rows = ``market.prices`` index, columns = :attr:`assets`."""

@@ -98,6 +98,10 @@ class LongVolatility(Strategy):
         return (self.equity, self.hedge_asset)
 
     @property
+    def hedges(self) -> tuple[str, ...]:
+        return (self.hedge_asset,)
+
+    @property
     def synthetic_assets(self) -> tuple[SyntheticAsset, ...]:
         return (self.overlay,) if self.hedge is Hedge.PUT_OVERLAY else ()
 

@@ -71,6 +71,10 @@ class PatchedPortfolio(Strategy):
     def signals(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(signal for sleeve in self.sleeves for signal in sleeve.signals))
 
+    @property
+    def hedges(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.hedges))
+
     def budgets(self, market: MarketView, sleeve_targets: list[pd.DataFrame]) -> pd.DataFrame:
         """Budget of each sleeve per day (rows sum to 1)."""
         index = market.prices.index

@@ -126,7 +126,7 @@ def _write(results: ResultSet, run_info: dict[str, object], folder: Path) -> tup
     write_summary(summary, folder / "summary.json")
     links = {name: f"tearsheets/{name}.html" for name in results.names if name != "all_cash"}
     path = write_comparison(
-        results, summary=summary, path=folder / "index.html", tearsheet_links=links
+        results.returns(), summary=summary, path=folder / "index.html", tearsheet_links=links
     )
     return path.read_text(encoding="utf-8"), json.loads((folder / "summary.json").read_text())
 
@@ -209,7 +209,9 @@ def test_no_crisis_inside_the_data_is_said(
     summary = build_summary(results, run_info=run_info)
     for entry in summary["strategies"].values():
         entry["stress_windows"] = {"2022 rate shock": {"return": None, "max_drawdown": None}}
-    path = write_comparison(results, summary=summary, path=tmp_path / "i.html", tearsheet_links={})
+    path = write_comparison(
+        results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links={}
+    )
     page = path.read_text(encoding="utf-8")
     assert 'id="crises"' not in page
     assert "No stress window falls inside the data." in page
@@ -247,7 +249,9 @@ def test_missing_strategy_in_summary_is_an_error(
 ) -> None:
     summary = build_summary(results.select(["sixty_forty"]), run_info=run_info)
     with pytest.raises(KeyError, match="long_real_assets"):
-        write_comparison(results, summary=summary, path=tmp_path / "i.html", tearsheet_links={})
+        write_comparison(
+            results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links={}
+        )
 
 
 def test_external_link_is_refused(
@@ -256,7 +260,9 @@ def test_external_link_is_refused(
     summary = build_summary(results, run_info=run_info)
     links = {"sixty_forty": "https://example.com/t.html"}
     with pytest.raises(ValueError, match="outside"):
-        write_comparison(results, summary=summary, path=tmp_path / "i.html", tearsheet_links=links)
+        write_comparison(
+            results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links=links
+        )
     assert not (tmp_path / "i.html").exists()
 
 

@@ -30,6 +30,7 @@ PERFORMANCE_KEYS = {
     "start",
     "end",
     "days",
+    "hedge_cost",
 }
 
 
@@ -101,7 +102,8 @@ def results() -> ResultSet:
 
 def test_structure(results: ResultSet) -> None:
     summary = build_summary(results, run_info=run_info())
-    assert set(summary) == {"run", "strategies", "correlation"}
+    assert set(summary) == {"run", "strategies", "correlation", "signals"}
+    assert summary["signals"] == []
     assert list(summary["strategies"]) == results.names
     extra = {"parameters", "config_hash", "data_hash", "stress_windows", "annual_returns"}
     for entry in summary["strategies"].values():

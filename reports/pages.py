@@ -1,0 +1,122 @@
+"""Every HTML page of a run, drawn from the run's numbers.
+
+Requires a run folder's numbers: the summary (:func:`reports.summary.
+build_summary`), the daily returns (one column per strategy, the benchmark
+included) and the signal results. Produces ``tearsheets/<name>.html`` (one
+quantstats tearsheet per strategy, rendered in parallel processes),
+``signals.html`` and ``index.html``.
+
+The same function draws the pages at the end of a run and again from a
+finished run's files (``macropatch report``), so the two cannot differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from marketdata.progress import NoProgress, Progress
+from reports.comparison import write_comparison
+from reports.parallel import TearsheetJob, render_tearsheets
+from reports.signals_page import write_signals_page
+from signals.base import SignalResult
+
+__all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_title"]
+
+#: The triggers shaded behind the growth chart of index.html.
+SHADED_SIGNALS = ("system_stress",)
+
+#: Summary parameters that are not the strategy's own.
+_RUN_PARAMETERS = ("strategy", "rebalance")
+
+
+def tearsheet_title(label: str, measured: Mapping[str, Any]) -> str:
+    """``label: strategy(parameter=value, ...), rebalance monthly`` from a summary entry."""
+    parameters: Mapping[str, Any] = measured.get("parameters") or {}
+    own = ", ".join(
+        f"{key}={value}" for key, value in parameters.items() if key not in _RUN_PARAMETERS
+    )
+    strategy = parameters.get("strategy", label)
+    rebalance = parameters.get("rebalance")
+    title = f"{label}: {strategy}({own})"
+    return f"{title}, rebalance {rebalance}" if rebalance else title
+
+
+def render_pages(
+    folder: Path,
+    *,
+    summary: Mapping[str, Any],
+    returns: pd.DataFrame,
+    signals: Sequence[SignalResult],
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write the tearsheets, ``signals.html`` and ``index.html`` into ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The run folder (usually a staging folder, replaced all at once).
+    summary
+        The run's summary: every number shown comes from it.
+    returns
+        Daily returns, one column per strategy in run order; the column of
+        ``summary["run"]["benchmark"]`` is each tearsheet's benchmark.
+    signals
+        The run's signal results, for ``signals.html`` and the shaded periods.
+    progress
+        Progress bars (the tearsheets take most of the time).
+
+    Returns
+    -------
+    list of Path
+        The pages written, ``index.html`` last.
+
+    Raises
+    ------
+    KeyError
+        If the benchmark has no column in ``returns``.
+    """
+    progress = progress or NoProgress()
+    run: Mapping[str, Any] = summary["run"]
+    measured: Mapping[str, Mapping[str, Any]] = summary["strategies"]
+    benchmark = str(run["benchmark"])
+    if benchmark not in returns.columns:
+        raise KeyError(f"benchmark {benchmark!r} has no returns")
+    names = [str(name) for name in returns.columns]
+    (folder / "tearsheets").mkdir(exist_ok=True)
+    jobs = [
+        TearsheetJob(
+            returns=returns[name].rename(name),
+            benchmark=returns[benchmark].rename(benchmark),
+            path=folder / "tearsheets" / f"{name}.html",
+            title=tearsheet_title(name, measured[name]),
+        )
+        for name in names
+    ]
+    with progress.task("Rendering tearsheets", total=len(jobs)) as task:
+        written = render_tearsheets(jobs, on_done=lambda _path: task.advance())
+    period = run["period"]
+    written.append(
+        write_signals_page(
+            folder / "signals.html",
+            period=(str(period["start"]), str(period["end"])),
+            results=signals,
+        )
+    )
+    written.append(
+        write_comparison(
+            returns,
+            summary=summary,
+            path=folder / "index.html",
+            tearsheet_links={name: f"tearsheets/{name}.html" for name in names},
+            shaded={
+                result.signal.name: result.fired
+                for result in signals
+                if result.signal.name in SHADED_SIGNALS
+            },
+        )
+    )
+    return written

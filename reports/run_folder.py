@@ -1,0 +1,113 @@
+"""A finished run read back from its folder, to draw its pages again.
+
+Requires a folder written by a run (see the output contract in the README):
+``summary.json``, ``returns.csv`` and ``signals/``. Produces a
+:class:`FinishedRun` with the numbers the pages are drawn from, and
+:func:`copy_run_data`, which copies every file of the run but its pages (so a
+staging folder can receive new pages and replace the run all at once).
+
+Every problem with the folder is a :class:`marketdata.errors.UserError` naming
+the file at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from marketdata.errors import UserError
+from reports.output import RUN_MARKER
+from reports.signal_history import read_signal_history
+from signals.base import SignalResult
+
+__all__ = ["PAGES", "FinishedRun", "copy_run_data", "read_run"]
+
+#: What :func:`reports.pages.render_pages` writes; everything else is the run's data.
+PAGES = ("index.html", "signals.html", "tearsheets")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinishedRun:
+    """The numbers of a finished run."""
+
+    folder: Path
+    summary: Mapping[str, Any]
+    returns: pd.DataFrame
+    signals: list[SignalResult]
+
+
+def _summary(folder: Path) -> Mapping[str, Any]:
+    path = folder / RUN_MARKER
+    if not folder.is_dir():
+        raise UserError(f"run folder {folder} does not exist")
+    if not path.is_file():
+        raise UserError(f"{folder} holds no run: {RUN_MARKER} is missing")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
+    if not isinstance(summary, dict):
+        raise UserError(f"{path} is not a run summary (expected a JSON object)")
+    run = summary.get("run")
+    if not isinstance(run, dict) or not {"benchmark", "period"} <= set(run):
+        raise UserError(f"{path} has no 'run' section with benchmark and period")
+    if not isinstance(summary.get("strategies"), dict) or not summary["strategies"]:
+        raise UserError(f"{path} has no 'strategies' section")
+    if not isinstance(summary.get("signals"), list):
+        raise UserError(
+            f"{path} has no 'signals' section (written by an earlier macropatch): run the "
+            "experiment again"
+        )
+    return summary
+
+
+def _returns(folder: Path, strategies: Mapping[str, Any]) -> pd.DataFrame:
+    path = folder / "returns.csv"
+    if not path.is_file():
+        raise UserError(f"{path} is missing")
+    try:
+        returns = pd.read_csv(path, index_col="date", parse_dates=["date"])
+    except (ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
+    absent = [name for name in strategies if name not in returns.columns]
+    if absent:
+        raise UserError(f"{path} has no column for {', '.join(absent)} (named in summary.json)")
+    try:
+        selected = returns[list(strategies)].astype(float)
+    except (TypeError, ValueError) as error:
+        raise UserError(f"{path} holds a value that is not a number: {error}") from None
+    if not isinstance(selected.index, pd.DatetimeIndex) or selected.index.hasnans:
+        raise UserError(f"{path}: the date column holds a value that is not a date")
+    return selected
+
+
+def read_run(folder: Path) -> FinishedRun:
+    """Read the numbers of the run in ``folder``.
+
+    Raises
+    ------
+    UserError
+        If the folder holds no run, or a file is missing or cannot be read.
+    """
+    folder = Path(folder).expanduser().absolute()
+    summary = _summary(folder)
+    returns = _returns(folder, summary["strategies"])
+    signals = read_signal_history(folder / "signals", summary["signals"])
+    return FinishedRun(folder=folder, summary=summary, returns=returns, signals=signals)
+
+
+def copy_run_data(source: Path, target: Path) -> None:
+    """Copy every file and folder of the run in ``source`` but its :data:`PAGES` into ``target``."""
+    for entry in sorted(Path(source).iterdir()):
+        if entry.name in PAGES:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)

@@ -1,0 +1,134 @@
+"""The signals of a run, kept among its files so its pages can be drawn again.
+
+Requires the run's :class:`signals.base.SignalResult` list. Produces
+
+- ``signals/values.csv``: the measured value of every signal per day (NaN
+  when unknown), one column per output name;
+- ``signals/fired.csv``: per day ``1`` (fired), ``0`` (quiet) or empty
+  (unknown);
+- ``signals/last_data.csv``: per day, the date of the latest observation
+  knowable among the signal's inputs;
+- records for ``summary.json`` (:func:`signal_records`): each signal's
+  registered name and parameters, family, threshold, the optional series it
+  missed and its state on the last day.
+
+:func:`read_signal_history` turns the files and the records back into
+results: the signal is rebuilt from the registry with its parameters, so the
+dashboard drawn again is the one the run drew. Values are written at full
+precision (shortest round-trip form).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from marketdata.errors import UserError
+from signals.base import SignalResult
+from signals.registry import build_signal
+
+__all__ = [
+    "SIGNAL_FILES",
+    "read_signal_history",
+    "signal_records",
+    "write_signal_history",
+]
+
+#: The files of ``<out>/signals/``.
+SIGNAL_FILES = ("values.csv", "fired.csv", "last_data.csv")
+
+
+def _parameters(result: SignalResult) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(result.signal):
+        value = getattr(result.signal, item.name)
+        values[item.name] = value.value if isinstance(value, enum.Enum) else value
+    return values
+
+
+def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[dict[str, Any]]:
+    """What ``summary.json`` says of each signal (JSON-ready once passed through the summary)."""
+    records = []
+    for result in results:
+        last = result.last_data.loc[:end].dropna()
+        records.append(
+            {
+                "name": result.name,
+                "signal": result.signal.name,
+                "parameters": _parameters(result),
+                "family": result.signal.family.value,
+                "threshold": result.threshold,
+                "missing": list(result.missing),
+                "state": result.state_on(end).value,
+                "last_data": None if last.empty else pd.Timestamp(last.iloc[-1]).date().isoformat(),
+            }
+        )
+    return records
+
+
+def _frame(results: Sequence[SignalResult], column: str) -> pd.DataFrame:
+    series = {result.name: getattr(result, column) for result in results}
+    if column == "fired":
+        series = {name: flags.astype("Int8") for name, flags in series.items()}
+    if column == "last_data":
+        series = {
+            name: pd.to_datetime(dates).dt.strftime("%Y-%m-%d") for name, dates in series.items()
+        }
+    frame = pd.DataFrame(series)
+    frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+    return frame
+
+
+def write_signal_history(results: Sequence[SignalResult], folder: Path) -> list[Path]:
+    """Write :data:`SIGNAL_FILES` into ``folder`` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, column in zip(SIGNAL_FILES, ("value", "fired", "last_data"), strict=True):
+        path = folder / name
+        _frame(results, column).to_csv(path, index_label="date")
+        written.append(path)
+    return written
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.is_file():
+        raise UserError(f"{path} is missing: the run's signals cannot be drawn again")
+    try:
+        frame = pd.read_csv(path, index_col="date", parse_dates=["date"])
+    except (ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
+    return frame
+
+
+def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> list[SignalResult]:
+    """The run's signal results, from its ``signals/`` folder and its summary records."""
+    values, fired, last_data = (_read(folder, name) for name in SIGNAL_FILES)
+    results = []
+    for record in records:
+        name = str(record.get("name"))
+        for frame, file in zip((values, fired, last_data), SIGNAL_FILES, strict=True):
+            if name not in frame.columns:
+                raise UserError(f"{folder / file} has no column for signal {name!r}")
+        try:
+            signal = build_signal(str(record["signal"]), record.get("parameters") or {})
+        except (KeyError, ValueError) as error:
+            raise UserError(f"summary.json: signal {name!r} cannot be rebuilt: {error}") from None
+        index = pd.DatetimeIndex(values.index, name="date")
+        results.append(
+            SignalResult(
+                name=name,
+                signal=signal,
+                value=values[name].astype(float).rename(name),
+                fired=fired[name].astype("boolean").reindex(index).rename(name),
+                threshold=record.get("threshold"),
+                last_data=pd.to_datetime(last_data[name]).reindex(index),
+                missing=tuple(record.get("missing") or ()),
+            )
+        )
+    return results
