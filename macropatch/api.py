@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,9 @@ import pandas as pd
 from backtests.backtest import backtest
 from backtests.result import ResultSet
 from macropatch.experiment import Experiment, load_experiment
+from macropatch.loading import load_prices
+from macropatch.sweeps import SweepOutcome, sweep
+from macropatch.versioning import macropatch_version
 from marketdata.catalog import Catalog, load_catalog
 from marketdata.errors import UserError
 from marketdata.pack import Pack
@@ -27,26 +29,21 @@ from reports.signal_history import signal_records, write_signal_history
 from reports.summary import build_summary, write_summary
 from signals.base import SignalResult
 from signals.evaluate import evaluate_signals
-from strategies.base import CASH, Strategy
+from strategies.base import Strategy
 from strategies.registry import build_strategy
 
 __all__ = [
     "Backtested",
     "RunOutcome",
     "SignalStates",
+    "SweepOutcome",
     "backtest_experiment",
     "macropatch_version",
     "report",
     "run",
     "signal_states",
+    "sweep",
 ]
-
-
-def macropatch_version() -> str:
-    try:
-        return version("macropatch")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,37 +54,6 @@ class RunOutcome:
     results: ResultSet
     summary: dict
     notes: tuple[str, ...]
-
-
-def _trim_to_data(
-    panel: PricePanel, experiment: Experiment, catalog: Catalog
-) -> tuple[pd.DataFrame, list[str]]:
-    """Cut the panel at the last day on which every traded asset still has a price."""
-    prices = panel.prices
-    notes: list[str] = []
-    first_day, last_day = pd.Timestamp(prices.index[0]), pd.Timestamp(prices.index[-1])
-    ends: dict[str, pd.Timestamp] = {}
-    for column in prices.columns:
-        valid = prices[column].dropna()
-        if not valid.empty:
-            ends[str(column)] = pd.Timestamp(valid.index[-1])
-    if CASH not in ends:
-        raise UserError(
-            f"no T-bill data for the cash asset between {first_day.date()} and {last_day.date()}"
-        )
-    limiting = min(ends, key=lambda column: ends[column])
-    end = ends[limiting]
-    if end < last_day:
-        notes.append(
-            f"the period ends on {end.date()}, the last day with data for {limiting!r} "
-            f"({catalog[limiting].name if limiting in catalog else 'a synthetic series'})"
-        )
-    prices = prices.loc[:end]
-    if len(prices) < 2:
-        raise UserError(
-            f"the period {experiment.start} to {end.date()} holds fewer than two trading days with data"
-        )
-    return prices, notes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,32 +94,10 @@ def backtest_experiment(
         entry.label: build_strategy(entry.strategy, entry.parameters)
         for entry in experiment.strategies
     }
-    assets = list(
-        dict.fromkeys(
-            [asset for strategy in strategies.values() for asset in strategy.assets] + [CASH]
-        )
-    )
-    synthetic = {
-        item.asset_id: item
-        for strategy in strategies.values()
-        for item in strategy.synthetic_assets
-    }
-    sourced = [asset for asset in assets if asset not in synthetic]
-    for asset in sourced:
-        catalog[asset]  # unknown ids fail here, naming the series
-
     sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
-    with progress.task("Loading data", total=1) as task:
-        panel = build_price_panel(
-            sources,
-            sourced,
-            start=pd.Timestamp(experiment.start),
-            end=pd.Timestamp(experiment.end) if experiment.end else None,
-        )
-        for asset_id, item in synthetic.items():
-            panel.prices[asset_id] = item.build(sources, pd.DatetimeIndex(panel.prices.index))
-        task.advance()
-    prices, notes = _trim_to_data(panel, experiment, catalog)
+    panel, prices, notes = load_prices(
+        strategies.values(), experiment=experiment, sources=sources, progress=progress
+    )
     with progress.task("Computing signals", total=1) as task:
         signal_results, signal_notes = evaluate_signals(
             experiment.signals, sources, pd.DatetimeIndex(prices.index)

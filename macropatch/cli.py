@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from backtests.column_metrics import Objective
+from backtests.executors import ExecutorKind
 from macropatch import api
 from macropatch.console import RichProgress, error_console, output_console
 from marketdata.errors import UserError
@@ -115,6 +118,109 @@ def _number(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return f"{value:.4g}" if isinstance(value, int | float) else str(value)
+
+
+_MEMORY_UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+}
+
+
+def _memory(text: str) -> int:
+    """``2GB``, ``1.5GiB``, ``800MB`` or a number of bytes."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).upper() if match else ""
+    if not match or unit not in _MEMORY_UNITS:
+        raise UserError(f"--max-memory: {text!r} is not a size (e.g. 2GB, 1.5GiB, 800MB)")
+    size = int(float(match.group(1)) * _MEMORY_UNITS[unit])
+    if size <= 0:
+        raise UserError(f"--max-memory: {text!r} must be above zero")
+    return size
+
+
+@app.command("sweep")
+def sweep_command(
+    experiment: Annotated[
+        Path, typer.Option(help="Experiment TOML file (its [sweep] table).")
+    ] = DEFAULT_EXPERIMENT,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="PATH=START:STOP:STEP or PATH=a,b,c (e.g. signals.ten_year_above.threshold="
+            "0.04:0.06:0.005); adds to or replaces [sweep.parameters]. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="Label of the strategy to sweep (default: [sweep] strategy).", show_default=False
+        ),
+    ] = None,
+    objective: Annotated[
+        Objective | None,
+        typer.Option(
+            help="Metric that ranks the variants (default: [sweep] objective).", show_default=False
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/sweep"),
+    executor: Annotated[
+        ExecutorKind, typer.Option(help="Where batches run: local processes, dask or inline.")
+    ] = ExecutorKind.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address tcp://HOST:PORT (default: a LocalCluster).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: one per core).", show_default=False),
+    ] = None,
+    max_memory: Annotated[
+        str, typer.Option("--max-memory", help="Memory budget of all workers together.")
+    ] = "2GB",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Keep the batches an interrupted run finished.")
+    ] = False,
+    pack: PackOption = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+) -> None:
+    """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
+    outcome = api.sweep(
+        experiment_path=experiment,
+        out=out,
+        assignments=param or (),
+        strategy_label=strategy,
+        objective=objective,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        max_memory=_memory(max_memory),
+        resume=resume,
+        pack=pack_from_environment(pack),
+        store=Store(),
+        live=not (offline or offline_from_environment()),
+        progress=RichProgress(),
+    )
+    summary = outcome.summary
+    spec, best = summary["sweep"], summary["best_in_sample"]
+    output_console.print(
+        f"{spec['variants']} variants of {spec['strategy']} in {spec['sweep_seconds']:.1f} s "
+        f"({spec['variants_per_second']:.0f} a second, {spec['executor']})"
+    )
+    parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
+    output_console.print(f"best in sample: {parameters}", markup=False)
+    output_console.print(summary["verdict"]["text"], markup=False)
+    output_console.print(f"Report: {outcome.out / 'sweep.html'}")
 
 
 @app.command("signals")

@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
+from backtests.walk_forward import WindowMode
 from pydantic import BaseModel, ConfigDict, Field
 
+from backtests.column_metrics import Objective
 from backtests.costs import Costs
+from backtests.grid import Grid, value_range
 from backtests.schedule import Rebalance
 from marketdata.errors import UserError
 from signals.base import Signal
 from signals.registry import default_signals
 
-__all__ = ["Experiment", "StrategyEntry", "load_experiment"]
+__all__ = ["Experiment", "StrategyEntry", "SweepSettings", "load_experiment"]
 
 
 class _Model(BaseModel):
@@ -53,6 +56,27 @@ class _Strategy(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
+class _Range(_Model):
+    start: float
+    stop: float
+    step: float
+
+
+class _WalkForward(_Model):
+    mode: WindowMode = WindowMode.ROLLING
+    train_years: float = Field(default=5.0, gt=0.0, le=40.0)
+    test_years: float = Field(default=1.0, gt=0.0, le=40.0)
+    gap_days: int | None = Field(default=None, ge=0, le=2520)
+
+
+class _Sweep(_Model):
+    strategy: str | None = None
+    objective: Objective = Objective.SHARPE
+    blocks: int = Field(default=16, ge=4, le=22, multiple_of=2)
+    parameters: dict[str, list[bool | int | float | str] | _Range] = Field(default_factory=dict)
+    walk_forward: _WalkForward = _WalkForward()
+
+
 class _Experiment(_Model):
     name: str
     description: str = ""
@@ -62,6 +86,7 @@ class _Experiment(_Model):
     benchmark: str
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sweep: _Sweep = _Sweep()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +97,24 @@ class StrategyEntry:
     label: str
     rebalance: Rebalance
     parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepSettings:
+    """The ``[sweep]`` table: what to tune, how to rank and how to test out of sample.
+
+    ``strategy`` is the label of the swept entry (``None``: not set). ``grid``
+    is ``None`` when the file names no parameter (the command line may).
+    """
+
+    strategy: str | None
+    objective: Objective
+    blocks: int
+    grid: Grid | None
+    window_mode: WindowMode
+    train_years: float
+    test_years: float
+    gap_days: int | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +132,7 @@ class Experiment:
     signals: tuple[Signal, ...]
     source: str
     document: dict[str, Any]
+    sweep: SweepSettings
 
     @property
     def config_hash(self) -> str:
@@ -169,6 +213,7 @@ def load_experiment(path: Path) -> Experiment:
     except UserError as error:
         raise UserError(f"{source}: [signals] {error}") from None
     return Experiment(
+        sweep=_sweep_settings(model.sweep, labels, source),
         signals=signals,
         name=model.name,
         description=model.description,
@@ -182,4 +227,33 @@ def load_experiment(path: Path) -> Experiment:
         strategies=entries,
         source=source,
         document=model.model_dump(mode="json"),
+    )
+
+
+def _sweep_settings(model: _Sweep, labels: list[str], source: str) -> SweepSettings:
+    if model.strategy is not None and model.strategy not in labels:
+        raise UserError(
+            f"{source}: sweep.strategy {model.strategy!r} is not one of the strategies "
+            f"({', '.join(labels)})"
+        )
+    axes: dict[str, Any] = {}
+    for path, values in model.parameters.items():
+        where = f"{source}: sweep.parameters.{path!r}"
+        if isinstance(values, _Range):
+            axes[path] = value_range(values.start, values.stop, values.step, where=where)
+        else:
+            axes[path] = tuple(values)
+    try:
+        grid = Grid.from_mapping(axes) if axes else None
+    except UserError as error:
+        raise UserError(f"{source}: {error}") from None
+    return SweepSettings(
+        strategy=model.strategy,
+        objective=model.objective,
+        blocks=model.blocks,
+        grid=grid,
+        window_mode=model.walk_forward.mode,
+        train_years=model.walk_forward.train_years,
+        test_years=model.walk_forward.test_years,
+        gap_days=model.walk_forward.gap_days,
     )

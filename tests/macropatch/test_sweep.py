@@ -1,0 +1,257 @@
+"""`macropatch sweep` on the pack: files, engine agreement, executors, resume, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backtests.backtest import backtest
+from backtests.batches import BatchStore
+from macropatch.experiment import load_experiment
+from tests.macropatch.cli_helpers import run_cli
+
+pytestmark = pytest.mark.pack
+
+EXPERIMENT = """
+name = "sweep-test"
+benchmark = "spy_buy_and_hold"
+
+[period]
+start = "2004-01-02"
+end = "2016-12-30"
+
+[[strategies]]
+strategy = "quality_over_growth"
+
+[[strategies]]
+strategy = "spy_buy_and_hold"
+rebalance = "once"
+
+[sweep]
+strategy = "quality_over_growth"
+blocks = 4
+
+[sweep.parameters]
+"signals.ten_year_above.threshold" = [0.03, 0.04, 0.05]
+"signals.valuation_gap.threshold" = {{ start = 0.1, stop = 0.3, step = 0.1 }}
+{extra}
+
+[sweep.walk_forward]
+train_years = 3
+test_years = 1
+"""
+
+
+def _experiment(folder: Path, extra: str = "") -> Path:
+    path = folder / "sweep.toml"
+    path.write_text(EXPERIMENT.format(extra=extra), encoding="utf-8")
+    return path
+
+
+def _sweep(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return run_cli(["sweep", *args], capsys, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def inline_sweep(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> Path:
+    """One inline sweep of 9 variants, shared by the tests that only read it."""
+    folder = tmp_path_factory.mktemp("sweep")
+    out = folder / "out"
+    command = [
+        sys.executable, "-m", "macropatch", "sweep", "--experiment", str(_experiment(folder)),
+        "--pack", str(pack_path), "--out", str(out), "--executor", "inline",
+    ]  # fmt: skip
+    environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(folder)}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_sweep_writes_its_report(inline_sweep: Path) -> None:
+    summary = json.loads((inline_sweep / "sweep.json").read_text())
+    assert summary["sweep"]["variants"] == 9
+    assert summary["best_in_sample"]["engine_check_max_difference"] <= 1e-9
+    statistics = summary["overfitting"]
+    assert 0.0 <= statistics["pbo"] <= 1.0 and statistics["combinations"] == 6
+    assert 0.0 <= statistics["dsr"] <= 1.0 and statistics["trials"] == 9
+    walk = summary["walk_forward"]
+    assert walk["gap_days"] >= walk["gap_minimum"] >= 2  # the lag plus a publication lag
+    windows = pd.read_csv(inline_sweep / "walk_forward.csv")
+    assert len(windows) == len(walk["windows"]) >= 9
+    variants = pd.read_csv(inline_sweep / "variants.csv")
+    assert len(variants) == 9
+    assert list(variants.columns[:2]) == [
+        "signals.ten_year_above.threshold",
+        "signals.valuation_gap.threshold",
+    ]
+    page = (inline_sweep / "sweep.html").read_text()
+    for anchor in ('id="verdict"', 'id="heatmap-0"', 'id="overfitting"', 'id="out-of-sample"'):
+        assert anchor in page
+    for tearsheet in ("walk_forward", "best_in_sample"):
+        assert (inline_sweep / "tearsheets" / f"{tearsheet}.html").stat().st_size > 10_000
+    oos = pd.read_csv(inline_sweep / "walk_forward_returns.csv", index_col="date")
+    assert oos.index[0] > windows["train_end"].iloc[0]
+
+
+def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
+    inline_sweep: Path, pack_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every variant's returns from the batch files against a full vectorbt backtest."""
+    from backtests.grid import Grid
+    from backtests.variants import plan_variants
+    from macropatch.loading import load_prices
+    from marketdata.catalog import load_catalog
+    from marketdata.pack import Pack
+    from marketdata.sources import DataSources
+    from signals.evaluate import evaluate_signals
+
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    experiment = load_experiment(inline_sweep.parent / "sweep.toml")
+    grid = experiment.sweep.grid
+    assert isinstance(grid, Grid)
+    plans, distinct = plan_variants(
+        strategy="quality_over_growth", parameters={}, signals=experiment.signals, grid=grid
+    )
+    sources = DataSources(catalog=load_catalog(), store=None, pack=Pack(pack_path), live=False)
+    _, prices, _ = load_prices([plans[0].strategy], experiment=experiment, sources=sources)
+    results, _ = evaluate_signals(list(distinct.values()), sources, pd.DatetimeIndex(prices.index))
+    by_output = {result.name: result for result in results}
+    manifest = json.loads((inline_sweep / "batches" / "manifest.json").read_text())
+    store = BatchStore(
+        inline_sweep / "batches",
+        fingerprint=manifest["fingerprint"],
+        batches=manifest["batches"],
+        resume=True,
+    )
+    for number in range(len(manifest["batches"])):
+        batch = store.read(number)
+        for position, kernel_returns in zip(batch.positions, batch.returns, strict=True):
+            plan = plans[int(position)]
+            engine = backtest(
+                name="variant",
+                strategy=plan.strategy,
+                prices=prices,
+                rebalance=experiment.strategies[0].rebalance,
+                costs=experiment.costs,
+                execution_lag=experiment.execution_lag,
+                signals={name: by_output[output] for name, output in plan.signals.items()},
+            )
+            assert np.abs(engine.returns.to_numpy() - kernel_returns).max() <= 1e-9
+
+
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_executors_give_the_same_results(
+    executor: str,
+    inline_sweep: Path,
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / executor
+    outcome = _sweep(
+        [
+            "--experiment",
+            str(inline_sweep.parent / "sweep.toml"),
+            "--pack",
+            str(pack_path),
+            "--out",
+            str(out),
+            "--executor",
+            executor,
+            "--workers",
+            "2",
+        ],  # fmt: skip
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 0, outcome.stderr
+    expected = pd.read_csv(inline_sweep / "variants.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(out / "variants.csv"), expected)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "walk_forward.csv"), pd.read_csv(inline_sweep / "walk_forward.csv")
+    )
+
+
+def test_a_killed_sweep_resumes_to_the_same_results(
+    inline_sweep: Path, pack_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "killed"
+    command = [
+        sys.executable, "-m", "macropatch", "sweep", "--experiment",
+        str(inline_sweep.parent / "sweep.toml"), "--pack", str(pack_path), "--out", str(out),
+        "--executor", "inline",
+    ]  # fmt: skip
+    environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while not list((out / "batches").glob("batch-*.npz")) and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = sorted(path.name for path in (out / "batches").glob("batch-*.npz"))
+    assert finished and not (out / "sweep.json").exists()
+    stamps = {name: (out / "batches" / name).stat().st_mtime_ns for name in finished}
+    done = subprocess.run(
+        [*command, "--resume"], env=environment, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    for name, stamp in stamps.items():  # finished batches were kept, not recomputed
+        assert (out / "batches" / name).stat().st_mtime_ns == stamp
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "variants.csv"), pd.read_csv(inline_sweep / "variants.csv")
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "message"),
+    [
+        (["--param", "signals.gold_trend.window_days=50,100"], "",
+         "strategy 'quality_over_growth' does not read 'gold_trend'"),
+        (["--param", "signals.ten_year_above.threshold=0.5:0.6:0.05"], "",
+         "threshold"),
+        (["--param", "signals.ten_year_above.limit=1,2"], "", "unknown parameter 'limit'"),
+        (["--param", "nonsense=1"], "", "expected signals.<signal>.<field> or strategy.<field>"),
+        (["--max-memory", "lots"], "", "--max-memory: 'lots' is not a size"),
+        (["--max-memory", "10MB"], "", "--max-memory: a memory budget of 10 MiB is too small"),
+        (["--strategy", "spy_buy_and_hold"], "", "is the benchmark"),
+        (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "",
+         "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+        ([], '"signals.sahm_rule.threshold" = [0.1, 0.1]', "repeats a value"),
+    ],
+    ids=["unread signal", "out of range", "unknown field", "bad path", "bad memory",
+         "too little memory", "benchmark", "no scheduler", "repeated value"],
+)  # fmt: skip
+def test_bad_sweep_input_is_one_clear_line(
+    args: list[str],
+    extra: str,
+    message: str,
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    out = tmp_path / "out"
+    experiment = _experiment(tmp_path, extra)
+    outcome = _sweep(
+        ["--experiment", str(experiment), "--pack", str(pack_path), "--out", str(out), *args],
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 2, outcome.stderr
+    assert message in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
+    assert not (out / "sweep.json").exists()
