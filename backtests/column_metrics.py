@@ -247,8 +247,16 @@ class _Block:
     def cagr(self) -> np.ndarray:
         wealth = self.total_return + 1.0
         years = self.count / PERIODS_PER_YEAR
-        with np.errstate(over="ignore"):
-            growth = np.abs(wealth) ** (1.0 / years) - 1.0
+        # Scalar powers, as measure() takes them: numpy's vectorised power may round the
+        # last bit differently, which a near-zero total return turns into a visible error.
+        growth = np.array(
+            [
+                float(np.float64(abs(value)) ** np.float64(1.0 / span)) - 1.0
+                for value, span in zip(
+                    wealth.tolist(), np.broadcast_to(years, wealth.shape).tolist(), strict=True
+                )
+            ]
+        ).reshape(wealth.shape)
         return np.where(wealth < 0, np.nan, growth)
 
     @cached_property

@@ -90,18 +90,12 @@ import numpy as np
 import pandas as pd
 import vectorbt as vbt
 
+from backtests.conventions import INITIAL_VALUE, WEIGHT_SUM_TOLERANCE, MissingPriceError
 from backtests.costs import Costs
 from backtests.metrics import PERIODS_PER_YEAR
 from backtests.result import Result
-from marketdata.errors import DataError
 
 __all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError", "run_backtest"]
-
-INITIAL_VALUE = 1.0
-"""Net asset value on the first day."""
-
-WEIGHT_SUM_TOLERANCE = 1e-9
-"""How far a target row's sum may be from 1."""
 
 _ON_TARGET_TOLERANCE = 1e-9
 """vectorbt's relative float tolerance: it rounds a position or cash this close to zero."""
@@ -159,10 +153,6 @@ def _check_target_rows(values: np.ndarray, index: pd.DatetimeIndex) -> None:
             f"target row on {index[row]:%Y-%m-%d} sums to {sums[row]:.12g}, not 1 "
             "(the cash asset takes the remainder)"
         )
-
-
-class MissingPriceError(DataError, ValueError):
-    """An asset has no usable price on a day it is held or traded (a data gap)."""
 
 
 def _lagged(values: np.ndarray, execution_lag: int) -> np.ndarray:

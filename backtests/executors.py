@@ -10,9 +10,11 @@ leaving the loop early stops the workers at once.
 
 - ``INLINE`` calls the function in the calling process, item after item, on
   ``shared`` itself: for tests, debugging and a single worker.
-- ``LOCAL`` (the default) starts ``workers`` processes for each map, from a
-  fork server (spawned where there is none), so the calling script must guard
-  its code with ``if __name__ == "__main__"``. The pool initializer hands
+- ``LOCAL`` (the default) starts ``workers`` processes at the first map and
+  keeps them for later maps with the same ``shared``; they come from a fork
+  server that imported the ``preload`` modules once (spawned where there is no
+  fork server), so the calling script must guard its code with
+  ``if __name__ == "__main__"``. The pool initializer hands
   ``shared`` to each worker; workers ignore SIGINT and the caller, on Ctrl-C
   or a failure, terminates them.
 - ``DASK`` needs ``dask[distributed]``. Given a ``scheduler`` address it
@@ -183,25 +185,45 @@ def _stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 
 
 class ProcessExecutor(Executor):
-    """Runs the items on ``workers`` local processes, started afresh for each map."""
+    """Runs the items on ``workers`` local processes.
 
-    def __init__(self, workers: int) -> None:
+    The processes start at the first map, forked from a fork server that has
+    imported the ``preload`` modules once, and serve every later map that
+    passes the same ``shared`` object (a benchmark's warm-up and its run, or a
+    sweep's batches); another ``shared`` starts new processes.
+    """
+
+    def __init__(self, workers: int, *, preload: Sequence[str] = ()) -> None:
         self.workers = workers
+        self.preload = list(preload)
         self.description = f"{workers} local process{'es' if workers != 1 else ''}"
         method = (
             "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         )
         self._context = multiprocessing.get_context(method)
-        self._pools: set[concurrent.futures.ProcessPoolExecutor] = set()
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._shared: Any = None
 
-    def _map(self, function: Callable[..., Any], items: Sequence[Any], shared: Any) -> _Pairs:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)),
+    def _pool_for(
+        self, function: Callable[..., Any], shared: Any
+    ) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is not None and self._shared is shared:
+            return self._pool
+        self.close()
+        if isinstance(self._context, multiprocessing.context.ForkServerContext):
+            # Only heeded before the fork server starts.
+            self._context.set_forkserver_preload([__name__, *self.preload])
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers,
             mp_context=self._context,
             initializer=_install_shared,
             initargs=(shared,),
         )
-        self._pools.add(pool)
+        self._shared = shared
+        return self._pool
+
+    def _map(self, function: Callable[..., Any], items: Sequence[Any], shared: Any) -> _Pairs:
+        pool = self._pool_for(function, shared)
         try:
             positions = {
                 pool.submit(_call_with_shared, function, item): index
@@ -211,16 +233,14 @@ class ProcessExecutor(Executor):
                 yield positions[future], future.result()
         except BaseException:  # a failed item, Ctrl-C, or the caller left the loop
             _stop(pool)
+            self._pool, self._shared = None, None
             raise
-        finally:
-            self._pools.discard(pool)
-            pool.shutdown(wait=True)
 
     def close(self) -> None:
-        """Stop the processes of maps whose loop was abandoned."""
-        for pool in list(self._pools):
-            _stop(pool)
-        self._pools.clear()
+        """Stop the worker processes, an abandoned map's running items included."""
+        if self._pool is not None:
+            _stop(self._pool)
+        self._pool, self._shared = None, None
 
 
 @contextlib.contextmanager
@@ -314,6 +334,7 @@ def make_executor(
     workers: int | None = None,
     scheduler: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    preload: Sequence[str] = (),
 ) -> Executor:
     """Open an executor of the given kind; use it as a context manager.
 
@@ -330,6 +351,11 @@ def make_executor(
         ``"tcp://10.0.0.5:8786"``; None starts a LocalCluster.
     timeout
         Seconds to wait for the scheduler to answer, then to have a worker.
+    preload
+        ``LOCAL`` only: modules the fork server imports once, so that each
+        worker starts with them loaded. Leave out modules that start threads
+        at import (numba's parallel code): forking from a threaded fork server
+        is unsafe.
 
     Returns
     -------
@@ -359,5 +385,5 @@ def make_executor(
         return InlineExecutor()
     count = available_cores() if workers is None else workers
     if kind is ExecutorKind.LOCAL:
-        return ProcessExecutor(count)
+        return ProcessExecutor(count, preload=preload)
     return DaskExecutor(scheduler, count, timeout)

@@ -22,8 +22,8 @@ import numba
 import numpy as np
 import pandas as pd
 
+from backtests.conventions import INITIAL_VALUE, WEIGHT_SUM_TOLERANCE, MissingPriceError
 from backtests.costs import Costs
-from backtests.engine import INITIAL_VALUE, WEIGHT_SUM_TOLERANCE, MissingPriceError
 from backtests.metrics import PERIODS_PER_YEAR
 
 __all__ = ["simulate_cube", "simulate_returns", "simulate_target_weights"]

@@ -93,6 +93,20 @@ def decision_dates(index: pd.DatetimeIndex, rebalance: Rebalance) -> pd.Datetime
     return index[is_decision]
 
 
+_PERIOD_ENDS: dict[Rebalance, tuple[pd.DatetimeIndex, np.ndarray]] = {}
+
+
+def _period_ends(index: pd.DatetimeIndex, rebalance: Rebalance) -> np.ndarray:
+    """Whether each day of ``index`` is a decision date of ``rebalance`` (kept for the last
+    calendar seen: a sweep applies one schedule to thousands of variants)."""
+    cached = _PERIOD_ENDS.get(rebalance)
+    if cached is not None and cached[0] is index:
+        return cached[1]
+    mask = index.isin(decision_dates(index, rebalance))
+    _PERIOD_ENDS[rebalance] = (index, mask)
+    return mask
+
+
 def _changed_rows(values: np.ndarray) -> np.ndarray:
     """Rows that differ from the row before (the first row counts as changed)."""
     changed = np.ones(len(values), dtype=bool)
@@ -145,8 +159,11 @@ def apply_schedule(targets: pd.DataFrame, rebalance: Rebalance) -> pd.DataFrame:
         start = int(np.argmax(holds_weights))
         if rebalance is Rebalance.ON_CHANGE:
             keep[start:] = _changed_rows(values[start:])
-        else:
-            keep[start:] = index[start:].isin(decision_dates(index[start:], rebalance))
+        elif rebalance is not Rebalance.ONCE:
+            # A period's last day does not depend on where the schedule starts, so the
+            # decision dates of the whole calendar serve every start.
+            keep[start:] = _period_ends(index, rebalance)[start:]
+        keep[start] = True
     scheduled = values.copy()
     scheduled[~keep] = np.nan
     return pd.DataFrame(scheduled, index=targets.index, columns=targets.columns)

@@ -41,12 +41,24 @@ from strategies.base import CASH, MarketView
 
 __all__ = [
     "WORKER_BASELINE_BYTES",
+    "WORKER_PRELOAD",
     "SweepInputs",
     "batch_plan",
     "run_batch",
     "run_sweep",
     "variant_targets",
 ]
+
+WORKER_PRELOAD = (
+    "pandas",
+    "signals.registry",
+    "strategies.registry",
+    "backtests.batches",
+    "backtests.schedule",
+    "backtests.variants",
+)
+"""Modules a local fork server imports once for every worker (not the kernel: its
+parallel code starts OpenMP threads, after which forking is unsafe)."""
 
 WORKER_BASELINE_BYTES = 400 * 2**20
 """What a worker holds before its first batch (interpreter, libraries, shared inputs)."""
@@ -69,15 +81,30 @@ class SweepInputs:
     kernel_threads: int | None = None
 
 
+_PRICE_VIEWS: dict[tuple[str, ...], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _prices_of(prices: pd.DataFrame, assets: tuple[str, ...]) -> pd.DataFrame:
+    """``prices[assets]``, built once per panel and asset list (variants share it, read only)."""
+    source, view = _PRICE_VIEWS.get(assets, (None, None))
+    if source is not prices or view is None:
+        view = prices[list(assets)]
+        _PRICE_VIEWS[assets] = (prices, view)
+    return view
+
+
 def variant_targets(inputs: SweepInputs, plan: VariantPlan) -> np.ndarray:
     """One variant's scheduled target rows, days by every price column (NaN row: no trade)."""
     strategy = plan.strategy
     assets = list(strategy.assets)
     view = MarketView(
-        prices=inputs.prices[assets],
+        prices=_prices_of(inputs.prices, tuple(assets)),
         signals={name: inputs.signals[output] for name, output in plan.signals.items()},
     )
-    scheduled = apply_schedule(strategy.target_weights(view)[[*assets, CASH]], inputs.rebalance)
+    targets = strategy.target_weights(view)
+    if list(targets.columns) != [*assets, CASH]:
+        targets = targets[[*assets, CASH]]
+    scheduled = apply_schedule(targets, inputs.rebalance)
     rows = scheduled.to_numpy(dtype=np.float64, na_value=np.nan)
     full = np.zeros((len(rows), inputs.prices.shape[1]))
     full[np.isnan(rows[:, 0])] = np.nan
@@ -104,7 +131,7 @@ def _batch_task(
 ) -> tuple[int, np.ndarray, np.ndarray]:
     number, plans = item
     if inputs.kernel_threads is not None:
-        numba.set_num_threads(min(inputs.kernel_threads, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(inputs.kernel_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     returns, turnover = run_batch(inputs, plans)
     return number, returns, turnover
 

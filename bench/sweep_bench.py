@@ -8,7 +8,7 @@ It sweeps ``quality_over_growth`` (monthly rebalancing, the default
 experiment's costs and lag) over 10 x 10 x 10 values of
 ``signals.valuation_gap.threshold``, ``signals.ten_year_above.threshold`` and
 ``signals.term_premium_rising.window_days``, and measures, each mode in a fresh
-process (peak memory = that process and its children):
+process:
 
 - ``batch``: the sweep as ``macropatch sweep`` runs it (target weights of every
   variant, then the returns-only kernel, batched on 2 local processes), warm:
@@ -18,6 +18,10 @@ process (peak memory = that process and its children):
   a sample of the variants, extrapolated to variants a second;
 - ``bt``: the same scheduled target weights through ``bt`` (when installed:
   ``pip install bt``) on a smaller sample.
+
+Peak memory is the largest sum of resident memory over the mode's process
+and all its children (the fork server and workers), polled every 50 ms: an
+upper bound, as pages shared by forked processes count once per process.
 
 Prints one JSON line per mode, then a table.
 """
@@ -30,6 +34,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,10 +48,59 @@ GRID = {
 }
 
 
+def _tree_rss() -> int:
+    """Resident memory of this process and all its descendants, summed (shared pages
+    count once per process, so this overstates a forked tree: an upper bound)."""
+    parents: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields.get("PPid", "0").strip())
+        sizes[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    tree = {os.getpid()}
+    grown = True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(sizes.get(pid, 0) for pid in tree)
+
+
+class _PeakMemory:
+    """Polls the process tree's resident memory in a thread; ``peak`` in bytes."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss())
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return max(
+            self.peak, _tree_rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        )
+
+
+_MEMORY: _PeakMemory | None = None
+
+
 def _peak_bytes() -> int:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) * 1024
+    return _MEMORY.stop() if _MEMORY is not None else 0
 
 
 def _setup(pack: Path, variants: int):  # type: ignore[no-untyped-def]
@@ -91,25 +145,27 @@ def _batch(pack: Path, variants: int, workers: int) -> dict[str, object]:
     from backtests.batches import BatchStore
     from backtests.executors import ExecutorKind, make_executor
     from backtests.kernel import simulate_cube
-    from backtests.sweep import batch_plan, run_sweep, variant_targets
+    from backtests.sweep import WORKER_PRELOAD, batch_plan, run_sweep, variant_targets
 
     _, _, plans, inputs, _ = _setup(pack, variants)
     inputs = dataclasses.replace(inputs, kernel_threads=1)
     days, assets = inputs.prices.shape
-    with tempfile.TemporaryDirectory() as folder:
-        with make_executor(ExecutorKind.LOCAL, workers=workers) as executor:
-            warm = batch_plan(2 * workers, days=days, assets=assets, workers=workers, max_memory=2**31)
-            run_sweep(  # warm: numba's cache, the fork server and the workers' imports
-                inputs,
-                plans[: 2 * workers],
-                store=BatchStore(Path(folder) / "warm", fingerprint="w", batches=warm, resume=False),
-                executor=executor,
-            )
-            batches = batch_plan(len(plans), days=days, assets=assets, workers=workers, max_memory=2**31)
-            store = BatchStore(Path(folder) / "run", fingerprint="b", batches=batches, resume=False)
-            started = time.perf_counter()
-            returns, _ = run_sweep(inputs, plans, store=store, executor=executor)
-            seconds = time.perf_counter() - started
+    executor_context = make_executor(ExecutorKind.LOCAL, workers=workers, preload=WORKER_PRELOAD)
+    with tempfile.TemporaryDirectory() as folder, executor_context as executor:
+        warm = batch_plan(2 * workers, days=days, assets=assets, workers=workers, max_memory=2**31)
+        run_sweep(  # warm: numba's cache, the fork server and the workers' imports
+            inputs,
+            plans[: 2 * workers],
+            store=BatchStore(Path(folder) / "warm", fingerprint="w", batches=warm, resume=False),
+            executor=executor,
+        )
+        batches = batch_plan(
+            len(plans), days=days, assets=assets, workers=workers, max_memory=2**31
+        )
+        store = BatchStore(Path(folder) / "run", fingerprint="b", batches=batches, resume=False)
+        started = time.perf_counter()
+        returns, _ = run_sweep(inputs, plans, store=store, executor=executor)
+        seconds = time.perf_counter() - started
     assert np.isfinite(returns).all()
     cube = np.stack([variant_targets(inputs, plan) for plan in plans])
     simulate_cube(cube[:2], prices=inputs.prices, costs=inputs.costs, execution_lag=1)
@@ -174,11 +230,17 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
     fee = experiment.costs.fees + experiment.costs.slippage
 
     def one(plan) -> None:  # type: ignore[no-untyped-def]
-        rows = pd.DataFrame(variant_targets(inputs, plan), index=prices.index, columns=prices.columns)
+        rows = pd.DataFrame(
+            variant_targets(inputs, plan), index=prices.index, columns=prices.columns
+        )
         executed = rows.shift(experiment.execution_lag).dropna()  # bt trades on the row's date
         strategy = bt.Strategy(
             "variant",
-            [bt.algos.RunOnDate(*executed.index), bt.algos.WeighTarget(executed), bt.algos.Rebalance()],
+            [
+                bt.algos.RunOnDate(*executed.index),
+                bt.algos.WeighTarget(executed),
+                bt.algos.Rebalance(),
+            ],
         )
         test = bt.Backtest(
             strategy,
@@ -213,6 +275,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=["batch", "engine", "bt"])
     arguments = parser.parse_args()
     os.environ.setdefault("MACROPATCH_OFFLINE", "1")
+    global _MEMORY
+    if arguments.mode is not None:
+        _MEMORY = _PeakMemory()
     if arguments.mode == "batch":
         print(json.dumps(_batch(arguments.pack, arguments.variants, arguments.workers)))
         return
@@ -234,7 +299,9 @@ def main() -> None:
         print(line, flush=True)
         figures.append(json.loads(line))
     batch = figures[0]
-    print(f"\n{batch['variants']} variants of quality_over_growth, 2000-2026 daily, monthly, fees on")
+    print(
+        f"\n{batch['variants']} variants of quality_over_growth, 2000-2026 daily, monthly, fees on"
+    )
     print(f"{'mode':<8}{'variants/s':>12}{'1,000 variants':>16}{'peak memory':>14}")
     for figure in figures:
         if "skipped" in figure:

@@ -36,7 +36,7 @@ from backtests.overfitting import (
     probability_of_backtest_overfitting,
     sharpe_ratios_per_period,
 )
-from backtests.sweep import SweepInputs, batch_plan, run_sweep
+from backtests.sweep import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
 from backtests.variants import plan_variants
 from backtests.walk_forward import WalkForward, walk_forward
 from macropatch.experiment import Experiment, load_experiment
@@ -126,11 +126,16 @@ def _verdict(pbo: float, dsr: float, oos_sharpe: float, same_days_sharpe: float)
         "same days"
     )
     if not (math.isfinite(pbo) and math.isfinite(dsr)) or pbo > 0.5:
+        edge = (
+            "The strategy's edge survives the search, but tuning it does not help"
+            if math.isfinite(dsr) and dsr >= 0.95
+            else "Tuning does not help"
+        )
         return {
             "level": "bad",
-            "text": "Tuning does not help: the variant that ranks best in sample usually ranks "
-            "below the median out of sample, so the best thresholds here are luck; keep the "
-            f"defaults or choose them by reasoning, not by this sweep ({facts}).",
+            "text": f"{edge}: the variant that ranks best in sample usually ranks below the "
+            "median out of sample, so the best setting here is luck; keep the defaults or "
+            f"choose them by reasoning, not by this sweep ({facts}).",
         }
     if dsr < 0.95:
         return {
@@ -228,7 +233,16 @@ def sweep(
             "period": [str(calendar[0].date()), str(calendar[-1].date())],
         }
     )
-    with make_executor(executor, workers=workers, scheduler=scheduler) as pool:
+    try:
+        opened = make_executor(
+            executor,
+            workers=workers,
+            scheduler=scheduler,
+            preload=WORKER_PRELOAD if executor is ExecutorKind.LOCAL else (),
+        )
+    except ValueError as error:
+        raise UserError(f"--executor {executor.value}: {error}") from None
+    with opened as pool:
         try:
             batches = batch_plan(
                 len(plans),

