@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -74,3 +75,57 @@ def default_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> tu
         monkeypatch.undo()
     assert exited.value.code == 0, stderr.getvalue()
     return out, stdout.getvalue()
+
+
+SWEEP_EXPERIMENT = """
+name = "sweep-test"
+benchmark = "spy_buy_and_hold"
+
+[period]
+start = "2004-01-02"
+end = "2016-12-30"
+
+[[strategies]]
+strategy = "quality_over_growth"
+
+[[strategies]]
+strategy = "spy_buy_and_hold"
+rebalance = "once"
+
+[sweep]
+strategy = "quality_over_growth"
+blocks = 4
+
+[sweep.parameters]
+"signals.ten_year_above.threshold" = [0.03, 0.04, 0.05]
+"signals.valuation_gap.threshold" = {{ start = 0.1, stop = 0.3, step = 0.1 }}
+{extra}
+
+[sweep.walk_forward]
+train_years = 3
+test_years = 1
+"""
+
+
+def sweep_experiment(folder: Path, extra: str = "") -> Path:
+    """A small sweep (9 variants of quality_over_growth, 2004-2016) written to ``folder``."""
+    path = folder / "sweep.toml"
+    path.write_text(SWEEP_EXPERIMENT.format(extra=extra), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sweep_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> Path:
+    """`macropatch sweep` of :func:`sweep_experiment`, inline, once per session; tests only
+    read it (its experiment file sits beside the output folder)."""
+    folder = tmp_path_factory.mktemp("sweep")
+    out = folder / "out"
+    command = [
+        sys.executable, "-m", "macropatch", "sweep", "--experiment",
+        str(sweep_experiment(folder)), "--pack", str(pack_path), "--out", str(out),
+        "--executor", "inline",
+    ]  # fmt: skip
+    environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(folder)}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return out

@@ -17,67 +17,18 @@ import pytest
 from backtests.backtest import backtest
 from backtests.batches import BatchStore
 from macropatch.experiment import load_experiment
+from tests.conftest import sweep_experiment as _experiment
 from tests.macropatch.cli_helpers import run_cli
 
 pytestmark = pytest.mark.pack
-
-EXPERIMENT = """
-name = "sweep-test"
-benchmark = "spy_buy_and_hold"
-
-[period]
-start = "2004-01-02"
-end = "2016-12-30"
-
-[[strategies]]
-strategy = "quality_over_growth"
-
-[[strategies]]
-strategy = "spy_buy_and_hold"
-rebalance = "once"
-
-[sweep]
-strategy = "quality_over_growth"
-blocks = 4
-
-[sweep.parameters]
-"signals.ten_year_above.threshold" = [0.03, 0.04, 0.05]
-"signals.valuation_gap.threshold" = {{ start = 0.1, stop = 0.3, step = 0.1 }}
-{extra}
-
-[sweep.walk_forward]
-train_years = 3
-test_years = 1
-"""
-
-
-def _experiment(folder: Path, extra: str = "") -> Path:
-    path = folder / "sweep.toml"
-    path.write_text(EXPERIMENT.format(extra=extra), encoding="utf-8")
-    return path
 
 
 def _sweep(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return run_cli(["sweep", *args], capsys, monkeypatch)
 
 
-@pytest.fixture(scope="module")
-def inline_sweep(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> Path:
-    """One inline sweep of 9 variants, shared by the tests that only read it."""
-    folder = tmp_path_factory.mktemp("sweep")
-    out = folder / "out"
-    command = [
-        sys.executable, "-m", "macropatch", "sweep", "--experiment", str(_experiment(folder)),
-        "--pack", str(pack_path), "--out", str(out), "--executor", "inline",
-    ]  # fmt: skip
-    environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(folder)}
-    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
-def test_sweep_writes_its_report(inline_sweep: Path) -> None:
-    summary = json.loads((inline_sweep / "sweep.json").read_text())
+def test_sweep_writes_its_report(sweep_run: Path) -> None:
+    summary = json.loads((sweep_run / "sweep.json").read_text())
     assert summary["sweep"]["variants"] == 9
     assert summary["best_in_sample"]["engine_check_max_difference"] <= 1e-9
     statistics = summary["overfitting"]
@@ -85,25 +36,25 @@ def test_sweep_writes_its_report(inline_sweep: Path) -> None:
     assert 0.0 <= statistics["dsr"] <= 1.0 and statistics["trials"] == 9
     walk = summary["walk_forward"]
     assert walk["gap_days"] >= walk["gap_minimum"] >= 2  # the lag plus a publication lag
-    windows = pd.read_csv(inline_sweep / "walk_forward.csv")
+    windows = pd.read_csv(sweep_run / "walk_forward.csv")
     assert len(windows) == len(walk["windows"]) >= 9
-    variants = pd.read_csv(inline_sweep / "variants.csv")
+    variants = pd.read_csv(sweep_run / "variants.csv")
     assert len(variants) == 9
     assert list(variants.columns[:2]) == [
         "signals.ten_year_above.threshold",
         "signals.valuation_gap.threshold",
     ]
-    page = (inline_sweep / "sweep.html").read_text()
+    page = (sweep_run / "sweep.html").read_text()
     for anchor in ('id="verdict"', 'id="heatmap-0"', 'id="overfitting"', 'id="out-of-sample"'):
         assert anchor in page
     for tearsheet in ("walk_forward", "best_in_sample"):
-        assert (inline_sweep / "tearsheets" / f"{tearsheet}.html").stat().st_size > 10_000
-    oos = pd.read_csv(inline_sweep / "walk_forward_returns.csv", index_col="date")
+        assert (sweep_run / "tearsheets" / f"{tearsheet}.html").stat().st_size > 10_000
+    oos = pd.read_csv(sweep_run / "walk_forward_returns.csv", index_col="date")
     assert oos.index[0] > windows["train_end"].iloc[0]
 
 
 def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
-    inline_sweep: Path, pack_path: Path, monkeypatch: pytest.MonkeyPatch
+    sweep_run: Path, pack_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every variant's returns from the batch files against a full vectorbt backtest."""
     from backtests.grid import Grid
@@ -115,7 +66,7 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
     from signals.evaluate import evaluate_signals
 
     monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
-    experiment = load_experiment(inline_sweep.parent / "sweep.toml")
+    experiment = load_experiment(sweep_run.parent / "sweep.toml")
     grid = experiment.sweep.grid
     assert isinstance(grid, Grid)
     plans, distinct = plan_variants(
@@ -125,9 +76,9 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
     _, prices, _ = load_prices([plans[0].strategy], experiment=experiment, sources=sources)
     results, _ = evaluate_signals(list(distinct.values()), sources, pd.DatetimeIndex(prices.index))
     by_output = {result.name: result for result in results}
-    manifest = json.loads((inline_sweep / "batches" / "manifest.json").read_text())
+    manifest = json.loads((sweep_run / "batches" / "manifest.json").read_text())
     store = BatchStore(
-        inline_sweep / "batches",
+        sweep_run / "batches",
         fingerprint=manifest["fingerprint"],
         batches=manifest["batches"],
         resume=True,
@@ -151,7 +102,7 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
 @pytest.mark.parametrize("executor", ["local", "dask"])
 def test_executors_give_the_same_results(
     executor: str,
-    inline_sweep: Path,
+    sweep_run: Path,
     pack_path: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -161,7 +112,7 @@ def test_executors_give_the_same_results(
     outcome = _sweep(
         [
             "--experiment",
-            str(inline_sweep.parent / "sweep.toml"),
+            str(sweep_run.parent / "sweep.toml"),
             "--pack",
             str(pack_path),
             "--out",
@@ -175,20 +126,20 @@ def test_executors_give_the_same_results(
         monkeypatch,
     )
     assert outcome.code == 0, outcome.stderr
-    expected = pd.read_csv(inline_sweep / "variants.csv")
+    expected = pd.read_csv(sweep_run / "variants.csv")
     pd.testing.assert_frame_equal(pd.read_csv(out / "variants.csv"), expected)
     pd.testing.assert_frame_equal(
-        pd.read_csv(out / "walk_forward.csv"), pd.read_csv(inline_sweep / "walk_forward.csv")
+        pd.read_csv(out / "walk_forward.csv"), pd.read_csv(sweep_run / "walk_forward.csv")
     )
 
 
 def test_a_killed_sweep_resumes_to_the_same_results(
-    inline_sweep: Path, pack_path: Path, tmp_path: Path
+    sweep_run: Path, pack_path: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "killed"
     command = [
         sys.executable, "-m", "macropatch", "sweep", "--experiment",
-        str(inline_sweep.parent / "sweep.toml"), "--pack", str(pack_path), "--out", str(out),
+        str(sweep_run.parent / "sweep.toml"), "--pack", str(pack_path), "--out", str(out),
         "--executor", "inline",
     ]  # fmt: skip
     environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(tmp_path)}
@@ -211,7 +162,7 @@ def test_a_killed_sweep_resumes_to_the_same_results(
     for name, stamp in stamps.items():  # finished batches were kept, not recomputed
         assert (out / "batches" / name).stat().st_mtime_ns == stamp
     pd.testing.assert_frame_equal(
-        pd.read_csv(out / "variants.csv"), pd.read_csv(inline_sweep / "variants.csv")
+        pd.read_csv(out / "variants.csv"), pd.read_csv(sweep_run / "variants.csv")
     )
 
 

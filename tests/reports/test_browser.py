@@ -281,3 +281,23 @@ def test_page_renders_something_visible(
     assert covered / len(pixels) < 0.97, (
         f"{page}: {covered / len(pixels):.1%} is {background.hex()}"
     )
+
+
+@pytest.mark.pack
+@pytest.mark.parametrize("page", ["sweep.html", "tearsheets/walk_forward.html"])
+def test_sweep_pages_load_offline_and_show_the_verdict(
+    browser: Browser, sweep_run: Path, page: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    visit = browser.visit(sweep_run / page)
+    outside = [url for url in visit.requests if not url.startswith(LOCAL_SCHEMES)]
+    assert not outside, f"{page} requests resources outside file://: {outside}"
+    assert not visit.failures and not visit.console, (visit.failures, visit.console)
+    width, height, pixels = png_pixels(browser.driver.get_screenshot_as_png())
+    assert len(Counter(pixels)) >= 50, f"{page} looks blank"
+    if page == "sweep.html":
+        verdict = browser.driver.find_element(By.ID, "verdict")
+        assert verdict.is_displayed() and "PBO" in verdict.text
+        heatmap = browser.driver.find_elements(By.CSS_SELECTOR, "table#heatmap-0 td.grid")
+        assert len(heatmap) == 9  # 3 x 3 thresholds
