@@ -4,9 +4,11 @@ so that the sweep's workers need not import vectorbt."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from marketdata.errors import DataError
 
-__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError"]
+__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError", "check_price_calendar"]
 
 INITIAL_VALUE = 1.0
 """Net asset value on the first day."""
@@ -17,3 +19,16 @@ WEIGHT_SUM_TOLERANCE = 1e-9
 
 class MissingPriceError(DataError, ValueError):
     """An asset has no usable price on a day it is held or traded (a data gap)."""
+
+
+def check_price_calendar(prices: pd.DataFrame) -> None:
+    """Raise ``ValueError`` unless ``prices`` has a sorted, unique, non-empty DatetimeIndex and
+    unique columns: what every simulator needs of its prices."""
+    if not isinstance(prices.index, pd.DatetimeIndex):
+        raise ValueError(f"prices need a DatetimeIndex, got {type(prices.index).__name__}")
+    if not prices.index.is_unique or not prices.index.is_monotonic_increasing:
+        raise ValueError("prices need a sorted index without duplicate dates")
+    if len(prices.index) == 0:
+        raise ValueError("prices are empty: nothing to backtest")
+    if not prices.columns.is_unique:
+        raise ValueError("prices have duplicate columns")

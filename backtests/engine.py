@@ -90,7 +90,12 @@ import numpy as np
 import pandas as pd
 import vectorbt as vbt
 
-from backtests.conventions import INITIAL_VALUE, WEIGHT_SUM_TOLERANCE, MissingPriceError
+from backtests.conventions import (
+    INITIAL_VALUE,
+    WEIGHT_SUM_TOLERANCE,
+    MissingPriceError,
+    check_price_calendar,
+)
 from backtests.costs import Costs
 from backtests.metrics import PERIODS_PER_YEAR
 from backtests.result import Result
@@ -111,14 +116,7 @@ _DATA_HASH_LENGTH = 16
 
 def _aligned_targets(targets: pd.DataFrame, prices: pd.DataFrame, cash_asset: str) -> pd.DataFrame:
     """Check the two frames describe the same assets and days; targets in price column order."""
-    if not isinstance(prices.index, pd.DatetimeIndex):
-        raise ValueError(f"prices need a DatetimeIndex, got {type(prices.index).__name__}")
-    if not prices.index.is_unique or not prices.index.is_monotonic_increasing:
-        raise ValueError("prices need a sorted index without duplicate dates")
-    if len(prices.index) == 0:
-        raise ValueError("prices are empty: nothing to backtest")
-    if not prices.columns.is_unique:
-        raise ValueError("prices have duplicate columns")
+    check_price_calendar(prices)
     missing = [asset for asset in prices.columns if asset not in targets.columns]
     extra = [asset for asset in targets.columns if asset not in prices.columns]
     if missing or extra or not targets.columns.is_unique:

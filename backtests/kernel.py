@@ -22,7 +22,12 @@ import numba
 import numpy as np
 import pandas as pd
 
-from backtests.conventions import INITIAL_VALUE, WEIGHT_SUM_TOLERANCE, MissingPriceError
+from backtests.conventions import (
+    INITIAL_VALUE,
+    WEIGHT_SUM_TOLERANCE,
+    MissingPriceError,
+    check_price_calendar,
+)
 from backtests.costs import Costs
 from backtests.metrics import PERIODS_PER_YEAR
 
@@ -295,14 +300,7 @@ def _check_inputs(prices: pd.DataFrame, costs: Costs, execution_lag: int, cash_a
         raise ValueError(f"costs must be a Costs, got {costs!r}")
     if not isinstance(prices, pd.DataFrame):
         raise ValueError(f"prices must be a DataFrame, got {type(prices).__name__}")
-    if not isinstance(prices.index, pd.DatetimeIndex):
-        raise ValueError(f"prices need a DatetimeIndex, got {type(prices.index).__name__}")
-    if not prices.index.is_unique or not prices.index.is_monotonic_increasing:
-        raise ValueError("prices need a sorted index without duplicate dates")
-    if len(prices.index) == 0:
-        raise ValueError("prices are empty: nothing to backtest")
-    if not prices.columns.is_unique:
-        raise ValueError("prices have duplicate columns")
+    check_price_calendar(prices)
     if cash_asset not in prices.columns:
         raise ValueError(f"the cash asset {cash_asset!r} is not among the columns")
 

@@ -16,9 +16,9 @@ does not read is a :class:`marketdata.errors.UserError` naming the path.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from backtests.grid import Grid, ParameterPath, Section
 from marketdata.errors import UserError
@@ -28,6 +28,8 @@ from strategies.base import Strategy
 from strategies.registry import build_strategy
 
 __all__ = ["VariantPlan", "plan_variants"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,8 +97,8 @@ def plan_variants(
                 strategy_overrides[path.field] = value
         key = tuple(sorted(strategy_overrides.items()))
         if key not in built_strategies:
-            built_strategies[key] = _build_strategy(
-                strategy, {**parameters, **strategy_overrides}, variant
+            built_strategies[key] = _built(
+                build_strategy, strategy, {**parameters, **strategy_overrides}, variant
             )
         variant_strategy = built_strategies[key]
         outputs: dict[str, str] = {}
@@ -105,8 +107,8 @@ def plan_variants(
             signal_key = (name, tuple(sorted(changes.items())))
             if signal_key not in built_signals:
                 start = base_signals[name] if name in base_signals else build_signal(name, {})
-                built_signals[signal_key] = _build_signal(
-                    name, {**_signal_parameters(start), **changes}, variant
+                built_signals[signal_key] = _built(
+                    build_signal, name, {**_signal_parameters(start), **changes}, variant
                 )
             signal = built_signals[signal_key]
             outputs[name] = signal.output_name()
@@ -119,19 +121,14 @@ def _where(variant: Mapping[ParameterPath, Any]) -> str:
     return ", ".join(f"{path}={value}" for path, value in variant.items())
 
 
-def _build_strategy(
-    name: str, parameters: Mapping[str, Any], variant: Mapping[ParameterPath, Any]
-) -> Strategy:
+def _built(
+    build: Callable[[str, Mapping[str, Any]], T],
+    name: str,
+    parameters: Mapping[str, Any],
+    variant: Mapping[ParameterPath, Any],
+) -> T:
+    """``build(name, parameters)``, an error naming the variant it was built for."""
     try:
-        return build_strategy(name, parameters)
-    except UserError as error:
-        raise UserError(f"sweep variant {_where(variant)}: {error}") from None
-
-
-def _build_signal(
-    name: str, parameters: Mapping[str, Any], variant: Mapping[ParameterPath, Any]
-) -> Signal:
-    try:
-        return build_signal(name, parameters)
+        return build(name, parameters)
     except UserError as error:
         raise UserError(f"sweep variant {_where(variant)}: {error}") from None

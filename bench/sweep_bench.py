@@ -184,6 +184,22 @@ def _batch(pack: Path, variants: int, workers: int) -> dict[str, object]:
     }
 
 
+def _timed(mode: str, chosen: list, one) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run ``one`` on every chosen variant after one warm-up call; the rate and peak memory."""
+    one(chosen[0])  # warm: numba's compiled code, caches
+    started = time.perf_counter()
+    for plan in chosen:
+        one(plan)
+    seconds = time.perf_counter() - started
+    return {
+        "mode": mode,
+        "variants": len(chosen),
+        "seconds": seconds,
+        "variants_per_second": len(chosen) / seconds,
+        "peak_bytes": _peak_bytes(),
+    }
+
+
 def _engine(pack: Path, variants: int, sample: int) -> dict[str, object]:
     from backtests.backtest import backtest
 
@@ -201,18 +217,7 @@ def _engine(pack: Path, variants: int, sample: int) -> dict[str, object]:
             signals={name: inputs.signals[output] for name, output in plan.signals.items()},
         )
 
-    one(chosen[0])  # warm: vectorbt's numba code
-    started = time.perf_counter()
-    for plan in chosen:
-        one(plan)
-    seconds = time.perf_counter() - started
-    return {
-        "mode": "engine",
-        "variants": len(chosen),
-        "seconds": seconds,
-        "variants_per_second": len(chosen) / seconds,
-        "peak_bytes": _peak_bytes(),
-    }
+    return _timed("engine", chosen, one)
 
 
 def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
@@ -251,18 +256,7 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
         )
         bt.run(test)
 
-    one(chosen[0])
-    started = time.perf_counter()
-    for plan in chosen:
-        one(plan)
-    seconds = time.perf_counter() - started
-    return {
-        "mode": "bt",
-        "variants": len(chosen),
-        "seconds": seconds,
-        "variants_per_second": len(chosen) / seconds,
-        "peak_bytes": _peak_bytes(),
-    }
+    return _timed("bt", chosen, one)
 
 
 def main() -> None:

@@ -17,8 +17,9 @@ import pandas as pd
 import tomli_w
 
 from backtests.result import ResultSet
+from marketdata.errors import UserError
 
-__all__ = ["write_config", "write_prices", "write_returns", "write_weights"]
+__all__ = ["read_dated_csv", "write_config", "write_prices", "write_returns", "write_weights"]
 
 _FLOAT_FORMAT = "%.12g"
 
@@ -30,6 +31,17 @@ def write_returns(results: ResultSet, path: Path) -> Path:
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
     frame.to_csv(path, index_label="date")
     return path
+
+
+def read_dated_csv(path: Path, *, purpose: str = "") -> pd.DataFrame:
+    """A data file of a run (first column ``date``) read back; a ``UserError`` names the file
+    when it is missing or cannot be read (``purpose`` says what it was needed for)."""
+    if not path.is_file():
+        raise UserError(f"{path} is missing{': ' + purpose if purpose else ''}")
+    try:
+        return pd.read_csv(path, index_col="date", parse_dates=["date"])
+    except (ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
 
 
 def write_prices(prices: pd.DataFrame, path: Path) -> Path:

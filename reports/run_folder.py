@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from marketdata.errors import UserError
+from reports.exports import read_dated_csv
 from reports.output import RUN_MARKER
 from reports.signal_history import read_signal_history
 from signals.base import SignalResult
@@ -69,12 +70,7 @@ def _summary(folder: Path) -> Mapping[str, Any]:
 
 def _returns(folder: Path, strategies: Mapping[str, Any]) -> pd.DataFrame:
     path = folder / "returns.csv"
-    if not path.is_file():
-        raise UserError(f"{path} is missing")
-    try:
-        returns = pd.read_csv(path, index_col="date", parse_dates=["date"])
-    except (ValueError, pd.errors.ParserError) as error:
-        raise UserError(f"{path} cannot be read: {error}") from None
+    returns = read_dated_csv(path)
     absent = [name for name in strategies if name not in returns.columns]
     if absent:
         raise UserError(f"{path} has no column for {', '.join(absent)} (named in summary.json)")

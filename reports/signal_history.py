@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from marketdata.errors import UserError
+from reports.exports import read_dated_csv
 from signals.base import SignalResult
 from signals.registry import build_signal
 
@@ -96,14 +97,7 @@ def write_signal_history(results: Sequence[SignalResult], folder: Path) -> list[
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / name
-    if not path.is_file():
-        raise UserError(f"{path} is missing: the run's signals cannot be drawn again")
-    try:
-        frame = pd.read_csv(path, index_col="date", parse_dates=["date"])
-    except (ValueError, pd.errors.ParserError) as error:
-        raise UserError(f"{path} cannot be read: {error}") from None
-    return frame
+    return read_dated_csv(folder / name, purpose="the run's signals cannot be drawn again")
 
 
 def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> list[SignalResult]:
