@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from backtests.walk_forward import WindowMode
 from pydantic import BaseModel, ConfigDict, Field
 
 from backtests.column_metrics import Objective
 from backtests.costs import Costs
 from backtests.grid import Grid, value_range
 from backtests.schedule import Rebalance
+from backtests.walk_forward import WindowMode
 from marketdata.errors import UserError
 from signals.base import Signal
 from signals.registry import default_signals
