@@ -10,8 +10,10 @@ import pandas as pd
 
 from backtests.backtest import backtest
 from backtests.result import ResultSet
-from macropatch.experiment import Experiment, load_experiment
+from macropatch.experiment import Experiment, StressSettings, load_experiment
 from macropatch.loading import load_prices
+from macropatch.scenario_files import load_scenarios
+from macropatch.stress_tests import run_stress_tests
 from macropatch.sweeps import SweepOutcome, sweep
 from macropatch.versioning import macropatch_version
 from marketdata.catalog import Catalog, load_catalog
@@ -53,6 +55,7 @@ class RunOutcome:
     out: Path
     results: ResultSet
     summary: dict
+    stress: dict
     notes: tuple[str, ...]
 
 
@@ -146,10 +149,14 @@ def run(
     end: dt.date | None = None,
     catalog: Catalog | None = None,
     progress: Progress | None = None,
+    stress: StressSettings | None = None,
 ) -> RunOutcome:
     """Backtest every strategy of an experiment and write the output contract to ``out``
-    (see :func:`backtest_experiment` for the data and the period)."""
+    (see :func:`backtest_experiment` for the data and the period), stress tests included
+    (``stress`` overrides the experiment's ``[stress]``)."""
     progress = progress or NoProgress()
+    stress = stress or load_experiment(experiment_path).stress
+    scenarios = load_scenarios(stress.scenarios)  # a bad scenario file fails before the work
     done = backtest_experiment(
         experiment_path=experiment_path,
         pack=pack,
@@ -210,6 +217,9 @@ def run(
         run_info=run_info,
         signals=signal_records(signal_results, pd.Timestamp(prices.index[-1])),
     )
+    stress_summary = run_stress_tests(
+        done, stress, scenarios=scenarios, version=macropatch_version(), progress=progress
+    )
 
     with staged_folder(out) as folder:
         write_summary(summary, folder / "summary.json")
@@ -217,6 +227,7 @@ def run(
         write_prices(prices[assets], folder / "prices.csv")
         write_weights(result_set, folder / "weights")
         write_signal_history(signal_results, folder / "signals")
+        write_summary(stress_summary, folder / "stress.json")
         write_config(
             {
                 **experiment.document,
@@ -237,12 +248,14 @@ def run(
             summary=summary,
             returns=result_set.returns(),
             signals=signal_results,
+            stress=stress_summary,
             progress=progress,
         )
     return RunOutcome(
         out=Path(out).expanduser().absolute(),
         results=result_set,
         summary=summary,
+        stress=stress_summary,
         notes=tuple(notes),
     )
 
@@ -262,6 +275,7 @@ def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
             summary=finished.summary,
             returns=finished.returns,
             signals=finished.signals,
+            stress=finished.stress,
             progress=progress,
         )
     return finished.folder / "index.html"

@@ -6,6 +6,7 @@ culprit, no traceback); 1 an internal error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -20,12 +21,13 @@ from backtests.column_metrics import Objective
 from backtests.executors import ExecutorKind
 from macropatch import api
 from macropatch.console import RichProgress, error_console, output_console
+from macropatch.experiment import load_experiment
 from marketdata.errors import UserError
 from marketdata.ingest import catalog_status, import_pack, import_user_series, pull_live
 from marketdata.pack import pack_from_environment
 from marketdata.sources import offline_from_environment
 from marketdata.store import Store
-from reports import TableMetric, format_metric
+from reports import TableMetric, ValueKind, format_metric, format_value
 from strategies.registry import STRATEGIES
 
 app = typer.Typer(
@@ -142,6 +144,74 @@ def _memory(text: str) -> int:
     if size <= 0:
         raise UserError(f"--max-memory: {text!r} must be above zero")
     return size
+
+
+@app.command("stress")
+def stress_command(
+    experiment: Annotated[Path, typer.Option(help="Experiment TOML file.")] = DEFAULT_EXPERIMENT,
+    out: Annotated[
+        Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")
+    ] = Path("runs/latest"),
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of scenario TOML files (default: [stress] scenarios).", show_default=False
+        ),
+    ] = None,
+    paths: Annotated[
+        int | None,
+        typer.Option(
+            min=100, help="Bootstrap paths (default: [stress] paths).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, help="Bootstrap seed (default: [stress] seed).", show_default=False),
+    ] = None,
+    pack: PackOption = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+) -> None:
+    """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
+    settings = load_experiment(experiment).stress
+    settings = dataclasses.replace(
+        settings,
+        scenarios=scenarios if scenarios is not None else settings.scenarios,
+        paths=paths if paths is not None else settings.paths,
+        seed=seed if seed is not None else settings.seed,
+    )
+    outcome = api.run(
+        experiment_path=experiment,
+        out=out,
+        pack=pack_from_environment(pack),
+        store=Store(),
+        live=not (offline or offline_from_environment()),
+        progress=RichProgress(),
+        stress=settings,
+    )
+    stress = outcome.stress
+    table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
+    table.add_column("strategy", no_wrap=True)
+    for scenario in stress["scenarios"]:
+        table.add_column(scenario["name"], justify="right")
+    table.add_column("1-year median", justify="right")
+    table.add_column("P(loss > 20%)", justify="right")
+    bootstrap = stress["bootstrap"]["strategies"]
+    for name in stress["strategies"]:
+        table.add_row(
+            name,
+            *(
+                format_value(scenario["strategies"][name]["expected"], ValueKind.PERCENT)
+                for scenario in stress["scenarios"]
+            ),
+            format_value(bootstrap[name]["median"], ValueKind.PERCENT),
+            format_value(bootstrap[name]["probability_loss_20"], ValueKind.PERCENT),
+        )
+    output_console.print(table)
+    output_console.print(
+        f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
+        f"{' or '.join(stress['bootstrap']['signals'])} fired."
+    )
+    output_console.print(f"Reports: {outcome.out / 'stress.html'}")
 
 
 @app.command("sweep")

@@ -21,13 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from backtests.column_metrics import Objective
 from backtests.costs import Costs
 from backtests.grid import Grid, value_range
+from backtests.replay import Window
 from backtests.schedule import Rebalance
 from backtests.walk_forward import WindowMode
 from marketdata.errors import UserError
 from signals.base import Signal
-from signals.registry import default_signals
+from signals.registry import SIGNALS, default_signals
 
-__all__ = ["Experiment", "StrategyEntry", "SweepSettings", "load_experiment"]
+__all__ = ["Experiment", "StrategyEntry", "StressSettings", "SweepSettings", "load_experiment"]
 
 
 class _Model(BaseModel):
@@ -77,6 +78,23 @@ class _Sweep(_Model):
     walk_forward: _WalkForward = _WalkForward()
 
 
+class _Window(_Model):
+    name: str = Field(min_length=1, max_length=80)
+    start: dt.date
+    end: dt.date
+
+
+class _Stress(_Model):
+    scenarios: str = "scenarios"  # a folder, relative to the experiment file
+    signals: list[str] = Field(default_factory=lambda: ["system_stress"], min_length=1)
+    paths: int = Field(default=10_000, ge=100, le=1_000_000)
+    horizon_days: int = Field(default=252, ge=5, le=2520)
+    block_days: int = Field(default=21, ge=1, le=252)
+    seed: int = Field(default=0, ge=0)
+    confidence: float = Field(default=0.90, gt=0.0, lt=1.0)
+    windows: list[_Window] | None = None
+
+
 class _Experiment(_Model):
     name: str
     description: str = ""
@@ -87,6 +105,7 @@ class _Experiment(_Model):
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: _Sweep = _Sweep()
+    stress: _Stress = _Stress()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +137,24 @@ class SweepSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StressSettings:
+    """The ``[stress]`` table: scenario folder, bootstrap and crisis windows.
+
+    ``windows`` is ``None`` for the default crisis windows (those outside the
+    run's period are skipped); given windows must lie inside the period.
+    """
+
+    scenarios: Path
+    signals: tuple[str, ...]
+    paths: int
+    horizon_days: int
+    block_days: int
+    seed: int
+    confidence: float
+    windows: tuple[Window, ...] | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Experiment:
     """A validated experiment."""
 
@@ -133,6 +170,7 @@ class Experiment:
     source: str
     document: dict[str, Any]
     sweep: SweepSettings
+    stress: StressSettings
 
     @property
     def config_hash(self) -> str:
@@ -213,6 +251,7 @@ def load_experiment(path: Path) -> Experiment:
     except UserError as error:
         raise UserError(f"{source}: [signals] {error}") from None
     return Experiment(
+        stress=_stress_settings(model.stress, Path(path), source),
         sweep=_sweep_settings(model.sweep, labels, source),
         signals=signals,
         name=model.name,
@@ -256,4 +295,35 @@ def _sweep_settings(model: _Sweep, labels: list[str], source: str) -> SweepSetti
         train_years=model.walk_forward.train_years,
         test_years=model.walk_forward.test_years,
         gap_days=model.walk_forward.gap_days,
+    )
+
+
+def _stress_settings(model: _Stress, path: Path, source: str) -> StressSettings:
+    unknown = [name for name in model.signals if name not in SIGNALS]
+    if unknown:
+        raise UserError(
+            f"{source}: stress.signals: unknown signal {unknown[0]!r} "
+            f"(known: {', '.join(sorted(SIGNALS))})"
+        )
+    windows = None
+    if model.windows is not None:
+        try:
+            windows = tuple(
+                Window(name=item.name, start=item.start, end=item.end) for item in model.windows
+            )
+        except (ValueError, UserError) as error:
+            raise UserError(f"{source}: stress.windows: {error}") from None
+        names = [window.name for window in windows]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise UserError(f"{source}: stress.windows: two windows are named {repeated[0]!r}")
+    return StressSettings(
+        scenarios=(path.parent / model.scenarios),
+        signals=tuple(model.signals),
+        paths=model.paths,
+        horizon_days=model.horizon_days,
+        block_days=model.block_days,
+        seed=model.seed,
+        confidence=model.confidence,
+        windows=windows,
     )

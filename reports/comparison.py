@@ -63,6 +63,7 @@ def write_comparison(
     tearsheet_links: Mapping[str, str],
     signals_link: str = "signals.html",
     shaded: Mapping[str, pd.Series] | None = None,
+    stress_link: str | None = None,
 ) -> Path:
     """Write the comparison page of a run.
 
@@ -81,6 +82,8 @@ def write_comparison(
         (``tearsheets/<name>.html``); a strategy without one gets no link.
     signals_link
         Relative address of the signal dashboard.
+    stress_link
+        Relative address of the stress tests (``None``: no link).
 
     Returns
     -------
@@ -106,7 +109,7 @@ def write_comparison(
     headings = {name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in names}
     body = "\n".join(
         [
-            _introduction(run, names, tearsheet_links, signals_link),
+            _introduction(run, names, tearsheet_links, signals_link, stress_link),
             _metrics_table(names, measured, benchmark, colours, tearsheet_links),
             _charts(returns, benchmark, colours, measured, shaded or {}),
             crises_section(names, measured, headings),
@@ -129,6 +132,7 @@ def _introduction(
     names: Sequence[str],
     tearsheet_links: Mapping[str, str],
     signals_link: str,
+    stress_link: str | None,
 ) -> str:
     period = run.get("period") or {}
     costs = run.get("costs") or {}
@@ -155,6 +159,8 @@ def _introduction(
         "linked from its row."
     )
     links = [f'<a href="{escape(signals_link, quote=True)}">Signals</a>']
+    if stress_link:
+        links.append(f'<a href="{escape(stress_link, quote=True)}">Stress tests</a>')
     links += [
         f'<a href="{escape(tearsheet_links[name], quote=True)}">{escape(name)} tearsheet</a>'
         for name in names

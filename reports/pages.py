@@ -4,7 +4,8 @@ Requires a run folder's numbers: the summary (:func:`reports.summary.
 build_summary`), the daily returns (one column per strategy, the benchmark
 included) and the signal results. Produces ``tearsheets/<name>.html`` (one
 quantstats tearsheet per strategy, rendered in parallel processes),
-``signals.html`` and ``index.html``.
+``signals.html``, ``stress.html`` (when the run has stress tests) and
+``index.html``.
 
 The same function draws the pages at the end of a run and again from a
 finished run's files (``macropatch report``), so the two cannot differ.
@@ -22,6 +23,7 @@ from marketdata.progress import NoProgress, Progress
 from reports.comparison import write_comparison
 from reports.parallel import TearsheetJob, render_tearsheets
 from reports.signals_page import write_signals_page
+from reports.stress_page import write_stress_page
 from signals.base import SignalResult
 
 __all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_title"]
@@ -51,9 +53,10 @@ def render_pages(
     summary: Mapping[str, Any],
     returns: pd.DataFrame,
     signals: Sequence[SignalResult],
+    stress: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Write the tearsheets, ``signals.html`` and ``index.html`` into ``folder``.
+    """Write the tearsheets, ``signals.html``, ``stress.html`` and ``index.html`` into ``folder``.
 
     Parameters
     ----------
@@ -66,6 +69,8 @@ def render_pages(
         ``summary["run"]["benchmark"]`` is each tearsheet's benchmark.
     signals
         The run's signal results, for ``signals.html`` and the shaded periods.
+    stress
+        The content of ``stress.json``, for ``stress.html`` (none: no page).
     progress
         Progress bars (the tearsheets take most of the time).
 
@@ -106,12 +111,15 @@ def render_pages(
             results=signals,
         )
     )
+    if stress is not None:
+        written.append(write_stress_page(folder / "stress.html", stress=stress))
     written.append(
         write_comparison(
             returns,
             summary=summary,
             path=folder / "index.html",
             tearsheet_links={name: f"tearsheets/{name}.html" for name in names},
+            stress_link="stress.html" if stress is not None else None,
             shaded={
                 result.signal.name: result.fired
                 for result in signals

@@ -30,7 +30,7 @@ from signals.base import SignalResult
 __all__ = ["PAGES", "FinishedRun", "copy_run_data", "read_run"]
 
 #: What :func:`reports.pages.render_pages` writes; everything else is the run's data.
-PAGES = ("index.html", "signals.html", "tearsheets")
+PAGES = ("index.html", "signals.html", "stress.html", "tearsheets")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +41,7 @@ class FinishedRun:
     summary: Mapping[str, Any]
     returns: pd.DataFrame
     signals: list[SignalResult]
+    stress: Mapping[str, Any] | None
 
 
 def _summary(folder: Path) -> Mapping[str, Any]:
@@ -95,7 +96,23 @@ def read_run(folder: Path) -> FinishedRun:
     summary = _summary(folder)
     returns = _returns(folder, summary["strategies"])
     signals = read_signal_history(folder / "signals", summary["signals"])
-    return FinishedRun(folder=folder, summary=summary, returns=returns, signals=signals)
+    return FinishedRun(
+        folder=folder, summary=summary, returns=returns, signals=signals, stress=_stress(folder)
+    )
+
+
+def _stress(folder: Path) -> Mapping[str, Any] | None:
+    """``stress.json`` when the run has one."""
+    path = folder / "stress.json"
+    if not path.exists():
+        return None
+    try:
+        stress = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
+    if not isinstance(stress, dict) or not {"replay", "scenarios", "bootstrap"} <= set(stress):
+        raise UserError(f"{path} is not a run's stress tests")
+    return stress
 
 
 def copy_run_data(source: Path, target: Path) -> None:

@@ -36,7 +36,15 @@ def test_report_draws_the_same_pages_again(
 ) -> None:
     before = {
         name: (finished / name).read_bytes()
-        for name in ("index.html", "signals.html", "summary.json", "returns.csv", "prices.csv")
+        for name in (
+            "index.html",
+            "signals.html",
+            "stress.html",
+            "summary.json",
+            "stress.json",
+            "returns.csv",
+            "prices.csv",
+        )
     }
     tearsheets = sorted(path.name for path in (finished / "tearsheets").iterdir())
     titles = {
@@ -46,6 +54,7 @@ def test_report_draws_the_same_pages_again(
     for path in (finished / "tearsheets").iterdir():
         path.unlink()
     (finished / "index.html").unlink()
+    (finished / "stress.html").unlink()
 
     outcome = run_cli(["report", str(finished)], capsys, monkeypatch)
 

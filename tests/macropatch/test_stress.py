@@ -1,0 +1,145 @@
+"""Stress tests on the pack: the default run's stress.json and page, linearity end to end,
+reproducibility, and bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.macropatch.cli_helpers import run_cli
+
+pytestmark = pytest.mark.pack
+
+SCENARIOS = {
+    "a_zero.toml": 'name = "Zero"\n[shocks]\nten_year = { change = 0.0 }\nvix = { change = 0.0 }\n',
+    "b_one.toml": 'name = "One"\n[shocks]\nten_year = { change = 0.01 }\nvix = { change = 5.0 }\n',
+    "c_two.toml": 'name = "Two"\n[shocks]\nten_year = { change = 0.02 }\nvix = { change = 10.0 }\n',
+}
+
+
+def test_default_run_has_every_strategy_in_every_stress_test(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    stress = json.loads((out / "stress.json").read_text())
+    strategies = list(json.loads((out / "summary.json").read_text())["strategies"])
+    assert stress["strategies"] == strategies and stress["benchmark"] == "spy_buy_and_hold"
+    windows = [window["name"] for window in stress["replay"]["windows"]]
+    assert (
+        len(windows) == 7 and "2015-16 oil and China" in windows and not stress["replay"]["skipped"]
+    )
+    for name in strategies:
+        assert set(stress["replay"]["rows"][name]) == set(windows)
+        assert (
+            stress["bootstrap"]["strategies"][name]["quantile_05"]
+            <= stress["bootstrap"]["strategies"][name]["median"]
+        )
+    assert [scenario["name"] for scenario in stress["scenarios"]] == [
+        "Bond vigilantes",
+        "Maturity wall",
+        "AI capex bust",
+        "Dollar fork",
+    ]
+    for scenario in stress["scenarios"]:
+        for name in strategies:
+            numbers = scenario["strategies"][name]
+            assert numbers["low"] <= numbers["expected"] <= numbers["high"]
+            assert numbers["prediction_low"] <= numbers["low"]
+    # 2008: the S&P 500 fell 55% from peak to trough; buy and hold took years to recover
+    crisis = stress["replay"]["rows"]["spy_buy_and_hold"]["2007-09 financial crisis"]
+    assert crisis["return"] == pytest.approx(-0.55, abs=0.02) and crisis["recovered"]
+    assert 500 < crisis["days_to_recover"] < 1200
+    vigilantes = stress["scenarios"][0]["shocks"][0]
+    assert vigilantes["factor"] == "ten_year" and vigilantes["level"] + vigilantes["size"] == (
+        pytest.approx(0.055)
+    )
+    page = (out / "stress.html").read_text()
+    for anchor in ('id="replay"', 'id="scenario-3"', 'id="bootstrap"', "spy_buy_and_hold"):
+        assert anchor in page
+    assert 'href="stress.html"' in (out / "index.html").read_text()
+
+
+def test_scenarios_are_linear_and_the_bootstrap_reproducible(
+    default_run: tuple[Path, str],
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name, text in SCENARIOS.items():
+        (folder / name).write_text(text)
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    out = tmp_path / "run"
+    outcome = run_cli(
+        ["stress", "--pack", str(pack_path), "--out", str(out), "--scenarios", str(folder)],
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert "Reports:" in outcome.stdout and "stress.html" in outcome.stdout
+    stress = json.loads((out / "stress.json").read_text())
+    zero, one, two = (scenario["strategies"] for scenario in stress["scenarios"])
+    for name in stress["strategies"]:
+        assert zero[name]["expected"] == 0.0
+        assert zero[name]["low"] == zero[name]["high"] == 0.0
+        assert two[name]["expected"] == pytest.approx(2 * one[name]["expected"], rel=1e-12)
+    # same paths and seed as the default run: the same bootstrap, to the last digit
+    default = json.loads((default_run[0] / "stress.json").read_text())
+    assert stress["bootstrap"] == default["bootstrap"]
+
+
+def _experiment_with(tmp_path: Path, repository: Path, stress: str) -> Path:
+    text = (repository / "experiments" / "default.toml").read_text()
+    text = text[: text.index("[stress]")] + stress
+    shutil.copytree(repository / "experiments" / "scenarios", tmp_path / "scenarios")
+    path = tmp_path / "experiment.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stress", "scenario", "message"),
+    [
+        (
+            '[stress]\nwindows = [{ name = "Before", start = 1990-01-02, end = 1990-10-11 }]\n',
+            None,
+            "Before",
+        ),
+        ('[stress]\nsignals = ["no_such_signal"]\n', None, "unknown signal 'no_such_signal'"),
+        ('[stress]\nscenarios = "nowhere"\n', None, "scenario folder"),
+        ("[stress]\n", 'name = "X"\n[shocks]\ninflation = { change = 0.01 }\n',
+         "unknown factor 'inflation'"),
+        ("[stress]\n", 'name = "X"\n[shocks]\ngold = { to = 2000.0 }\n', "use change"),
+        ("[stress]\n", 'name = "X"\n[shocks]\nvix = { change = 1.0, to = 30.0 }\n',
+         "exactly one of change and to"),
+    ],
+    ids=["window outside data", "unknown signal", "no scenario folder", "unknown factor",
+         "to on a price", "change and to"],
+)  # fmt: skip
+def test_bad_stress_input_is_one_clear_line(
+    stress: str,
+    scenario: str | None,
+    message: str,
+    repository: Path,
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    experiment = _experiment_with(tmp_path, repository, stress)
+    if scenario is not None:
+        (tmp_path / "scenarios" / "9_bad.toml").write_text(scenario)
+    out = tmp_path / "out"
+    outcome = run_cli(
+        ["stress", "--experiment", str(experiment), "--pack", str(pack_path), "--out", str(out)],
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 2, outcome.stderr
+    assert message in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
+    assert not out.exists()
