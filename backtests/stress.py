@@ -119,12 +119,19 @@ def _scenario(
     )
     shocks = scenario.sizes(levels)
     per_asset = model.shock_pnl(shocks, confidence=confidence)
-    strategies = {}
+    strategies: dict[str, dict[str, Any]] = {}
     for name, weights in holdings.items():
-        try:
-            pnl = model.portfolio_pnl(weights, shocks, confidence=confidence, riskless=riskless)
-        except UserError as error:
-            raise UserError(f"scenario {scenario.name!r}, strategy {name!r}: {error}") from None
+        short = sorted(
+            asset for asset, weight in weights.items() if weight and asset in model.unfitted
+        )
+        if short:  # too little history to estimate: no number rather than a wrong one
+            strategies[name] = {
+                "expected": None,
+                "note": f"too little history to fit {', '.join(short)} "
+                f"(fewer than {model.minimum_observations} months)",
+            }
+            continue
+        pnl = model.portfolio_pnl(weights, shocks, confidence=confidence, riskless=riskless)
         strategies[name] = {
             key: (value if isinstance(value, str) else _number(value))
             for key, value in pnl.as_dict().items()
@@ -175,14 +182,24 @@ def _bootstrap(
     for name in settings.signals:
         flags = fired[name].reindex(returns.index).astype("boolean").fillna(False)
         condition |= flags.astype(bool)
-    result = conditional_block_bootstrap(
-        returns,
-        condition,
-        paths=settings.paths,
-        horizon_days=settings.horizon_days,
-        block_days=settings.block_days,
-        seed=settings.seed,
-    )
+    facts: dict[str, Any] = {
+        "signals": list(settings.signals),
+        "paths": settings.paths,
+        "horizon_days": settings.horizon_days,
+        "block_days": settings.block_days,
+        "seed": settings.seed,
+    }
+    try:
+        result = conditional_block_bootstrap(
+            returns,
+            condition,
+            paths=settings.paths,
+            horizon_days=settings.horizon_days,
+            block_days=settings.block_days,
+            seed=settings.seed,
+        )
+    except UserError as error:  # too few stressed days in a short run: say so, do not fail it
+        return {**facts, "skipped": str(error), "strategies": {}}
     summary = result.summary()
     quantiles = result.outcomes.quantile(list(_QUANTILES))
     strategies = {}

@@ -24,7 +24,7 @@ from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
 from reports.exports import write_config, write_prices, write_returns, write_weights
-from reports.output import staged_folder
+from reports.output import check_output_folder, staged_folder
 from reports.pages import render_pages
 from reports.run_folder import copy_run_data, read_run
 from reports.signal_history import signal_records, write_signal_history
@@ -155,6 +155,7 @@ def run(
     (see :func:`backtest_experiment` for the data and the period), stress tests included
     (``stress`` overrides the experiment's ``[stress]``)."""
     progress = progress or NoProgress()
+    check_output_folder(out)  # before the work, not after it
     stress = stress or load_experiment(experiment_path).stress
     scenarios = load_scenarios(stress.scenarios)  # a bad scenario file fails before the work
     done = backtest_experiment(

@@ -28,7 +28,17 @@ from marketdata.errors import UserError
 from signals.base import Signal
 from signals.registry import SIGNALS, default_signals
 
-__all__ = ["Experiment", "StrategyEntry", "StressSettings", "SweepSettings", "load_experiment"]
+__all__ = [
+    "REPORT_SCENARIOS",
+    "Experiment",
+    "StrategyEntry",
+    "StressSettings",
+    "SweepSettings",
+    "load_experiment",
+]
+
+REPORT_SCENARIOS = Path(__file__).parent / "scenarios"
+"""The report's four scenarios, shipped with macropatch: the default of ``[stress] scenarios``."""
 
 
 class _Model(BaseModel):
@@ -85,7 +95,7 @@ class _Window(_Model):
 
 
 class _Stress(_Model):
-    scenarios: str = "scenarios"  # a folder, relative to the experiment file
+    scenarios: str | None = None  # a folder, relative to the experiment file; None: the report's
     signals: list[str] = Field(default_factory=lambda: ["system_stress"], min_length=1)
     paths: int = Field(default=10_000, ge=100, le=1_000_000)
     horizon_days: int = Field(default=252, ge=5, le=2520)
@@ -318,7 +328,7 @@ def _stress_settings(model: _Stress, path: Path, source: str) -> StressSettings:
         if repeated:
             raise UserError(f"{source}: stress.windows: two windows are named {repeated[0]!r}")
     return StressSettings(
-        scenarios=(path.parent / model.scenarios),
+        scenarios=(path.parent / model.scenarios) if model.scenarios else REPORT_SCENARIOS,
         signals=tuple(model.signals),
         paths=model.paths,
         horizon_days=model.horizon_days,

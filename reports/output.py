@@ -18,10 +18,19 @@ from pathlib import Path
 
 from marketdata.errors import UserError
 
-__all__ = ["RUN_MARKER", "staged_folder"]
+__all__ = ["RUN_MARKER", "check_output_folder", "staged_folder"]
 
 #: A folder holding this file is an earlier run that may be replaced.
 RUN_MARKER = "summary.json"
+
+
+def check_output_folder(target: Path) -> None:
+    """Raise ``UserError`` now if ``target`` could not receive a run (before the work)."""
+    target = Path(target).expanduser().absolute()
+    _check_target(target)
+    parent = next((folder for folder in (target, *target.parents) if folder.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise UserError(f"output folder {target} cannot be written: {parent} is a file")
 
 
 def _check_target(target: Path) -> None:

@@ -142,7 +142,9 @@ def _scenario(number: int, scenario: Mapping[str, Any], stress: Mapping[str, Any
         (
             _label(name, benchmark),
             _percent(numbers.get("expected")),
-            f"{_percent(numbers.get('low'))} to {_percent(numbers.get('high'))}",
+            escape(numbers["note"])
+            if numbers.get("note")
+            else f"{_percent(numbers.get('low'))} to {_percent(numbers.get('high'))}",
             f"{_percent(numbers.get('prediction_low'))} to "
             f"{_percent(numbers.get('prediction_high'))}",
         )
@@ -213,6 +215,11 @@ def _bootstrap_chart(bootstrap: Mapping[str, Any], names: Sequence[str]) -> str:
 
 def _bootstrap(stress: Mapping[str, Any]) -> str:
     bootstrap = stress["bootstrap"]
+    if bootstrap.get("skipped"):
+        return (
+            '<section id="bootstrap">\n<h2>One year from a stressed start: the bootstrap</h2>\n'
+            f'<p class="note">Not drawn: {escape(str(bootstrap["skipped"]))}.</p>\n</section>'
+        )
     names = _names(stress)
     benchmark = stress.get("benchmark")
     rows = [

@@ -94,7 +94,9 @@ def test_scenarios_are_linear_and_the_bootstrap_reproducible(
 def _experiment_with(tmp_path: Path, repository: Path, stress: str) -> Path:
     text = (repository / "experiments" / "default.toml").read_text()
     text = text[: text.index("[stress]")] + stress
-    shutil.copytree(repository / "experiments" / "scenarios", tmp_path / "scenarios")
+    if "scenarios =" not in stress:
+        text = text.replace("[stress]\n", '[stress]\nscenarios = "scenarios"\n', 1)
+    shutil.copytree(repository / "macropatch" / "scenarios", tmp_path / "scenarios")
     path = tmp_path / "experiment.toml"
     path.write_text(text)
     return path
