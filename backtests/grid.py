@@ -18,7 +18,9 @@ Values are a list (``[0.1, 0.2]``), a range ``{start, stop, step}`` or, on the
 command line, ``START:STOP:STEP`` or ``a,b,c``. A range includes ``stop`` when
 it lands on it (within a millionth of a step) and its values are rounded to
 12 significant digits, so ``0.04:0.06:0.005`` gives ``0.04, 0.045, ..., 0.06``
-and never ``0.045000000000000005``.
+and never ``0.045000000000000005``. Values are finite: ``nan``, ``inf`` or a
+number too large for a float is refused, as is a range of more than
+:data:`MAXIMUM_VARIANTS` values.
 """
 
 from __future__ import annotations
@@ -89,32 +91,44 @@ def _rounded(value: float) -> float:
     return 0.0 if value == 0 else float(f"{value:.12g}")
 
 
+def _finite(item: object) -> bool:
+    """A number that is finite as a float (an int too large for one is not)."""
+    if not isinstance(item, int | float) or isinstance(item, bool):
+        return False
+    try:
+        return math.isfinite(item)
+    except OverflowError:
+        return False
+
+
 def value_range(start: float, stop: float, step: float, *, where: str) -> tuple[Value, ...]:
     """``start, start + step, ...`` up to ``stop`` included (see the module docstring)."""
     numbers = (start, stop, step)
-    if not all(isinstance(item, int | float) and math.isfinite(item) for item in numbers):
+    if not all(_finite(item) for item in numbers):
         raise UserError(f"{where}: start, stop and step must be finite numbers")
     if step <= 0:
         raise UserError(f"{where}: step must be above 0, got {step}")
     if stop < start:
         raise UserError(f"{where}: stop {stop} is below start {start}")
-    count = math.floor((stop - start) / step + 1e-6) + 1
-    if count > MAXIMUM_VARIANTS:
-        raise UserError(f"{where}: {count} values; is the step {step} right?")
+    span = (stop - start) / step  # may overflow to inf for a tiny step
+    if not span < MAXIMUM_VARIANTS:
+        raise UserError(f"{where}: over {MAXIMUM_VARIANTS:,} values; is the step {step} right?")
+    count = math.floor(span + 1e-6) + 1
     if all(isinstance(item, int) and not isinstance(item, bool) for item in numbers):
         return tuple(int(start + position * step) for position in range(count))
     return tuple(_rounded(start + position * step) for position in range(count))
 
 
 def _number(text: str, where: str) -> Value:
-    try:
+    if re.fullmatch(r"[+-]?[0-9]+", text):  # ASCII digits: int() also reads other scripts
         return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        pass
+    if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise UserError(f"{where}: {text!r} is too large a number")
+        return number
+    if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
+        raise UserError(f"{where}: {text!r} is not a finite number")
     if text in ("true", "false"):
         return text == "true"
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
@@ -163,6 +177,9 @@ class Grid:
                 raise UserError(f"sweep parameter {path} is given twice")
             if not values:
                 raise UserError(f"sweep parameter {path} has no values")
+            numbers = [value for value in values if isinstance(value, int | float)]
+            if any(not _finite(value) for value in numbers if not isinstance(value, bool)):
+                raise UserError(f"sweep parameter {path}: values must be finite numbers")
             if len(set(values)) != len(values):
                 raise UserError(f"sweep parameter {path} repeats a value")
         if len(self) > MAXIMUM_VARIANTS:

@@ -24,7 +24,7 @@ from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
 from reports.exports import write_config, write_prices, write_returns, write_weights
-from reports.output import check_output_folder, staged_folder
+from reports.output import check_output_folder, resolve_folder, staged_folder
 from reports.pages import render_pages
 from reports.run_folder import copy_run_data, read_run
 from reports.signal_history import signal_records, write_signal_history
@@ -83,12 +83,15 @@ def backtest_experiment(
     end: dt.date | None = None,
     catalog: Catalog | None = None,
     progress: Progress | None = None,
+    allow_dirty: bool = False,
 ) -> Backtested:
     """Load the data, evaluate the signals and backtest every strategy of an experiment.
 
     Data come from the store, then the pack, then live providers (if
     ``live``). The period runs from the experiment's start (or ``start``) to
     its end (or ``end``), cut at the last day every traded asset has data.
+    A series that fails a hard data-quality check is refused unless
+    ``allow_dirty`` (then ``sources.dirty_notes()`` names it).
     """
     progress = progress or NoProgress()
     experiment = load_experiment(experiment_path).with_period(start, end)
@@ -97,7 +100,9 @@ def backtest_experiment(
         entry.label: build_strategy(entry.strategy, entry.parameters)
         for entry in experiment.strategies
     }
-    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
+    sources = DataSources(
+        catalog=catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
+    )
     panel, prices, notes = load_prices(
         strategies.values(), experiment=experiment, sources=sources, progress=progress
     )
@@ -150,10 +155,12 @@ def run(
     catalog: Catalog | None = None,
     progress: Progress | None = None,
     stress: StressSettings | None = None,
+    allow_dirty: bool = False,
 ) -> RunOutcome:
     """Backtest every strategy of an experiment and write the output contract to ``out``
-    (see :func:`backtest_experiment` for the data and the period), stress tests included
-    (``stress`` overrides the experiment's ``[stress]``)."""
+    (see :func:`backtest_experiment` for the data, the period and ``allow_dirty``), stress
+    tests included (``stress`` overrides the experiment's ``[stress]``). The dirty series
+    used under ``allow_dirty`` are listed in ``summary.json``'s ``run.notes``."""
     progress = progress or NoProgress()
     check_output_folder(out)  # before the work, not after it
     stress = stress or load_experiment(experiment_path).stress
@@ -167,6 +174,7 @@ def run(
         end=end,
         catalog=catalog,
         progress=progress,
+        allow_dirty=allow_dirty,
     )
     experiment, panel, prices, sources = done.experiment, done.panel, done.prices, done.sources
     signal_results, result_set, notes = done.signals, done.results, done.notes
@@ -189,6 +197,12 @@ def run(
         if item.joined > prices.index[0]
     ]
     period = {"start": str(prices.index[0].date()), "end": str(prices.index[-1].date())}
+    # The stress tests load series of their own (factors), so they run before the notes
+    # name every dirty series used.
+    stress_summary = run_stress_tests(
+        done, stress, scenarios=scenarios, version=macropatch_version(), progress=progress
+    )
+    notes = [*notes, *sources.dirty_notes()]
     run_info = {
         "experiment": experiment.name,
         "experiment_file": experiment.source,
@@ -217,9 +231,6 @@ def run(
         result_set,
         run_info=run_info,
         signals=signal_records(signal_results, pd.Timestamp(prices.index[-1])),
-    )
-    stress_summary = run_stress_tests(
-        done, stress, scenarios=scenarios, version=macropatch_version(), progress=progress
     )
 
     with staged_folder(out) as folder:
@@ -253,7 +264,7 @@ def run(
             progress=progress,
         )
     return RunOutcome(
-        out=Path(out).expanduser().absolute(),
+        out=resolve_folder(out),
         results=result_set,
         summary=summary,
         stress=stress_summary,
@@ -303,11 +314,12 @@ def signal_states(
     """Evaluate the experiment's signals on the trading days from its start to ``asof``.
 
     ``asof`` defaults to the last trading day in the data; a date that is not a
-    trading day means the last trading day before it.
+    trading day means the last trading day before it. Series that fail a hard
+    data-quality check are used, and named in the notes (this is a look, not a run).
     """
     experiment = load_experiment(experiment_path)
     catalog = catalog or load_catalog()
-    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
+    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live, allow_dirty=True)
     end = pd.Timestamp(asof) if asof else None
     if end is not None and end.date() < experiment.start:
         raise UserError(f"--asof {end.date()} is before the experiment's start {experiment.start}")
@@ -315,4 +327,8 @@ def signal_states(
         sources, [], start=pd.Timestamp(experiment.start), end=end
     ).prices.index
     results, notes = evaluate_signals(experiment.signals, sources, pd.DatetimeIndex(calendar))
-    return SignalStates(asof=pd.Timestamp(calendar[-1]), results=tuple(results), notes=tuple(notes))
+    return SignalStates(
+        asof=pd.Timestamp(calendar[-1]),
+        results=tuple(results),
+        notes=(*notes, *sources.dirty_notes()),
+    )

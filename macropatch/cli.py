@@ -22,9 +22,18 @@ from backtests.executors import ExecutorKind
 from macropatch import api
 from macropatch.console import RichProgress, error_console, output_console
 from macropatch.experiment import load_experiment
+from marketdata.catalog import load_catalog
 from marketdata.errors import UserError
-from marketdata.ingest import catalog_status, import_pack, import_user_series, pull_live
+from marketdata.ingest import (
+    IngestReport,
+    catalog_status,
+    import_pack,
+    import_user_series,
+    pull_live,
+    rebuild_store,
+)
 from marketdata.pack import pack_from_environment
+from marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
 from marketdata.sources import offline_from_environment
 from marketdata.store import Store
 from reports import TableMetric, ValueKind, format_metric, format_value
@@ -38,7 +47,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 data_app = typer.Typer(
-    help="The local store: import the offline pack, pull live data, show status.",
+    help="The local store: import the offline pack, pull live data, show status, check, rebuild.",
     no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
@@ -51,6 +60,25 @@ PackOption = Annotated[
         "--pack", help="Offline pack folder (default: $MACROPATCH_PACK).", show_default=False
     ),
 ]
+
+
+AllowDirtyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-dirty",
+        help="Use series that fail a hard data-quality check (`macropatch data check`); "
+        "summary.json's run notes name them.",
+    ),
+]
+
+
+def _announce_wait(message: str) -> None:
+    error_console.print(message, markup=False)
+
+
+def _store() -> Store:
+    """The store, telling stderr once when it has to wait for another process."""
+    return Store(on_wait=_announce_wait)
 
 
 def _date(option: str, value: str | None) -> dt.date | None:
@@ -72,17 +100,19 @@ def run(
     start: DateOption = None,
     end: DateOption = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Backtest an experiment's strategies and write reports."""
     outcome = api.run(
         experiment_path=experiment,
         out=out,
         pack=pack_from_environment(pack),
-        store=Store(),
+        store=_store(),
         live=not (offline or offline_from_environment()),
         start=_date("--start", start),
         end=_date("--end", end),
         progress=RichProgress(),
+        allow_dirty=allow_dirty,
     )
     period = outcome.summary["run"]["period"]
     table = Table(
@@ -170,6 +200,7 @@ def stress_command(
     ] = None,
     pack: PackOption = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
     settings = load_experiment(experiment).stress
@@ -183,10 +214,11 @@ def stress_command(
         experiment_path=experiment,
         out=out,
         pack=pack_from_environment(pack),
-        store=Store(),
+        store=_store(),
         live=not (offline or offline_from_environment()),
         progress=RichProgress(),
         stress=settings,
+        allow_dirty=allow_dirty,
     )
     stress = outcome.stress
     table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
@@ -263,6 +295,7 @@ def sweep_command(
     ] = False,
     pack: PackOption = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
     outcome = api.sweep(
@@ -277,9 +310,10 @@ def sweep_command(
         max_memory=_memory(max_memory),
         resume=resume,
         pack=pack_from_environment(pack),
-        store=Store(),
+        store=_store(),
         live=not (offline or offline_from_environment()),
         progress=RichProgress(),
+        allow_dirty=allow_dirty,
     )
     summary = outcome.summary
     spec, best = summary["sweep"], summary["best_in_sample"]
@@ -307,7 +341,7 @@ def signals(
         experiment_path=experiment,
         asof=_date("--asof", asof),
         pack=pack_from_environment(pack),
-        store=Store(),
+        store=_store(),
         live=not (offline or offline_from_environment()),
     )
     day = states.asof
@@ -345,6 +379,24 @@ def list_strategies() -> None:
     output_console.print(table)
 
 
+def _say(text: str) -> None:
+    """One line of a data command's report, never wrapped."""
+    output_console.print(text, markup=False, soft_wrap=True)
+
+
+def _print_quality(findings: tuple[Finding, ...]) -> None:
+    """After an import: each hard finding, then the counts."""
+    for finding in hard_findings(findings):
+        _say(f"hard: {finding.series_id}: {finding.describe()}")
+    refused = "; runs refuse the hard ones without --allow-dirty" if hard_findings(findings) else ""
+    _say(f"Data quality: {summarise(findings)}{refused} (details: macropatch data check)")
+
+
+def _print_import(report: IngestReport, what: str) -> None:
+    _say(what)
+    _print_quality(report.findings)
+
+
 @data_app.command("import")
 def data_import(
     folder: Annotated[
@@ -358,12 +410,11 @@ def data_import(
         raise UserError(
             "no pack folder: pass one (`macropatch data import DIR`) or set MACROPATCH_PACK"
         )
-    report = import_pack(pack, Store(), progress=RichProgress())
-    output_console.print(
-        f"Imported {len(report.imported)} series from {pack.root} into {report.store}"
-    )
+    report = import_pack(pack, _store(), progress=RichProgress())
+    _say(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
     if report.absent:
-        output_console.print(f"Not in this pack: {', '.join(report.absent)}")
+        _say(f"Not in this pack: {', '.join(report.absent)}")
+    _print_quality(report.findings)
 
 
 @data_app.command("import-series")
@@ -376,8 +427,8 @@ def data_import_series(
     ],
 ) -> None:
     """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
-    report = import_user_series(series, file, Store())
-    output_console.print(f"Imported {series} from {file} into {report.store}")
+    report = import_user_series(series, file, _store())
+    _print_import(report, f"Imported {series} from {file} into {report.store}")
 
 
 @data_app.command("pull")
@@ -388,15 +439,16 @@ def data_pull(
     ] = None,
 ) -> None:
     """Download series from their live providers (yfinance, FRED), in one transaction."""
-    report = pull_live(series or [], Store(), progress=RichProgress())
-    output_console.print(f"Pulled {len(report.imported)} series into {report.store}")
+    report = pull_live(series or [], _store(), progress=RichProgress())
+    _print_import(report, f"Pulled {len(report.imported)} series into {report.store}")
 
 
 @data_app.command("status")
 def data_status() -> None:
     """One row per catalog series: source, first and last date, rows, stale or not."""
-    rows = catalog_status(Store(), today=dt.date.today())
-    table = Table(title=f"Store {Store().path}")
+    store = _store()
+    rows = catalog_status(store, today=dt.date.today())
+    table = Table(title=f"Store {store.path}")
     for header in ("series", "source", "first date", "last date", "rows", "stale"):
         table.add_column(header, justify="right" if header == "rows" else "left")
     for row in rows:
@@ -404,12 +456,116 @@ def data_status() -> None:
     output_console.print(table)
 
 
+@data_app.command("check")
+def data_check(
+    series: Annotated[
+        list[str] | None,
+        typer.Argument(help="Series ids (default: every series in the store and the pack)."),
+    ] = None,
+    pack: PackOption = None,
+    asof: Annotated[
+        str | None,
+        typer.Option(
+            help="Day against which staleness is judged, YYYY-MM-DD (default: today).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check the store's series (and the pack's): gaps, spikes, prices <= 0, staleness.
+
+    Prints every finding; exits with code 2 when a check fails hard.
+    """
+    catalog = load_catalog()
+    wanted = [catalog[series_id].id for series_id in series or []]
+    day = _date("--asof", asof) or dt.date.today()
+    store, folder = _store(), pack_from_environment(pack)
+    chosen = [spec for spec in catalog.values() if not wanted or spec.id in wanted]
+    stored = store.read_all(catalog)
+    places = [("store", stored[spec.id]) for spec in chosen if spec.id in stored]
+    if folder is not None:
+        places += [
+            ("pack", folder.read(spec))
+            for spec in chosen
+            if spec.pack_file is not None and folder.has(spec)
+        ]
+    if not places:
+        raise UserError(
+            f"nothing to check: {'those series are' if wanted else 'no series is'} in the store "
+            f"({store.path}){' or the pack' if folder is not None else ''}"
+            + ("" if folder is not None else "; pass --pack DIR to check a pack")
+        )
+    rows = [(where, finding) for where, item in places for finding in check_series(item, as_of=day)]
+    table = Table(title=f"Data quality, staleness as of {day}")
+    for header in ("series", "in", "check", "severity", "first date", "detail"):
+        table.add_column(header, overflow="fold")
+    colours = {Severity.HARD: "bold red", Severity.WARNING: "yellow"}
+    for where, finding in rows:
+        table.add_row(
+            finding.series_id,
+            where,
+            finding.check.value,
+            f"[{colours[finding.severity]}]{finding.severity.value}[/]",
+            str(finding.date.date()),
+            finding.detail,
+        )
+    if rows:
+        output_console.print(table)
+    findings = [finding for _, finding in rows]
+    checked = len({(where, item.spec.id) for where, item in places})
+    _say(f"{checked} series checked: {summarise(findings)}")
+    hard = [(where, finding) for where, finding in rows if finding.severity is Severity.HARD]
+    if hard:
+        where, first = hard[0]
+        names = sorted({finding.series_id for _, finding in hard})
+        raise UserError(
+            f"{len(hard)} hard finding{'s' if len(hard) > 1 else ''} in {len(names)} series "
+            f"({', '.join(names)}); the first: {first.series_id} ({where}) {first.describe()}; "
+            "runs refuse these series without --allow-dirty"
+        )
+
+
+@data_app.command("rebuild")
+def data_rebuild(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Pack folder to import (default: $MACROPATCH_PACK).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Replace a damaged store with a fresh one: the pack and the user series imported again.
+
+    The old file is moved aside (store.duckdb.damaged-<timestamp>), never deleted.
+    """
+    pack = pack_from_environment(folder)
+    report = rebuild_store(_store(), pack, progress=RichProgress())
+    if report.moved_aside is not None:
+        state = f"damaged ({report.damage})" if report.damage else "not damaged"
+        _say(f"The old store was {state}: kept as {report.moved_aside}")
+    if report.pack is not None:
+        _say(f"Imported {len(report.imported)} series from {report.pack}")
+    else:
+        _say("No pack given (pass DIR or set MACROPATCH_PACK): no pack series imported")
+    if report.user_series:
+        _say(f"User-supplied series imported again: {', '.join(report.user_series)}")
+    if report.not_reimported:
+        _say(f"Not imported again: {'; '.join(report.not_reimported)}")
+    _say(f"Rebuilt {report.store}")
+    if report.findings:
+        _print_quality(report.findings)
+
+
+def _one_line(message: str) -> str:
+    """A message on one line: line breaks (in a file name, say) shown as ``\\n``."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def main() -> None:
     """Entry point: run the app, turning errors into exit codes."""
     try:
         app(standalone_mode=False)
     except UserError as error:
-        error_console.print(f"error: {error}", markup=False)
+        error_console.print(f"error: {_one_line(str(error))}", markup=False)
         sys.exit(2)
     except typer.Exit as done:
         sys.exit(done.exit_code)
@@ -422,9 +578,15 @@ def main() -> None:
     except Exception as error:
         # Usage errors of the command-line parser (Typer vendors click) carry
         # their own exit code (2) and know how to show themselves.
-        exit_code, show = getattr(error, "exit_code", None), getattr(error, "show", None)
-        if isinstance(exit_code, int) and callable(show):
-            show(file=sys.stderr)
+        exit_code = getattr(error, "exit_code", None)
+        format_message = getattr(error, "format_message", None)
+        if isinstance(exit_code, int) and callable(format_message):
+            context = getattr(error, "ctx", None)
+            command = getattr(context, "command_path", None) or "macropatch"
+            error_console.print(
+                f"error: {_one_line(str(format_message()))} (see `{command} --help`)",
+                markup=False,
+            )
             sys.exit(exit_code)
         if os.environ.get("MACROPATCH_DEBUG"):
             raise

@@ -17,8 +17,8 @@ from rich.progress import (
 
 __all__ = ["RichProgress", "error_console", "output_console"]
 
-output_console = Console(width=None if Console().is_terminal else 120)
-error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+output_console = Console(width=None if Console().is_terminal else 120, emoji=False)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class _RichTask:

@@ -2,7 +2,10 @@
 
 An experiment names the period, the costs, the execution lag, the strategies
 (each a registered strategy with parameters and an optional label, so that
-variants of one strategy can sit side by side) and the benchmark.
+variants of one strategy can sit side by side) and the benchmark. Numbers are
+strict (``true`` or ``"5"`` is no number, ``nan`` and ``inf`` are refused),
+dates are TOML dates or ``YYYY-MM-DD`` strings, crisis windows lie inside the
+period, and every problem is a one-line ``UserError`` naming the file and key.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from backtests.column_metrics import Objective
 from backtests.costs import Costs
@@ -34,6 +39,7 @@ __all__ = [
     "StrategyEntry",
     "StressSettings",
     "SweepSettings",
+    "describe_validation_error",
     "load_experiment",
 ]
 
@@ -45,19 +51,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+def _plain_date(value: object) -> object:
+    """A TOML date or a ``YYYY-MM-DD`` string; not a number, a date-time or another text."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"must be a date (YYYY-MM-DD), not a date and time ({value})")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date of the calendar") from None
+    raise ValueError(f"must be a date (YYYY-MM-DD), got {_shown(value)}")
+
+
+# Numbers are strict: ``true`` or ``"5"`` is no number (an int is a float, though).
+_Date = Annotated[dt.date, BeforeValidator(_plain_date)]
+_Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+_Int = Annotated[int, Field(strict=True)]
+
+
 class _Period(_Model):
-    start: dt.date = dt.date(2000, 1, 3)
-    end: dt.date | None = None
+    start: _Date = dt.date(2000, 1, 3)
+    end: _Date | None = None
 
 
 class _Costs(_Model):
-    fees_bps: float = Field(default=5.0, ge=0.0, lt=1000.0)
-    slippage_bps: float = Field(default=2.0, ge=0.0, lt=1000.0)
-    borrow_bps: float = Field(default=50.0, ge=0.0, lt=1000.0)  # a year, on short positions
+    fees_bps: _Float = Field(default=5.0, ge=0.0, lt=1000.0)
+    slippage_bps: _Float = Field(default=2.0, ge=0.0, lt=1000.0)
+    borrow_bps: _Float = Field(default=50.0, ge=0.0, lt=1000.0)  # a year, on short positions
 
 
 class _Execution(_Model):
-    lag_days: int = Field(default=1, ge=1, le=20)
+    lag_days: _Int = Field(default=1, ge=1, le=20)
 
 
 class _Strategy(_Model):
@@ -68,45 +94,46 @@ class _Strategy(_Model):
 
 
 class _Range(_Model):
-    start: float
-    stop: float
-    step: float
+    # an int range stays ints (``window_days = { start = 21, stop = 63, step = 21 }``)
+    start: _Int | _Float
+    stop: _Int | _Float
+    step: _Int | _Float
 
 
 class _WalkForward(_Model):
     mode: WindowMode = WindowMode.ROLLING
-    train_years: float = Field(default=5.0, gt=0.0, le=40.0)
-    test_years: float = Field(default=1.0, gt=0.0, le=40.0)
-    gap_days: int | None = Field(default=None, ge=0, le=2520)
+    train_years: _Float = Field(default=5.0, gt=0.0, le=40.0)
+    test_years: _Float = Field(default=1.0, gt=0.0, le=40.0)
+    gap_days: _Int | None = Field(default=None, ge=0, le=2520)
 
 
 class _Sweep(_Model):
     strategy: str | None = None
     objective: Objective = Objective.SHARPE
-    blocks: int = Field(default=16, ge=4, le=22, multiple_of=2)
+    blocks: _Int = Field(default=16, ge=4, le=22, multiple_of=2)
     parameters: dict[str, list[bool | int | float | str] | _Range] = Field(default_factory=dict)
     walk_forward: _WalkForward = _WalkForward()
 
 
 class _Window(_Model):
     name: str = Field(min_length=1, max_length=80)
-    start: dt.date
-    end: dt.date
+    start: _Date
+    end: _Date
 
 
 class _Stress(_Model):
     scenarios: str | None = None  # a folder, relative to the experiment file; None: the report's
     signals: list[str] = Field(default_factory=lambda: ["system_stress"], min_length=1)
-    paths: int = Field(default=10_000, ge=100, le=1_000_000)
-    horizon_days: int = Field(default=252, ge=5, le=2520)
-    block_days: int = Field(default=21, ge=1, le=252)
-    seed: int = Field(default=0, ge=0)
-    confidence: float = Field(default=0.90, gt=0.0, lt=1.0)
+    paths: _Int = Field(default=10_000, ge=100, le=1_000_000)
+    horizon_days: _Int = Field(default=252, ge=5, le=2520)
+    block_days: _Int = Field(default=21, ge=1, le=252)
+    seed: _Int = Field(default=0, ge=0, lt=2**64)
+    confidence: _Float = Field(default=0.90, gt=0.0, lt=1.0)
     windows: list[_Window] | None = None
 
 
 class _Experiment(_Model):
-    name: str
+    name: str = Field(min_length=1)
     description: str = ""
     period: _Period = _Period()
     costs: _Costs = _Costs()
@@ -194,6 +221,7 @@ class Experiment:
         new_end = end or self.end
         if new_end is not None and new_start > new_end:
             raise UserError(f"start {new_start} is after end {new_end}")
+        _check_windows_inside(self.stress.windows, new_start, new_end, self.source)
         document = {
             **self.document,
             "period": {"start": str(new_start), "end": str(new_end) if new_end else None},
@@ -203,21 +231,100 @@ class Experiment:
         )
 
 
-def _first_error(error: pydantic.ValidationError, source: str) -> UserError:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"])
+def _check_windows_inside(
+    windows: Sequence[Window] | None, start: dt.date, end: dt.date | None, source: str
+) -> None:
+    """A crisis window outside the period is refused now, not after the backtest."""
+    for window in windows or ():
+        if window.start < start or (end is not None and window.end > end):
+            raise UserError(
+                f"{source}: stress.windows: window {window.name!r} ({window.start} to "
+                f"{window.end}) is not inside the period {start} to {end or 'the last day'}"
+            )
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: on one line, at most 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _document_path(location: Sequence[int | str], document: object) -> list[int | str]:
+    """The parts of a pydantic error location that are keys or indices of ``document``,
+    plus a last key the document lacks (missing or unknown); the names pydantic adds for
+    union members and validators (``list[...]``, ``_Range``, ``int``) are left out."""
+    parts: list[int | str] = []
+    node = document
+    for position, part in enumerate(location):
+        inside = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if inside:
+            node = node[part]  # type: ignore[index]
+            parts.append(part)
+        elif position == len(location) - 1 and isinstance(node, dict):
+            parts.append(part)
+    return parts
+
+
+def _dotted(parts: Sequence[int | str]) -> str:
+    return ".".join(
+        str(part) if re.fullmatch(r"[A-Za-z0-9_-]+", str(part)) else repr(part) for part in parts
+    )
+
+
+def describe_validation_error(
+    error: pydantic.ValidationError, source: str, document: object
+) -> UserError:
+    """The first problem pydantic found in ``document`` (read from ``source``), on one line
+    naming the key."""
+    errors = error.errors()
+    first = errors[0]
+    parts = _document_path(first["loc"], document)
+    if parts[:2] == ["sweep", "parameters"] and len(parts) >= 3:
+        return _sweep_parameter_error(errors, source, document, str(parts[2]))
     if first["type"] == "extra_forbidden":
-        return UserError(f"{source}: unknown key {location!r}")
+        return UserError(f"{source}: unknown key {'.'.join(map(str, parts))!r}")
     if first["type"] == "missing":
-        return UserError(f"{source}: missing key {location!r}")
-    return UserError(f"{source}: {location}: {first['msg']}")
+        return UserError(f"{source}: missing key {'.'.join(map(str, parts))!r}")
+    return UserError(f"{source}: {_dotted(parts)}: {_message(first)}")
+
+
+def _sweep_parameter_error(errors: Any, source: str, document: Any, path: str) -> UserError:
+    """A sweep parameter is a list of values or a range table: report the problem of the
+    form the file used."""
+    value = document["sweep"]["parameters"][path]
+    where = f"{source}: sweep.parameters.{path!r}"
+    if isinstance(value, dict):
+        ranged = [item for item in errors if "_Range" in item["loc"]]
+        # of a number's two readings (int, float), the float's problem says more
+        ranged.sort(key=lambda item: item["loc"][-1] == "int")
+        if ranged and ranged[0]["type"] == "extra_forbidden":
+            return UserError(f"{where}: unknown key {ranged[0]['loc'][-1]!r} in the range")
+        if ranged and ranged[0]["type"] == "missing":
+            return UserError(f"{where}: the range lacks {ranged[0]['loc'][-1]!r}")
+        if ranged and len(ranged[0]["loc"]) > 4:
+            return UserError(f"{where}: {ranged[0]['loc'][4]}: {_message(ranged[0])}")
+    if isinstance(value, list):
+        return UserError(
+            f"{where}: values must be numbers, true/false or names, got {_shown(value)}"
+        )
+    return UserError(
+        f"{where}: expected a list of values or a table {{ start, stop, step }}, "
+        f"got {_shown(value)}"
+    )
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return " ".join(message.split())
 
 
 def load_experiment(path: Path) -> Experiment:
     """Read and validate an experiment file."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark is no error
     except FileNotFoundError:
         raise UserError(f"experiment file {source} not found") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -229,7 +336,7 @@ def load_experiment(path: Path) -> Experiment:
     try:
         model = _Experiment.model_validate(document)
     except pydantic.ValidationError as error:
-        raise _first_error(error, source) from None
+        raise describe_validation_error(error, source, document) from None
 
     entries = tuple(
         StrategyEntry(
@@ -260,8 +367,10 @@ def load_experiment(path: Path) -> Experiment:
         signals = tuple(default_signals(model.signals))
     except UserError as error:
         raise UserError(f"{source}: [signals] {error}") from None
+    stress = _stress_settings(model.stress, Path(path), source)
+    _check_windows_inside(stress.windows, model.period.start, model.period.end, source)
     return Experiment(
-        stress=_stress_settings(model.stress, Path(path), source),
+        stress=stress,
         sweep=_sweep_settings(model.sweep, labels, source),
         signals=signals,
         name=model.name,

@@ -38,7 +38,7 @@ from backtests.overfitting import (
 )
 from backtests.sweep import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
 from backtests.variants import plan_variants
-from backtests.walk_forward import WalkForward, walk_forward
+from backtests.walk_forward import WalkForward, walk_forward, walk_forward_windows
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
 from macropatch.versioning import macropatch_version
@@ -49,6 +49,7 @@ from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
 from reports.html import write_text_atomically
+from reports.output import resolve_folder
 from reports.parallel import TearsheetJob, render_tearsheets
 from reports.summary import to_json_value
 from reports.sweep_page import write_sweep_page
@@ -168,13 +169,15 @@ def sweep(
     store: Store | None = None,
     live: bool = False,
     progress: Progress | None = None,
+    allow_dirty: bool = False,
 ) -> SweepOutcome:
     """Sweep one strategy of an experiment over a parameter grid; write the sweep's files.
 
     The grid is the experiment's ``[sweep.parameters]`` with each ``--param``
     assignment (``PATH=START:STOP:STEP`` or ``PATH=a,b,c``) added or replacing
     its path. Finished batches are kept under ``out/batches``; ``resume``
-    keeps those of an interrupted run of the same sweep.
+    keeps those of an interrupted run of the same sweep. A series that fails a hard
+    data-quality check is refused unless ``allow_dirty`` (then the notes name it).
     """
     progress = progress or NoProgress()
     started = time.perf_counter()
@@ -193,7 +196,7 @@ def sweep(
     objective = objective or settings.objective
     grid = _grid(experiment, assignments)
     entry = entries[label]
-    out = Path(out).expanduser().absolute()
+    out = resolve_folder(out)
     _check_out(out)
 
     plans, distinct = plan_variants(
@@ -202,16 +205,37 @@ def sweep(
     benchmark_entry = entries[experiment.benchmark]
     benchmark_strategy = build_strategy(benchmark_entry.strategy, benchmark_entry.parameters)
     catalog = load_catalog()
-    sources = DataSources(catalog=catalog, store=store, pack=pack, live=live)
+    sources = DataSources(
+        catalog=catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
+    )
     strategies = list({id(plan.strategy): plan.strategy for plan in plans}.values())
     panel, prices, notes = load_prices(
         [*strategies, benchmark_strategy], experiment=experiment, sources=sources, progress=progress
     )
     calendar = pd.DatetimeIndex(prices.index)
+    gap_minimum = _gap_minimum(experiment, list(distinct.values()), catalog)
+    gap = settings.gap_days if settings.gap_days is not None else gap_minimum
+    if gap < gap_minimum:
+        raise UserError(
+            f"{experiment.source}: sweep.walk_forward.gap_days {gap} is below the execution lag "
+            f"plus the slowest publication lag of the signals read ({gap_minimum} trading days)"
+        )
+    spec = WalkForward(
+        train_days=round(settings.train_years * TRADING_DAYS_PER_YEAR),
+        test_days=round(settings.test_years * TRADING_DAYS_PER_YEAR),
+        gap_days=gap,
+        mode=settings.window_mode,
+        objective=objective,
+    )
+    try:  # the windows need only the calendar: a spec that cannot fit fails before the work
+        walk_forward_windows(calendar, spec)
+    except ValueError as error:
+        raise UserError(f"walk-forward: {error}") from None
     with progress.task("Computing signals", total=1) as task:
         results, signal_notes = evaluate_signals(list(distinct.values()), sources, calendar)
         task.advance()
     notes.extend(signal_notes)
+    notes.extend(sources.dirty_notes())
     traded = list(dict.fromkeys(a for strategy in strategies for a in strategy.assets))
     inputs = SweepInputs(
         prices=prices[[*traded, "cash"]],
@@ -301,20 +325,6 @@ def sweep(
             "the best variant"
         )
 
-    gap_minimum = _gap_minimum(experiment, list(distinct.values()), catalog)
-    gap = settings.gap_days if settings.gap_days is not None else gap_minimum
-    if gap < gap_minimum:
-        raise UserError(
-            f"{experiment.source}: sweep.walk_forward.gap_days {gap} is below the execution lag "
-            f"plus the slowest publication lag of the signals read ({gap_minimum} trading days)"
-        )
-    spec = WalkForward(
-        train_days=round(settings.train_years * TRADING_DAYS_PER_YEAR),
-        test_days=round(settings.test_years * TRADING_DAYS_PER_YEAR),
-        gap_days=gap,
-        mode=settings.window_mode,
-        objective=objective,
-    )
     try:
         forward = walk_forward(returns, spec)
     except ValueError as error:

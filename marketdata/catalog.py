@@ -28,6 +28,7 @@ __all__ = [
     "Frequency",
     "Kind",
     "Label",
+    "QualityOverrides",
     "SeriesSpec",
     "load_catalog",
 ]
@@ -72,6 +73,24 @@ class Derivation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class QualityOverrides:
+    """A series' own limits for the data-quality checks (:mod:`marketdata.quality`).
+
+    Each field left at ``None`` keeps the default for the series' kind,
+    frequency and units. ``spike_warning`` and ``spike_hard`` are in the units
+    of the spike measure (a relative move for prices, a change in level for
+    rates); ``allow_non_positive`` turns a price at or below zero from a hard
+    finding into a warning (WTI settled below zero on 2020-04-20).
+    """
+
+    spike_warning: float | None = None
+    spike_hard: float | None = None
+    gap_warning_days: int | None = None
+    gap_hard_days: int | None = None
+    allow_non_positive: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class SeriesSpec:
     """One catalog entry.
 
@@ -102,6 +121,8 @@ class SeriesSpec:
     user_supplied
         An optional series the user imports (``macropatch data import-series``);
         signals that need it report "no data" until it exists.
+    quality
+        Overrides of the data-quality limits (a ``quality = {...}`` table).
     """
 
     id: str
@@ -119,6 +140,7 @@ class SeriesSpec:
     proxies: tuple[str, ...] = ()
     derive: Derivation | None = None
     user_supplied: bool = False
+    quality: QualityOverrides = field(default_factory=QualityOverrides)
     notes: str = ""
 
     @property
@@ -162,6 +184,15 @@ _ALLOWED_KEYS = {
     "derive",
     "notes",
     "user_supplied",
+    "quality",
+}
+
+_QUALITY_KEYS = {
+    "spike_warning": float,
+    "spike_hard": float,
+    "gap_warning_days": int,
+    "gap_hard_days": int,
+    "allow_non_positive": bool,
 }
 
 
@@ -171,6 +202,33 @@ def _enum(cls: type[enum.Enum], value: object, where: str) -> enum.Enum:
     except ValueError:
         allowed = ", ".join(str(member.value) for member in cls)
         raise UserError(f"{where}: {value!r} is not one of {allowed}") from None
+
+
+def _quality(series_id: str, table: object, where: str) -> QualityOverrides:
+    if table is None:
+        return QualityOverrides()
+    if not isinstance(table, Mapping):
+        raise UserError(f"{where}: series {series_id!r}: quality must be a table")
+    values: dict[str, float | int | bool] = {}
+    for key, value in table.items():
+        kind = _QUALITY_KEYS.get(key)
+        if kind is None:
+            raise UserError(
+                f"{where}: unknown key {key!r} in {series_id}.quality "
+                f"(known: {', '.join(sorted(_QUALITY_KEYS))})"
+            )
+        accepted = (bool,) if kind is bool else (int,) if kind is int else (int, float)
+        if not isinstance(value, accepted) or (kind is not bool and isinstance(value, bool)):
+            raise UserError(f"{where}: {series_id}.quality.{key} must be a {kind.__name__}")
+        if kind is not bool and value <= 0:
+            raise UserError(f"{where}: {series_id}.quality.{key} must be above zero")
+        values[key] = kind(value)
+    overrides = QualityOverrides(**values)  # type: ignore[arg-type]
+    for low, high in (("spike_warning", "spike_hard"), ("gap_warning_days", "gap_hard_days")):
+        below, above = getattr(overrides, low), getattr(overrides, high)
+        if below is not None and above is not None and below > above:
+            raise UserError(f"{where}: {series_id}.quality.{low} is above {high}")
+    return overrides
 
 
 def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec:
@@ -210,6 +268,7 @@ def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec
         proxies=tuple(str(x) for x in entry.get("proxies", ())),  # type: ignore[attr-defined]
         derive=derivation,
         user_supplied=bool(entry.get("user_supplied", False)),
+        quality=_quality(series_id, entry.get("quality"), where),
         notes=str(entry.get("notes", "")),
     )
 

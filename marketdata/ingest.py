@@ -1,13 +1,18 @@
-"""Filling the store: import a pack, pull live series, report what the store holds.
+"""Filling the store: import a pack, pull live series, rebuild, report what the store holds.
 
 Each :func:`import_pack` or :func:`pull_live` reads and checks every series
 first and then writes them all in one store transaction, so a bad file or a
-failed download leaves the earlier data intact.
+failed download leaves the earlier data intact. Every imported series goes
+through the data-quality checks (:mod:`marketdata.quality`); the findings
+come back in the report (dirty data are stored: a run refuses them later,
+unless told ``--allow-dirty``). :func:`rebuild_store` replaces a damaged
+store with a fresh one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +24,23 @@ from marketdata.csvfile import file_digest, read_user_series
 from marketdata.errors import UserError
 from marketdata.pack import Pack
 from marketdata.progress import NoProgress, Progress
+from marketdata.quality import Finding, check_series
 from marketdata.series import Provenance, SeriesData
 from marketdata.sources import fetch_live
-from marketdata.store import Store
+from marketdata.store import Store, StoreDamagedError
 from marketdata.units import to_canonical
 
 __all__ = [
     "IngestReport",
+    "RebuildReport",
     "StatusRow",
     "catalog_status",
+    "check_batch",
     "import_pack",
     "import_user_series",
     "pull_live",
+    "read_user_file",
+    "rebuild_store",
 ]
 
 
@@ -41,6 +51,33 @@ class IngestReport:
     store: Path
     imported: tuple[str, ...]
     absent: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    """What the data-quality checks found in the imported series (staleness as of today)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RebuildReport:
+    """What :func:`rebuild_store` did."""
+
+    store: Path
+    damage: str | None
+    """Why the old store was unusable, or None if it was healthy (or absent)."""
+    moved_aside: Path | None
+    pack: Path | None
+    imported: tuple[str, ...]
+    user_series: tuple[str, ...]
+    """User-supplied series imported again from the files their records name."""
+    not_reimported: tuple[str, ...]
+    """Why other user-supplied series were not: one phrase each."""
+    findings: tuple[Finding, ...] = ()
+
+
+def check_batch(
+    batch: Sequence[SeriesData], *, today: dt.date | None = None
+) -> tuple[Finding, ...]:
+    """The data-quality findings of every series in ``batch`` (staleness as of ``today``)."""
+    day = today or dt.date.today()
+    return tuple(finding for item in batch for finding in check_series(item, as_of=day))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +111,10 @@ def import_pack(
             task.advance()
     store.write(batch)
     return IngestReport(
-        store=store.path, imported=tuple(item.spec.id for item in batch), absent=absent
+        store=store.path,
+        imported=tuple(item.spec.id for item in batch),
+        absent=absent,
+        findings=check_batch(batch),
     )
 
 
@@ -98,14 +138,16 @@ def pull_live(
             batch.append(fetch_live(spec))
             task.advance()
     store.write(batch)
-    return IngestReport(store=store.path, imported=tuple(item.spec.id for item in batch))
+    return IngestReport(
+        store=store.path,
+        imported=tuple(item.spec.id for item in batch),
+        findings=check_batch(batch),
+    )
 
 
-def import_user_series(
-    series_id: str, path: Path, store: Store, *, catalog: Catalog | None = None
-) -> IngestReport:
-    """Store an optional user-supplied series from ``path`` (``date,value[,release_date]``)."""
-    catalog = catalog or load_catalog()
+def read_user_file(series_id: str, path: Path, *, catalog: Catalog) -> SeriesData:
+    """An optional user-supplied series read from ``path`` (``date,value[,release_date]``);
+    its provenance records the file's absolute path, so that a rebuild can read it again."""
     spec = catalog[series_id]
     if not spec.user_supplied:
         optional = ", ".join(sorted(s.id for s in catalog.values() if s.user_supplied))
@@ -114,16 +156,108 @@ def import_user_series(
         )
     raw, released = read_user_series(Path(path), label=str(path))
     values = to_canonical(raw, spec.units).rename(series_id)
+    if spec.units == "fraction":
+        outside = values[(values < 0.0) | (values > 1.0)]
+        if not outside.empty:
+            day, value = outside.index[0], outside.iloc[0]
+            raise UserError(
+                f"{path}: {series_id} on {pd.Timestamp(day).date()} is {value:g}, not a share "
+                f"between 0 and 1 (0.42 for 42%): was it given in percent?"
+            )
     provenance = Provenance(
         source="user",
-        location=str(Path(path).name),
+        location=str(Path(path).expanduser().absolute()),
         fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         content_hash=file_digest(Path(path)),
     )
-    store.write(
-        [SeriesData(spec=spec, values=values, provenance=provenance, release_dates=released)]
+    return SeriesData(spec=spec, values=values, provenance=provenance, release_dates=released)
+
+
+def import_user_series(
+    series_id: str, path: Path, store: Store, *, catalog: Catalog | None = None
+) -> IngestReport:
+    """Store an optional user-supplied series from ``path`` (``date,value[,release_date]``)."""
+    catalog = catalog or load_catalog()
+    item = read_user_file(series_id, path, catalog=catalog)
+    store.write([item])
+    return IngestReport(store=store.path, imported=(series_id,), findings=check_batch([item]))
+
+
+def _user_batch(store: Store, catalog: Catalog) -> tuple[list[SeriesData], list[str]]:
+    """The user-supplied series the store's records name, read again from their files."""
+    try:
+        records = [record for record in store.recorded_imports() if record.source == "user"]
+    except StoreDamagedError:
+        return [], ["the damaged store's import records cannot be read"]
+    batch: list[SeriesData] = []
+    skipped: list[str] = []
+    for record in records:
+        path = Path(record.location)
+        if record.series_id not in catalog:
+            skipped.append(f"{record.series_id} (no longer in the catalog)")
+        elif not path.is_absolute() or not path.is_file():
+            skipped.append(f"{record.series_id} ({record.location} is gone)")
+        else:
+            try:
+                batch.append(read_user_file(record.series_id, path, catalog=catalog))
+            except UserError as error:
+                skipped.append(f"{record.series_id} ({error})")
+    return batch, skipped
+
+
+def rebuild_store(
+    store: Store,
+    pack: Pack | None,
+    *,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+) -> RebuildReport:
+    """Replace the store with a fresh one holding the pack's series (when a pack is given)
+    and the user-supplied series whose recorded files still exist.
+
+    The fresh store is built beside the old one and swapped in only once it is
+    complete, so a failure leaves the old file where it was. The old file is
+    moved aside (``store.duckdb.damaged-<timestamp>``, or ``.previous-`` when
+    it was healthy), never deleted.
+    """
+    catalog = catalog or load_catalog()
+    damage = store.damage()
+    user_batch, not_reimported = _user_batch(store, catalog)
+    pack_batch: list[SeriesData] = []
+    if pack is not None:
+        present = [
+            spec for spec in catalog.values() if spec.pack_file is not None and pack.has(spec)
+        ]
+        with (progress or NoProgress()).task("Reading pack", len(present)) as task:
+            for spec in present:
+                pack_batch.append(pack.read(spec))
+                task.advance()
+    fresh = Store(
+        store.path.with_name(f"{store.path.name}.rebuilding-{os.getpid()}"),
+        timeout_seconds=store.timeout_seconds,
     )
-    return IngestReport(store=store.path, imported=(series_id,))
+    for leftover in (fresh.path, fresh.wal_path):
+        leftover.unlink(missing_ok=True)  # our own, from an earlier attempt of this process
+    try:
+        if pack_batch or user_batch:
+            fresh.write([*pack_batch, *user_batch])
+        else:
+            fresh.create()
+        moved = store.replace_with(fresh.path, damaged=damage is not None)
+    except BaseException:
+        for leftover in (fresh.path, fresh.wal_path):
+            leftover.unlink(missing_ok=True)
+        raise
+    return RebuildReport(
+        store=store.path,
+        damage=damage,
+        moved_aside=moved,
+        pack=pack.root if pack is not None else None,
+        imported=tuple(item.spec.id for item in pack_batch),
+        user_series=tuple(item.spec.id for item in user_batch),
+        not_reimported=tuple(not_reimported),
+        findings=check_batch([*pack_batch, *user_batch]),
+    )
 
 
 def catalog_status(

@@ -27,7 +27,10 @@ class Pack:
     """Read access to an offline pack folder."""
 
     def __init__(self, root: Path) -> None:
-        root = Path(root).expanduser()
+        try:
+            root = Path(root).expanduser()
+        except RuntimeError:  # ``~someone`` whose home is unknown
+            raise UserError(f"pack folder {root}: cannot find that home folder") from None
         if not root.exists():
             raise UserError(
                 f"pack folder {root} does not exist (pass --pack DIR or set {PACK_ENVIRONMENT_VARIABLE})"

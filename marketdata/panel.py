@@ -24,7 +24,7 @@ import pandas as pd
 
 from marketdata.errors import UserError
 from marketdata.series import SeriesData
-from marketdata.sources import DataSources
+from marketdata.sources import DataSources, DirtyDataError
 
 __all__ = ["BRIDGE_DAYS", "PricePanel", "Splice", "build_price_panel", "splice"]
 
@@ -81,6 +81,8 @@ def _spliced(
     for proxy_id in data.spec.proxies:
         try:
             proxy_values = _spliced(sources, proxy_id, splices, used)
+        except DirtyDataError:
+            raise  # a proxy that fails a hard check is refused like any series, not skipped
         except UserError as error:
             sources.notes.append(f"{series_id}: proxy {proxy_id} unavailable ({error})")
             continue

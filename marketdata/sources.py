@@ -7,6 +7,13 @@ is off). Synthetic series are derived from their inputs, resolved the same
 way. A series that no place can supply is a
 :class:`~marketdata.errors.MissingSeriesError` naming the series, the places
 tried and the command that fixes it.
+
+Every series located (not derived) goes through the data-quality checks of
+:mod:`marketdata.quality`, here and only here: one with a hard finding is
+refused with a :class:`DirtyDataError` naming the series, the check, the
+date and the fix, unless ``allow_dirty`` is set, in which case it is used and
+:meth:`DataSources.dirty_notes` says so. The store is read once, in one short
+read-only connection, the first time a series is looked up there.
 """
 
 from __future__ import annotations
@@ -22,13 +29,28 @@ from marketdata.catalog import Catalog, Kind, SeriesSpec
 from marketdata.derived import derive
 from marketdata.errors import MissingSeriesError, UserError
 from marketdata.pack import Pack
+from marketdata.quality import Finding, check_series, hard_findings
 from marketdata.series import Provenance, SeriesData
 from marketdata.store import Store
 from marketdata.units import to_canonical
 
-__all__ = ["OFFLINE_ENVIRONMENT_VARIABLE", "DataSources", "fetch_live", "offline_from_environment"]
+__all__ = [
+    "OFFLINE_ENVIRONMENT_VARIABLE",
+    "DataSources",
+    "DirtyDataError",
+    "fetch_live",
+    "offline_from_environment",
+]
 
 OFFLINE_ENVIRONMENT_VARIABLE = "MACROPATCH_OFFLINE"
+
+
+class DirtyDataError(UserError):
+    """A series a run would use fails a hard data-quality check."""
+
+
+def _where(item: SeriesData) -> str:
+    return f"{item.provenance.source} {item.provenance.location}"
 
 
 def offline_from_environment() -> bool:
@@ -99,28 +121,78 @@ class DataSources:
         The offline pack, or None.
     live
         Whether to try the live providers last.
+    allow_dirty
+        Use series that fail a hard data-quality check (and say so in
+        :meth:`dirty_notes`) instead of refusing them.
     """
 
     catalog: Catalog
     store: Store | None = None
     pack: Pack | None = None
     live: bool = False
+    allow_dirty: bool = False
     _cache: dict[str, SeriesData] = field(default_factory=dict, repr=False)
+    _stored: dict[str, SeriesData] | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list, repr=False)
+    dirty: dict[str, list[Finding]] = field(default_factory=dict, repr=False)
+    """The hard findings of each dirty series used (only with ``allow_dirty``)."""
 
     def load(self, series_id: str) -> SeriesData:
         """Values of ``series_id`` from the first place that has them."""
         if series_id in self._cache:
             return self._cache[series_id]
         spec = self.catalog[series_id]
-        data = self._derive(spec) if spec.derive is not None else self._locate(spec)
+        if spec.derive is not None:
+            data = self._derive(spec)
+        else:
+            data = self._locate(spec)
+            self._check(data)
         self._cache[series_id] = data
         return data
+
+    def _check(self, data: SeriesData) -> None:
+        """Refuse (or, with ``allow_dirty``, record) a series with a hard finding."""
+        hard = hard_findings(check_series(data))
+        if not hard:
+            return
+        if not self.allow_dirty:
+            first = hard[0]
+            others = len(hard) - 1
+            more = f" and {others} more hard finding{'s' if others > 1 else ''}" if others else ""
+            raise DirtyDataError(
+                f"series {data.spec.id!r} ({_where(data)}) fails the {first.check.value} check "
+                f"on {first.date.date()} ({first.detail}){more}: pass --allow-dirty to use it "
+                "anyway, or fix the file and import it again (`macropatch data check` lists "
+                "the findings)"
+            )
+        self.dirty[data.spec.id] = hard
+
+    def dirty_notes(self) -> list[str]:
+        """One note per dirty series used: what fails, where from (empty when none)."""
+        notes = []
+        for series_id, hard in self.dirty.items():
+            item = self._cache.get(series_id)
+            source = f" ({_where(item)})" if item is not None else ""
+            findings = "; ".join(finding.describe() for finding in hard[:3])
+            more = f"; and {len(hard) - 3} more" if len(hard) > 3 else ""
+            notes.append(
+                f"dirty data used (--allow-dirty): {series_id}{source} fails "
+                f"{len(hard)} hard check{'s' if len(hard) > 1 else ''}: {findings}{more}"
+            )
+        return notes
+
+    def _stored_series(self, series_id: str) -> SeriesData | None:
+        """``series_id`` from the store, which is read whole the first time (one short
+        read-only connection, not one per series)."""
+        assert self.store is not None
+        if self._stored is None:
+            self._stored = self.store.read_all(self.catalog)
+        return self._stored.get(series_id)
 
     def _locate(self, spec: SeriesSpec) -> SeriesData:
         tried: list[str] = []
         if self.store is not None:
-            stored = self.store.read(self.catalog, spec.id)
+            stored = self._stored_series(spec.id)
             if stored is not None:
                 return stored
             tried.append(f"the store ({self.store.path})")

@@ -6,28 +6,61 @@ Linux). Each :meth:`Store.write` is one transaction: either every series of
 the batch is replaced, or (on any error, or if the process dies) none is and
 the earlier data stay intact. Each stored value keeps its provenance: the
 import it came from (source, location, fetched-at, content hash).
+
+**Several processes.** DuckDB lets one process write a database file, or
+several read it, and refuses any other open with a lock error. Opening the
+store waits instead: it retries with a short backoff (50 ms, doubling up to
+1 s) until a timeout (60 s; ``MACROPATCH_STORE_TIMEOUT`` seconds overrides
+it), tells its ``on_wait`` callable once that it is waiting, and on timeout
+raises :class:`StoreBusyError`. Connections are held only as long as a read or
+a write takes: :meth:`Store.read_all` reads every stored series in one short
+read-only connection, so a run never keeps the store open while it computes.
+
+**Damage.** A file that is not a DuckDB database, is truncated or garbled is
+detected when the store is opened (every opening reads all of its tables,
+whose blocks DuckDB checksums) and answered with :class:`StoreDamagedError`,
+which names ``macropatch data rebuild``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 from platformdirs import user_cache_dir
 
-from marketdata.catalog import Catalog
+from marketdata.catalog import Catalog, SeriesSpec
 from marketdata.errors import UserError
 from marketdata.series import Provenance, SeriesData
 
-__all__ = ["HOME_ENVIRONMENT_VARIABLE", "Store", "StoredSeries", "default_store_path"]
+__all__ = [
+    "DEFAULT_STORE_TIMEOUT_SECONDS",
+    "HOME_ENVIRONMENT_VARIABLE",
+    "STORE_TIMEOUT_ENVIRONMENT_VARIABLE",
+    "RecordedImport",
+    "Store",
+    "StoreBusyError",
+    "StoreDamagedError",
+    "StoredSeries",
+    "default_store_path",
+    "store_timeout_from_environment",
+]
 
 HOME_ENVIRONMENT_VARIABLE = "MACROPATCH_HOME"
+STORE_TIMEOUT_ENVIRONMENT_VARIABLE = "MACROPATCH_STORE_TIMEOUT"
+#: Seconds an opening of the store waits for another process to let go of it.
+DEFAULT_STORE_TIMEOUT_SECONDS = 60.0
+
+_FIRST_RETRY_SECONDS = 0.05
+_LONGEST_RETRY_SECONDS = 1.0
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
@@ -57,12 +90,60 @@ CREATE TABLE IF NOT EXISTS current_imports (
 );
 """
 
+#: Reading every column of every table makes DuckDB verify each block's checksum.
+_VERIFY = (
+    "SELECT count(*), sum(hash(series_id, date, value, release_date, import_id)) FROM observations",
+    "SELECT count(*), sum(hash(columns(*))) FROM imports",
+    "SELECT count(*), sum(hash(columns(*))) FROM current_imports",
+)
+
+#: Words of DuckDB's messages for a file it cannot make sense of.
+_DAMAGE_MARKERS = (
+    "not a valid duckdb database",
+    "could not read enough bytes",
+    "corrupt",
+    "checksum",
+    "invalid wal",
+)
+
+
+class StoreBusyError(UserError):
+    """Another process held the store for longer than the timeout."""
+
+
+class StoreDamagedError(UserError):
+    """The store file is not a readable DuckDB database."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the store {path} is damaged ({reason}); "
+            "rebuild it with: macropatch data rebuild [PACK]"
+        )
+        self.path = path
+        self.reason = reason
+
 
 def default_store_path() -> Path:
     """Where the store lives unless told otherwise."""
     home = os.environ.get(HOME_ENVIRONMENT_VARIABLE, "").strip()
     base = Path(home).expanduser() if home else Path(user_cache_dir("macropatch"))
     return base / "store.duckdb"
+
+
+def store_timeout_from_environment() -> float:
+    """Seconds to wait for a busy store: ``MACROPATCH_STORE_TIMEOUT``, else 60."""
+    text = os.environ.get(STORE_TIMEOUT_ENVIRONMENT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_STORE_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not (seconds >= 0 and np.isfinite(seconds)):
+        raise UserError(
+            f"{STORE_TIMEOUT_ENVIRONMENT_VARIABLE}: {text!r} is not a number of seconds (>= 0)"
+        )
+    return seconds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,11 +159,65 @@ class StoredSeries:
     imported_at: dt.datetime
 
 
-class Store:
-    """The DuckDB store. Opening it creates the file and schema if needed."""
+@dataclass(frozen=True, kw_only=True)
+class RecordedImport:
+    """The provenance of a series' current values, as the imports table records it."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    series_id: str
+    source: str
+    location: str
+    content_hash: str
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    for prefix in ("IO Error: ", "Error: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    return isinstance(error, duckdb.IOException) and "could not set lock" in str(error).lower()
+
+
+def _is_damage(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    if any(marker in text for marker in _DAMAGE_MARKERS):
+        return True
+    damage_types = (
+        duckdb.InternalException,
+        duckdb.FatalException,
+        duckdb.SerializationException,
+    )
+    return isinstance(error, damage_types) or type(error) is duckdb.Error
+
+
+class Store:
+    """The DuckDB store. Opening it for a write creates the file and schema if needed.
+
+    Parameters
+    ----------
+    path
+        The database file (default: :func:`default_store_path`).
+    timeout_seconds
+        How long an opening waits for another process (default:
+        :func:`store_timeout_from_environment`, read when the store is opened).
+    on_wait
+        Called once, with a one-line message, the first time an opening has to
+        wait; the store itself never prints.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        timeout_seconds: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        self.timeout_seconds = timeout_seconds
+        self.on_wait = on_wait
+        self._wait_announced = False
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -91,8 +226,52 @@ class Store:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    @property
+    def wal_path(self) -> Path:
+        """DuckDB's write-ahead log beside the database file."""
+        return self.path.with_name(self.path.name + ".wal")
+
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A connection, once no other process holds a conflicting lock."""
+        timeout = (
+            self.timeout_seconds
+            if self.timeout_seconds is not None
+            else store_timeout_from_environment()
+        )
+        deadline = time.monotonic() + timeout
+        delay = _FIRST_RETRY_SECONDS
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as error:
+                if not _is_lock_conflict(error):
+                    raise self._translate(error) from None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreBusyError(
+                    f"store busy: {self.path} is locked by another process "
+                    f"(gave up after {timeout:g} s)"
+                )
+            if not self._wait_announced:
+                self._wait_announced = True
+                if self.on_wait is not None:
+                    self.on_wait(
+                        f"store busy: another macropatch process is using {self.path}; "
+                        f"waiting up to {timeout:g} s"
+                    )
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, _LONGEST_RETRY_SECONDS)
+
+    def _translate(self, error: duckdb.Error) -> UserError:
+        reason = " ".join(_first_line(error).replace(f'"{self.path}"', "").split())
+        if _is_damage(error):
+            return StoreDamagedError(self.path, reason)
+        return UserError(f"cannot use the store {self.path}: {reason}")
+
     @contextmanager
-    def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connect(
+        self, *, read_only: bool, verify: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.exists:
             raise UserError(f"no store at {self.path} yet (run `macropatch data import` first)")
         if not read_only:
@@ -102,18 +281,25 @@ class Store:
                 raise UserError(
                     f"cannot create the store folder {self.path.parent}: {error.strerror}"
                 ) from None
+        connection = self._open(read_only=read_only)
         try:
-            connection = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as error:
-            raise UserError(
-                f"cannot open the store {self.path}: {str(error).splitlines()[0]}"
-            ) from None
-        try:
-            if not read_only:
-                connection.execute(_SCHEMA)
-            yield connection
+            try:
+                if not read_only:
+                    connection.execute(_SCHEMA)
+                if verify and _has_schema(connection):
+                    for query in _VERIFY:
+                        connection.execute(query).fetchall()
+                yield connection
+            except duckdb.Error as error:
+                raise self._translate(error) from None
         finally:
-            connection.close()
+            with suppress(duckdb.Error):
+                connection.close()
+
+    def create(self) -> None:
+        """Create the file and its (empty) tables if they do not exist."""
+        with self._connect(read_only=False):
+            pass
 
     def write(self, batch: Iterable[SeriesData]) -> list[str]:
         """Replace the stored values of every series in ``batch``, in one transaction."""
@@ -123,52 +309,7 @@ class Store:
             connection.execute("BEGIN TRANSACTION")
             try:
                 for item in items:
-                    values = item.values.dropna()
-                    if values.empty:
-                        raise UserError(f"series {item.spec.id!r}: nothing to store (no values)")
-                    (import_id,) = connection.execute("SELECT nextval('import_ids')").fetchone()  # type: ignore[misc]
-                    connection.execute(
-                        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            import_id,
-                            item.spec.id,
-                            item.provenance.source,
-                            item.provenance.location,
-                            item.provenance.fetched_at,
-                            item.provenance.content_hash,
-                            now,
-                            len(values),
-                            values.index[0].date(),
-                            values.index[-1].date(),
-                        ],
-                    )
-                    released = (
-                        pd.DatetimeIndex(item.release_dates.reindex(values.index))
-                        if item.release_dates is not None
-                        else pd.DatetimeIndex([pd.NaT] * len(values))
-                    )
-                    frame = pd.DataFrame(
-                        {
-                            "series_id": item.spec.id,
-                            "date": pd.DatetimeIndex(values.index).date,
-                            "value": values.to_numpy(dtype=float),
-                            "release_date": pd.Series(released).dt.date.to_numpy(),
-                            "import_id": import_id,
-                        }
-                    )
-                    connection.execute(
-                        "DELETE FROM observations WHERE series_id = ?", [item.spec.id]
-                    )
-                    connection.register("incoming", frame)
-                    connection.execute(
-                        "INSERT INTO observations "
-                        "SELECT series_id, date, value, release_date::DATE, import_id FROM incoming"
-                    )
-                    connection.unregister("incoming")
-                    connection.execute(
-                        "INSERT OR REPLACE INTO current_imports VALUES (?, ?)",
-                        [item.spec.id, import_id],
-                    )
+                    _write_one(connection, item, now)
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -194,18 +335,35 @@ class Store:
                 "SELECT date, value, release_date FROM observations WHERE series_id = ? ORDER BY date",
                 [series_id],
             ).df()
-        index = pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date")
-        values = pd.Series(frame["value"].to_numpy(dtype=float), index=index, name=series_id)
-        provenance = Provenance(
-            source=meta[0], location=meta[1], fetched_at=meta[2], content_hash=meta[3]
-        )
-        released = pd.Series(pd.to_datetime(frame["release_date"]).to_numpy(), index=index)
-        return SeriesData(
-            spec=spec,
-            values=values,
-            provenance=provenance,
-            release_dates=None if released.isna().all() else released,
-        )
+        return _series(spec, meta, frame)
+
+    def read_all(self, catalog: Catalog) -> dict[str, SeriesData]:
+        """Every stored series the catalog knows, by id, read in one short read-only
+        connection (empty when there is no store yet)."""
+        if not self.exists:
+            return {}
+        with self._connect(read_only=True) as connection:
+            if not _has_schema(connection):
+                return {}
+            metas = connection.execute(
+                "SELECT c.series_id, i.source, i.location, i.fetched_at, i.content_hash "
+                "FROM current_imports c JOIN imports i USING (import_id)"
+            ).fetchall()
+            frame = connection.execute(
+                "SELECT series_id, date, value, release_date FROM observations "
+                "ORDER BY series_id, date"
+            ).df()
+        identifiers = frame["series_id"].to_numpy(dtype=object)
+        names, starts = np.unique(identifiers, return_index=True)
+        bounds = dict(zip(names, zip(starts, [*starts[1:], len(frame)], strict=True), strict=True))
+        found = {}
+        for series_id, *meta in metas:
+            if series_id not in catalog or series_id not in bounds:
+                continue
+            first, last = bounds[series_id]
+            part = frame.iloc[first:last].reset_index(drop=True)
+            found[series_id] = _series(catalog[series_id], tuple(meta), part)
+        return found
 
     def status(self) -> list[StoredSeries]:
         """One row per stored series, from its current import."""
@@ -230,6 +388,126 @@ class Store:
             )
             for row in rows
         ]
+
+    def recorded_imports(self) -> list[RecordedImport]:
+        """The provenance of every stored series, read without checking the values'
+        blocks, so that the records of a damaged store can often still be read."""
+        if not self.exists:
+            return []
+        with self._connect(read_only=True, verify=False) as connection:
+            if not _has_schema(connection):
+                return []
+            rows = connection.execute(
+                "SELECT c.series_id, i.source, i.location, i.content_hash FROM current_imports c "
+                "JOIN imports i USING (import_id) ORDER BY c.series_id"
+            ).fetchall()
+        return [
+            RecordedImport(series_id=row[0], source=row[1], location=row[2], content_hash=row[3])
+            for row in rows
+        ]
+
+    def damage(self) -> str | None:
+        """Why the store cannot be used, or None when it opens and reads (or does not exist)."""
+        if not self.exists:
+            return None
+        try:
+            with self._connect(read_only=True):
+                pass
+        except StoreDamagedError as error:
+            return error.reason
+        return None
+
+    def replace_with(self, new_file: Path, *, damaged: bool) -> Path | None:
+        """Move the current file (and its write-ahead log) aside and put ``new_file``
+        (a closed DuckDB file) in its place.
+
+        The old file becomes ``store.duckdb.damaged-<UTC timestamp>`` (or
+        ``.previous-<timestamp>`` when it was not damaged); nothing is deleted.
+        A healthy store is first opened for writing, so that the move waits
+        for any other process using it. Returns where the old file went (None
+        if there was none).
+        """
+        if not self.exists:
+            os.replace(new_file, self.path)
+            return None
+        if not damaged:
+            with self._connect(read_only=False, verify=False):
+                pass
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        label = "damaged" if damaged else "previous"
+        aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
+        counter = 1
+        while aside.exists():
+            counter += 1
+            aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}-{counter}")
+        wal = self.wal_path
+        os.replace(self.path, aside)
+        if wal.exists():
+            os.replace(wal, aside.with_name(aside.name + ".wal"))
+        os.replace(new_file, self.path)
+        return aside
+
+
+def _write_one(connection: duckdb.DuckDBPyConnection, item: SeriesData, now: dt.datetime) -> None:
+    values = item.values.dropna()
+    if values.empty:
+        raise UserError(f"series {item.spec.id!r}: nothing to store (no values)")
+    (import_id,) = connection.execute("SELECT nextval('import_ids')").fetchone()  # type: ignore[misc]
+    connection.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            item.spec.id,
+            item.provenance.source,
+            item.provenance.location,
+            item.provenance.fetched_at,
+            item.provenance.content_hash,
+            now,
+            len(values),
+            values.index[0].date(),
+            values.index[-1].date(),
+        ],
+    )
+    released = (
+        pd.DatetimeIndex(item.release_dates.reindex(values.index))
+        if item.release_dates is not None
+        else pd.DatetimeIndex([pd.NaT] * len(values))
+    )
+    frame = pd.DataFrame(
+        {
+            "series_id": item.spec.id,
+            "date": pd.DatetimeIndex(values.index).date,
+            "value": values.to_numpy(dtype=float),
+            "release_date": pd.Series(released).dt.date.to_numpy(),
+            "import_id": import_id,
+        }
+    )
+    connection.execute("DELETE FROM observations WHERE series_id = ?", [item.spec.id])
+    connection.register("incoming", frame)
+    connection.execute(
+        "INSERT INTO observations "
+        "SELECT series_id, date, value, release_date::DATE, import_id FROM incoming"
+    )
+    connection.unregister("incoming")
+    connection.execute(
+        "INSERT OR REPLACE INTO current_imports VALUES (?, ?)", [item.spec.id, import_id]
+    )
+
+
+def _series(spec: SeriesSpec, meta: tuple, frame: pd.DataFrame) -> SeriesData:
+    """A :class:`SeriesData` from its provenance row and its ``date, value, release_date`` rows."""
+    index = pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date")
+    values = pd.Series(frame["value"].to_numpy(dtype=float), index=index, name=spec.id)
+    provenance = Provenance(
+        source=meta[0], location=meta[1], fetched_at=meta[2], content_hash=meta[3]
+    )
+    released = pd.Series(pd.to_datetime(frame["release_date"]).to_numpy(), index=index)
+    return SeriesData(
+        spec=spec,
+        values=values,
+        provenance=provenance,
+        release_dates=None if released.isna().all() else released,
+    )
 
 
 def _has_schema(connection: duckdb.DuckDBPyConnection) -> bool:

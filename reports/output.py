@@ -18,15 +18,24 @@ from pathlib import Path
 
 from marketdata.errors import UserError
 
-__all__ = ["RUN_MARKER", "check_output_folder", "staged_folder"]
+__all__ = ["RUN_MARKER", "check_output_folder", "resolve_folder", "staged_folder"]
 
 #: A folder holding this file is an earlier run that may be replaced.
 RUN_MARKER = "summary.json"
 
 
+def resolve_folder(folder: Path) -> Path:
+    """``folder`` made absolute, ``~`` expanded; a ``UserError`` names a ``~user`` that does
+    not exist."""
+    try:
+        return Path(folder).expanduser().absolute()
+    except RuntimeError as error:  # ~someone without a home directory
+        raise UserError(f"folder {folder}: {error}") from None
+
+
 def check_output_folder(target: Path) -> None:
     """Raise ``UserError`` now if ``target`` could not receive a run (before the work)."""
-    target = Path(target).expanduser().absolute()
+    target = resolve_folder(target)
     _check_target(target)
     parent = next((folder for folder in (target, *target.parents) if folder.exists()), None)
     if parent is not None and not parent.is_dir():
@@ -45,7 +54,7 @@ def _check_target(target: Path) -> None:
 @contextmanager
 def staged_folder(target: Path) -> Iterator[Path]:
     """Yield a staging folder; on success it becomes ``target``."""
-    target = Path(target).expanduser().absolute()
+    target = resolve_folder(target)
     _check_target(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

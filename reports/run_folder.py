@@ -23,7 +23,7 @@ import pandas as pd
 
 from marketdata.errors import UserError
 from reports.exports import read_dated_csv
-from reports.output import RUN_MARKER
+from reports.output import RUN_MARKER, resolve_folder
 from reports.signal_history import read_signal_history
 from signals.base import SignalResult
 
@@ -92,7 +92,7 @@ def read_run(folder: Path) -> FinishedRun:
     UserError
         If the folder holds no run, or a file is missing or cannot be read.
     """
-    folder = Path(folder).expanduser().absolute()
+    folder = resolve_folder(folder)
     summary = _summary(folder)
     returns = _returns(folder, summary["strategies"])
     signals = read_signal_history(folder / "signals", summary["signals"])

@@ -1,14 +1,17 @@
 """Parameters from an experiment file into a frozen dataclass, checked at the boundary.
 
-Used for signals and strategies alike: unknown names, wrong types and values
-the dataclass rejects (its ``__post_init__`` raising ``ValueError``) become a
-:class:`~marketdata.errors.UserError` naming the field.
+Used for signals and strategies alike: unknown names, wrong types (``true``
+is no number, each item of a list is checked), numbers that are not finite
+and values the dataclass rejects (its ``__post_init__`` raising
+``ValueError``) become a :class:`~marketdata.errors.UserError` naming the
+field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -20,24 +23,46 @@ __all__ = ["build_with_parameters"]
 T = TypeVar("T")
 
 
+def _shown(value: object) -> str:
+    """A value as a message quotes it, at most 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _coerce(where: str, field: str, annotation: object, value: object) -> object:
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         try:
             return annotation(value)
         except ValueError:
             allowed = ", ".join(str(member.value) for member in annotation)
-            raise UserError(f"{where}: {field!r} must be one of {allowed}, got {value!r}") from None
+            raise UserError(
+                f"{where}: {field!r} must be one of {allowed}, got {_shown(value)}"
+            ) from None
     if annotation is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise UserError(f"{where}: {field!r} must be a finite number, got {_shown(value)}")
+        return number
     if annotation is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     if annotation in (str, bool) and isinstance(value, annotation):  # type: ignore[arg-type]
         return value
-    if typing.get_origin(annotation) is tuple and isinstance(value, list):
+    if typing.get_origin(annotation) is tuple and isinstance(value, list | tuple):
+        arguments = typing.get_args(annotation)
+        if len(arguments) == 2 and arguments[1] is Ellipsis:  # tuple[X, ...]: check each item
+            return tuple(
+                _coerce(where, f"{field}[{position}]", arguments[0], item)
+                for position, item in enumerate(value)
+            )
         return tuple(value)
     names = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}
     expected = names.get(annotation, getattr(annotation, "__name__", str(annotation)))  # type: ignore[call-overload]
-    raise UserError(f"{where}: {field!r} must be {expected}, got {value!r}")
+    if typing.get_origin(annotation) is tuple:
+        expected = "a list"
+    raise UserError(f"{where}: {field!r} must be {expected}, got {_shown(value)}")
 
 
 def build_with_parameters(cls: type[T], parameters: Mapping[str, Any], *, where: str) -> T:
