@@ -337,16 +337,18 @@ class PutOverlay:
                 raise ValueError(f"PutOverlay.{name} must be finite, got {value!r}")
         for name in ("tenor_months", "roll_months"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"PutOverlay.{name} must be a whole number >= 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+                raise ValueError(
+                    f"PutOverlay.{name} must be a whole number of months from 1 to 60, got {value!r}"
+                )
         for name in ("underlying", "volatility", "rate"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"PutOverlay.{name} must be a series id, got {value!r}")
         if not 0.0 <= self.moneyness < 1.0:
             raise ValueError(f"PutOverlay.moneyness must be in [0, 1), got {self.moneyness!r}")
-        if self.skew < 0:
-            raise ValueError(f"PutOverlay.skew must be >= 0, got {self.skew!r}")
+        if not 0.0 <= self.skew <= 20.0:
+            raise ValueError(f"PutOverlay.skew must be between 0 and 20, got {self.skew!r}")
         if not -1.0 < self.dividend_yield < 1.0:
             raise ValueError(
                 f"PutOverlay.dividend_yield must be a fraction in (-1, 1), got {self.dividend_yield!r}"

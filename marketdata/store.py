@@ -126,7 +126,10 @@ class StoreDamagedError(UserError):
 def default_store_path() -> Path:
     """Where the store lives unless told otherwise."""
     home = os.environ.get(HOME_ENVIRONMENT_VARIABLE, "").strip()
-    base = Path(home).expanduser() if home else Path(user_cache_dir("macropatch"))
+    try:
+        base = Path(home).expanduser() if home else Path(user_cache_dir("macropatch"))
+    except RuntimeError as error:  # MACROPATCH_HOME=~someone without a home directory
+        raise UserError(f"{HOME_ENVIRONMENT_VARIABLE}={home}: {error}") from None
     return base / "store.duckdb"
 
 
