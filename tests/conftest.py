@@ -129,3 +129,29 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory, pack_path: Path) -> Path
     done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
     assert done.returncode == 0, done.stderr
     return out
+
+
+CHEAP_EXPERIMENT = """
+name = "cheap"
+benchmark = "spy_buy_and_hold"
+
+[[strategies]]
+strategy = "spy_buy_and_hold"
+rebalance = "once"
+
+[[strategies]]
+strategy = "sixty_forty"
+
+[stress]
+paths = 200
+scenarios = "{scenarios}"
+"""
+"""Two cheap strategies (a run takes seconds), a small bootstrap, the report's scenarios."""
+
+
+def cheap_experiment(path: Path, extra: str = "") -> Path:
+    """Write :data:`CHEAP_EXPERIMENT` (plus ``extra`` TOML) to ``path``."""
+    from macropatch.experiment import REPORT_SCENARIOS
+
+    path.write_text(CHEAP_EXPERIMENT.format(scenarios=REPORT_SCENARIOS) + extra)
+    return path

@@ -18,31 +18,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from macropatch.experiment import REPORT_SCENARIOS
 from marketdata.catalog import load_catalog
 from marketdata.ingest import import_pack
 from marketdata.pack import Pack
 from marketdata.series import Provenance, SeriesData
 from marketdata.store import Store
+from tests.conftest import cheap_experiment
 from tests.macropatch.test_crash_safety import store_digest
 
 pytestmark = pytest.mark.pack
-
-EXPERIMENT = """
-name = "cheap"
-benchmark = "spy_buy_and_hold"
-
-[[strategies]]
-strategy = "spy_buy_and_hold"
-rebalance = "once"
-
-[[strategies]]
-strategy = "sixty_forty"
-
-[stress]
-paths = 200
-scenarios = "{scenarios}"
-"""
 
 
 def start(
@@ -62,7 +46,7 @@ def start(
 
 def commands(tmp_path: Path, pack_path: Path) -> dict[str, list[str]]:
     experiment = tmp_path / "cheap.toml"
-    experiment.write_text(EXPERIMENT.format(scenarios=REPORT_SCENARIOS))
+    cheap_experiment(experiment)
     run = ["run", "--experiment", str(experiment), "--start", "2019-01-02", "--end", "2020-12-31"]
     return {
         "import": ["data", "import", str(pack_path)],

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from macropatch.experiment import REPORT_SCENARIOS
 from marketdata.catalog import load_catalog
 from marketdata.errors import UserError
 from marketdata.pack import Pack
@@ -28,6 +27,7 @@ from marketdata.quality import (
 )
 from marketdata.series import Provenance, SeriesData
 from marketdata.sources import DataSources, DirtyDataError
+from tests.conftest import cheap_experiment
 from tests.macropatch.cli_helpers import partial_pack, run_cli
 
 CATALOG = load_catalog()
@@ -256,21 +256,7 @@ def test_a_dirty_proxy_is_refused_not_skipped(pack_path: Path, tmp_path: Path) -
     assert sources.notes == []
 
 
-CHEAP = """
-name = "cheap"
-benchmark = "spy_buy_and_hold"
-
-[[strategies]]
-strategy = "spy_buy_and_hold"
-rebalance = "once"
-
-[[strategies]]
-strategy = "sixty_forty"
-
-[stress]
-paths = 200
-scenarios = "{scenarios}"
-
+CHEAP_SWEEP = """
 [sweep]
 strategy = "sixty_forty"
 
@@ -288,7 +274,7 @@ def test_run_stress_and_sweep_refuse_dirty_data_and_run_allows_it(
 ) -> None:
     pack = dirty_pack(pack_path, tmp_path / "pack")
     experiment = tmp_path / "cheap.toml"
-    experiment.write_text(CHEAP.format(scenarios=REPORT_SCENARIOS))
+    cheap_experiment(experiment, CHEAP_SWEEP)
     common = ["--experiment", str(experiment), "--pack", str(pack)]
     period = ["--start", "2019-01-02", "--end", "2020-12-31"]
     for command in (
