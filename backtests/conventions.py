@@ -4,11 +4,19 @@ so that the sweep's workers need not import vectorbt."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from backtests.costs import Costs
 from marketdata.errors import DataError
 
-__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError", "check_price_calendar"]
+__all__ = [
+    "INITIAL_VALUE",
+    "WEIGHT_SUM_TOLERANCE",
+    "MissingPriceError",
+    "check_lag_and_costs",
+    "check_price_calendar",
+]
 
 INITIAL_VALUE = 1.0
 """Net asset value on the first day."""
@@ -32,3 +40,14 @@ def check_price_calendar(prices: pd.DataFrame) -> None:
         raise ValueError("prices are empty: nothing to backtest")
     if not prices.columns.is_unique:
         raise ValueError("prices have duplicate columns")
+
+
+def check_lag_and_costs(execution_lag: object, costs: object) -> None:
+    """Raise ``ValueError`` unless ``execution_lag`` is a whole number of days >= 0 and
+    ``costs`` is a :class:`backtests.costs.Costs`."""
+    if isinstance(execution_lag, bool) or not isinstance(execution_lag, int | np.integer):
+        raise ValueError(f"execution_lag must be an integer, got {execution_lag!r}")
+    if execution_lag < 0:
+        raise ValueError(f"execution_lag must be 0 or more trading days, got {execution_lag}")
+    if not isinstance(costs, Costs):
+        raise ValueError(f"costs must be a Costs, got {costs!r}")

@@ -94,6 +94,7 @@ from backtests.conventions import (
     INITIAL_VALUE,
     WEIGHT_SUM_TOLERANCE,
     MissingPriceError,
+    check_lag_and_costs,
     check_price_calendar,
 )
 from backtests.costs import Costs
@@ -409,12 +410,7 @@ def run_backtest(
     RuntimeError
         If vectorbt left a weight off target by more than the day's costs.
     """
-    if isinstance(execution_lag, bool) or not isinstance(execution_lag, int | np.integer):
-        raise ValueError(f"execution_lag must be an integer, got {execution_lag!r}")
-    if execution_lag < 0:
-        raise ValueError(f"execution_lag must be 0 or more trading days, got {execution_lag}")
-    if not isinstance(costs, Costs):
-        raise ValueError(f"costs must be a Costs, got {costs!r}")
+    check_lag_and_costs(execution_lag, costs)
     aligned = _aligned_targets(targets, prices, cash_asset)
     index = pd.DatetimeIndex(prices.index)
     columns = prices.columns

@@ -26,6 +26,7 @@ from backtests.conventions import (
     INITIAL_VALUE,
     WEIGHT_SUM_TOLERANCE,
     MissingPriceError,
+    check_lag_and_costs,
     check_price_calendar,
 )
 from backtests.costs import Costs
@@ -292,12 +293,7 @@ def simulate_target_weights(
 
 def _check_inputs(prices: pd.DataFrame, costs: Costs, execution_lag: int, cash_asset: str) -> None:
     """The engine's checks of everything but the targets."""
-    if isinstance(execution_lag, bool) or not isinstance(execution_lag, int | np.integer):
-        raise ValueError(f"execution_lag must be an integer, got {execution_lag!r}")
-    if execution_lag < 0:
-        raise ValueError(f"execution_lag must be 0 or more trading days, got {execution_lag}")
-    if not isinstance(costs, Costs):
-        raise ValueError(f"costs must be a Costs, got {costs!r}")
+    check_lag_and_costs(execution_lag, costs)
     if not isinstance(prices, pd.DataFrame):
         raise ValueError(f"prices must be a DataFrame, got {type(prices).__name__}")
     check_price_calendar(prices)

@@ -32,7 +32,7 @@ RECOVERY_TOLERANCE = 1e-12
 _COLUMNS = ["return", "max_drawdown", "trough_date", "days_to_recover", "recovered"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Window:
     """A named stress window, from a closing peak to a closing trough.
 
@@ -56,7 +56,7 @@ class Window:
 
 
 DEFAULT_REPLAY_WINDOWS: tuple[Window, ...] = (
-    Window(name="2000-02 dot-com", start=date(2000, 3, 24), end=date(2002, 10, 9)),
+    Window(name="2000-02 dot-com bust", start=date(2000, 3, 24), end=date(2002, 10, 9)),
     Window(name="2007-09 financial crisis", start=date(2007, 10, 9), end=date(2009, 3, 9)),
     Window(name="2011 US downgrade", start=date(2011, 7, 22), end=date(2011, 10, 3)),
     Window(name="2015-16 oil and China", start=date(2015, 5, 21), end=date(2016, 2, 11)),

@@ -54,6 +54,11 @@ app.add_typer(data_app, name="data")
 
 DEFAULT_EXPERIMENT = Path("experiments/default.toml")
 DateOption = Annotated[str | None, typer.Option(help="YYYY-MM-DD", show_default=False)]
+OfflineOption = Annotated[bool, typer.Option("--offline", help="Never try live providers.")]
+ExperimentOption = Annotated[Path, typer.Option(help="Experiment TOML file.")]
+RunOutOption = Annotated[
+    Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")
+]
 PackOption = Annotated[
     Path | None,
     typer.Option(
@@ -92,14 +97,12 @@ def _date(option: str, value: str | None) -> dt.date | None:
 
 @app.command()
 def run(
-    experiment: Annotated[Path, typer.Option(help="Experiment TOML file.")] = DEFAULT_EXPERIMENT,
-    out: Annotated[
-        Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")
-    ] = Path("runs/latest"),
+    experiment: ExperimentOption = DEFAULT_EXPERIMENT,
+    out: RunOutOption = Path("runs/latest"),
     pack: PackOption = None,
     start: DateOption = None,
     end: DateOption = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Backtest an experiment's strategies and write reports."""
@@ -178,10 +181,8 @@ def _memory(text: str) -> int:
 
 @app.command("stress")
 def stress_command(
-    experiment: Annotated[Path, typer.Option(help="Experiment TOML file.")] = DEFAULT_EXPERIMENT,
-    out: Annotated[
-        Path, typer.Option(help="Output folder (replaced only if it holds an earlier run).")
-    ] = Path("runs/latest"),
+    experiment: ExperimentOption = DEFAULT_EXPERIMENT,
+    out: RunOutOption = Path("runs/latest"),
     scenarios: Annotated[
         Path | None,
         typer.Option(
@@ -199,7 +200,7 @@ def stress_command(
         typer.Option(min=0, help="Bootstrap seed (default: [stress] seed).", show_default=False),
     ] = None,
     pack: PackOption = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
@@ -294,7 +295,7 @@ def sweep_command(
         bool, typer.Option("--resume", help="Keep the batches an interrupted run finished.")
     ] = False,
     pack: PackOption = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
@@ -334,7 +335,7 @@ def signals(
         Path, typer.Option(help="Experiment TOML file (signal parameters).")
     ] = DEFAULT_EXPERIMENT,
     pack: PackOption = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never try live providers.")] = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Each signal's state on a date: value, threshold, last data date, fired or not."""
     states = api.signal_states(

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from backtests.metrics import max_drawdown
+from backtests.replay import DEFAULT_REPLAY_WINDOWS, Window
 from backtests.result import ResultSet
 
 __all__ = [
@@ -40,42 +39,15 @@ MIN_COVERAGE = 0.5
 """Share of a window's trading days (weekdays) the data must cover to measure it."""
 
 
-@dataclass(frozen=True)
-class StressWindow:
-    """A named market crisis, from the S&P 500's closing peak to its closing trough.
+StressWindow = Window
+"""A named market crisis, from the S&P 500's closing peak (its own return not part of
+the window) to its closing trough (included): :class:`backtests.replay.Window`."""
 
-    Attributes
-    ----------
-    name
-        How the page and ``summary.json`` name it (``"2020 Covid crash"``).
-    start
-        The peak day: its own return is not part of the window.
-    end
-        The trough day, included.
-    """
-
-    name: str
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            raise ValueError(f"stress window {self.name!r} ends {self.end} before it starts")
-
-
-DEFAULT_WINDOWS: tuple[StressWindow, ...] = (
-    StressWindow("2000-02 dot-com bust", date(2000, 3, 24), date(2002, 10, 9)),
-    StressWindow("2007-09 financial crisis", date(2007, 10, 9), date(2009, 3, 9)),
-    StressWindow("2011 US downgrade", date(2011, 7, 22), date(2011, 10, 3)),
-    StressWindow("2018 Q4", date(2018, 9, 20), date(2018, 12, 24)),
-    StressWindow("2020 Covid crash", date(2020, 2, 19), date(2020, 3, 23)),
-    StressWindow("2022 rate shock", date(2022, 1, 3), date(2022, 10, 12)),
+DEFAULT_WINDOWS: tuple[StressWindow, ...] = tuple(
+    window for window in DEFAULT_REPLAY_WINDOWS if window.name != "2015-16 oil and China"
 )
-"""Peak-to-trough dates of the S&P 500 (closing prices) in the crises the report
-discusses: 24 Mar 2000 to 9 Oct 2002 (-49%), 9 Oct 2007 to 9 Mar 2009 (-57%),
-22 Jul 2011 to 3 Oct 2011 (-19%, the US downgrade by S&P), 20 Sep 2018 to
-24 Dec 2018 (-20%), 19 Feb 2020 to 23 Mar 2020 (-34%) and 3 Jan 2022 to
-12 Oct 2022 (-25%)."""
+"""The crises the report discusses, shown on index.html: the stress tests' replay
+windows (:data:`backtests.replay.DEFAULT_REPLAY_WINDOWS`) but 2015-16."""
 
 
 def window_returns(returns: pd.Series, window: StressWindow) -> float | None:
