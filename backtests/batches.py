@@ -9,7 +9,10 @@ temporary name and renamed, so a batch file is whole or absent; and
 
 A folder started by another sweep (another fingerprint or batch plan) is
 never mixed in: resuming it is a :class:`marketdata.errors.UserError`, and a
-fresh start empties it first.
+fresh start empties it first. A folder macropatch did not write (no
+manifest carrying :data:`BATCHES_SCHEMA`), a symbolic link or a file in its
+place is refused, never emptied. Partial batch files a killed sweep left
+are removed when the store opens.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import numpy as np
 
 from marketdata.errors import UserError
 
-__all__ = ["BatchStore", "FinishedBatch"]
+__all__ = ["BATCHES_SCHEMA", "BatchStore", "FinishedBatch"]
 
 _MANIFEST = "manifest.json"
+#: The schema id in the manifest: the mark of a folder of batches macropatch wrote.
+BATCHES_SCHEMA = "macropatch.sweep-batches/1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +67,8 @@ class BatchStore:
         self.folder = Path(folder)
         self.fingerprint = fingerprint
         self.batches = [list(map(int, batch)) for batch in batches]
-        manifest = {"fingerprint": fingerprint, "batches": self.batches}
+        manifest = {"schema": BATCHES_SCHEMA, "fingerprint": fingerprint, "batches": self.batches}
+        self._check_folder()
         existing = self._manifest()
         if resume and existing is not None and existing != manifest:
             raise UserError(
@@ -72,14 +78,33 @@ class BatchStore:
         if (not resume or existing != manifest) and self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        for partial in self.folder.glob("*.partial"):
+            partial.unlink(missing_ok=True)
         if self._manifest() is None:
             self._write_text(self.folder / _MANIFEST, json.dumps(manifest))
+
+    def _check_folder(self) -> None:
+        """Refuse a folder in the batches' place that macropatch did not write."""
+        folder = self.folder
+        if folder.is_symlink():
+            raise UserError(f"{folder} is a symbolic link, not a sweep's batches folder")
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder} is a file, not a sweep's batches folder")
+        if folder.is_dir() and any(folder.iterdir()):
+            manifest = self._manifest()
+            if manifest is None or manifest.get("schema") != BATCHES_SCHEMA:
+                raise UserError(
+                    f"{folder} holds files macropatch did not write (no {_MANIFEST} of a "
+                    "sweep's batches); move them or choose another --out"
+                )
 
     def _manifest(self) -> dict | None:
         path = self.folder / _MANIFEST
         try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > 2**26:
+                return None
             loaded = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         return loaded if isinstance(loaded, dict) else None
 

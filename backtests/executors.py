@@ -28,6 +28,7 @@ leaving the loop early stops the workers at once.
 from __future__ import annotations
 
 import abc
+import asyncio
 import concurrent.futures
 import contextlib
 import enum
@@ -35,12 +36,12 @@ import gc
 import logging
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from marketdata.errors import UserError
+from marketdata.processes import become_worker
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -51,6 +52,7 @@ __all__ = [
     "ProcessExecutor",
     "available_cores",
     "make_executor",
+    "stop_pool",
 ]
 
 DEFAULT_TIMEOUT = 10.0
@@ -163,9 +165,10 @@ class InlineExecutor(Executor):
 
 
 def _install_shared(shared: object) -> None:
-    """Pool initializer: keep ``shared`` for the worker's life; leave Ctrl-C to the caller."""
+    """Pool initializer: keep ``shared`` for the worker's life; leave Ctrl-C to the caller;
+    die with the parent (the fork server, which itself ends when the caller does)."""
     global _worker_shared
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    become_worker()
     _worker_shared = shared
 
 
@@ -173,7 +176,7 @@ def _call_with_shared(function: Callable[[Any, ItemT], ResultT], item: ItemT) ->
     return function(_worker_shared, item)
 
 
-def _stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+def stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     """Terminate the worker processes, running items included, and wait for them."""
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14 and later
     if terminate is not None:
@@ -232,14 +235,14 @@ class ProcessExecutor(Executor):
             for future in concurrent.futures.as_completed(positions):
                 yield positions[future], future.result()
         except BaseException:  # a failed item, Ctrl-C, or the caller left the loop
-            _stop(pool)
+            stop_pool(pool)
             self._pool, self._shared = None, None
             raise
 
     def close(self) -> None:
         """Stop the worker processes, an abandoned map's running items included."""
         if self._pool is not None:
-            _stop(self._pool)
+            stop_pool(self._pool)
         self._pool, self._shared = None, None
 
 
@@ -255,10 +258,48 @@ def _distributed_warnings_only() -> Iterator[None]:
         logger.setLevel(level)
 
 
+class _Silent(Exception):
+    """The scheduler took the connection but said nothing."""
+
+
+async def _identity(scheduler: str, timeout: float) -> object:
+    """Ask the scheduler who it is, over a fresh connection."""
+    from distributed.comm import connect
+
+    try:  # connect retries a refused port until its timeout, then raises OSError
+        comm = await asyncio.wait_for(connect(scheduler, timeout=timeout), 2 * timeout)
+    except TimeoutError:  # connected, but the handshake never came back
+        raise _Silent from None
+    try:
+        await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+        return await asyncio.wait_for(comm.read(), timeout)
+    except TimeoutError:
+        raise _Silent from None
+    finally:
+        comm.abort()
+
+
+def _handshake(scheduler: str, timeout: float) -> None:
+    """Raise UserError unless ``scheduler`` answers a Dask handshake in time (a port that
+    accepts connections and never answers would otherwise hang the client for good)."""
+    try:
+        answer = asyncio.run(_identity(scheduler, timeout))
+    except _Silent:
+        raise UserError(
+            f"the Dask scheduler at {scheduler} did not answer within {timeout:g} s "
+            "(is it a Dask scheduler?)"
+        ) from None
+    except (OSError, ValueError, TypeError) as error:
+        raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise UserError(f"{scheduler} answered, but not as a Dask scheduler")
+
+
 def _connect(scheduler: str, timeout: float) -> Any:
     """Return a client of ``scheduler``, or raise UserError with the reason it failed."""
     from distributed import Client
 
+    _handshake(scheduler, timeout)
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, ValueError) as error:  # TimeoutError is an OSError

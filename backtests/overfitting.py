@@ -40,6 +40,7 @@ __all__ = [
     "PerformanceMetric",
     "deflated_sharpe_ratio",
     "deflated_sharpe_ratio_from_moments",
+    "distinct_columns",
     "expected_maximum_sharpe",
     "probabilistic_sharpe_ratio",
     "probabilistic_sharpe_ratio_from_moments",
@@ -106,6 +107,22 @@ class BacktestOverfitting:
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)  # a frozen result keeps its arrays too
+
+
+def distinct_columns(returns_matrix: Returns) -> np.ndarray:
+    """Positions of the columns of a days x variants matrix that are not exact repeats of an
+    earlier column (bit for bit, NaN included), in column order.
+
+    Variants whose returns are identical are one trial, not several: counting them twice
+    inflates the deflated Sharpe ratio's trial count and leaves CSCV's choice of the best
+    among equals to floating-point rounding. Keep the first of each group.
+    """
+    matrix = np.ascontiguousarray(np.asarray(returns_matrix, dtype=float).T)
+    if matrix.size == 0:
+        return np.arange(matrix.shape[0])
+    rows = matrix.view(np.dtype((np.void, matrix.dtype.itemsize * matrix.shape[1]))).ravel()
+    _, first = np.unique(rows, return_index=True)
+    return np.sort(first)
 
 
 def sharpe_ratios_per_period(returns_matrix: Returns) -> np.ndarray:

@@ -41,7 +41,9 @@ class VariantPlan:
 
 
 def _signal_parameters(signal: Signal) -> dict[str, Any]:
-    return {item.name: getattr(signal, item.name) for item in dataclasses.fields(signal)}
+    return {
+        item.name: getattr(signal, item.name) for item in dataclasses.fields(signal) if item.init
+    }
 
 
 def plan_variants(
@@ -109,7 +111,7 @@ def plan_variants(
                 start = base_signals[name] if name in base_signals else build_signal(name, {})
                 built_signals[signal_key] = _built(
                     build_signal, name, {**_signal_parameters(start), **changes}, variant
-                )
+                ).bound_to(base_signals)
             signal = built_signals[signal_key]
             outputs[name] = signal.output_name()
             distinct.setdefault(signal.output_name(), signal)

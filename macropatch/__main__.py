@@ -1,3 +1,3 @@
-from macropatch.cli import main
+from macropatch.entry import main
 
 main()

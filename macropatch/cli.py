@@ -6,6 +6,7 @@ culprit, no traceback); 1 an internal error.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -15,13 +16,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from backtests.column_metrics import Objective
 from backtests.executors import ExecutorKind
 from macropatch import api
 from macropatch.console import RichProgress, error_console, output_console
-from macropatch.experiment import load_experiment
+from macropatch.experiment import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT, load_experiment
 from marketdata.catalog import load_catalog
 from marketdata.errors import UserError
 from marketdata.ingest import (
@@ -32,11 +34,13 @@ from marketdata.ingest import (
     pull_live,
     rebuild_store,
 )
+from marketdata.interrupts import Interrupted, interruption
 from marketdata.pack import pack_from_environment
 from marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
 from marketdata.sources import offline_from_environment
 from marketdata.store import Store
 from reports import TableMetric, ValueKind, format_metric, format_value
+from reports.output import resolve_folder
 from strategies.registry import STRATEGIES
 
 app = typer.Typer(
@@ -86,6 +90,16 @@ def _store() -> Store:
     return Store(on_wait=_announce_wait)
 
 
+def _kept_folder(folder: Path) -> str:
+    """What a Ctrl-C before a folder's swap leaves: the folder as it was."""
+    return f"{resolve_folder(folder)} is as it was"
+
+
+def _kept_store() -> str:
+    """What a Ctrl-C before a store's commit leaves: the store as it was."""
+    return f"the store {Store().path} is as it was"
+
+
 def _date(option: str, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -106,33 +120,37 @@ def run(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Backtest an experiment's strategies and write reports."""
-    outcome = api.run(
-        experiment_path=experiment,
-        out=out,
-        pack=pack_from_environment(pack),
-        store=_store(),
-        live=not (offline or offline_from_environment()),
-        start=_date("--start", start),
-        end=_date("--end", end),
-        progress=RichProgress(),
-        allow_dirty=allow_dirty,
-    )
-    period = outcome.summary["run"]["period"]
-    table = Table(
-        title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
-    )
-    table.add_column("strategy", no_wrap=True)
-    for metric in TableMetric:
-        table.add_column(metric.label.replace("\u00a0", " "), justify="right")
-    for name, metrics in outcome.summary["strategies"].items():
-        table.add_row(name, *(format_metric(metric, metrics[metric.key]) for metric in TableMetric))
-    output_console.print(table)
-    output_console.print(
-        "252 trading days a year; Sharpe and Sortino with rf = 0; turnover = value traded per year over NAV."
-    )
-    for note in outcome.notes:
-        output_console.print(f"note: {note}")
-    output_console.print(f"Reports: {outcome.out / 'index.html'}")
+    with interruption(_kept_folder(out)):
+        outcome = api.run(
+            experiment_path=experiment,
+            out=out,
+            pack=pack_from_environment(pack),
+            store=_store(),
+            live=not (offline or offline_from_environment()),
+            start=_date("--start", start),
+            end=_date("--end", end),
+            progress=RichProgress(),
+            allow_dirty=allow_dirty,
+        )
+    with interruption(f"{outcome.out} was written in full"):
+        period = outcome.summary["run"]["period"]
+        table = Table(
+            title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
+        )
+        table.add_column("strategy", no_wrap=True)
+        for metric in TableMetric:
+            table.add_column(metric.label.replace("\u00a0", " "), justify="right")
+        for name, metrics in outcome.summary["strategies"].items():
+            table.add_row(
+                name, *(format_metric(metric, metrics[metric.key]) for metric in TableMetric)
+            )
+        output_console.print(table)
+        output_console.print(
+            "252 trading days a year; Sharpe and Sortino with rf = 0; turnover = value traded per year over NAV."
+        )
+        for note in outcome.notes:
+            output_console.print(f"note: {note}")
+        output_console.print(f"Reports: {outcome.out / 'index.html'}")
 
 
 @app.command()
@@ -145,8 +163,9 @@ def report(
     ],
 ) -> None:
     """Draw a finished run's HTML pages again from its files, without backtesting."""
-    index = api.report(run_dir=run_dir, progress=RichProgress())
-    output_console.print(f"Reports: {index}")
+    with interruption(_kept_folder(run_dir)):
+        index = api.report(run_dir=run_dir, progress=RichProgress())
+        output_console.print(f"Reports: {index}")
 
 
 def _number(value: object) -> str:
@@ -192,59 +211,69 @@ def stress_command(
     paths: Annotated[
         int | None,
         typer.Option(
-            min=100, help="Bootstrap paths (default: [stress] paths).", show_default=False
+            min=MINIMUM_PATHS,
+            max=MAXIMUM_PATHS,
+            help="Bootstrap paths (default: [stress] paths).",
+            show_default=False,
         ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, help="Bootstrap seed (default: [stress] seed).", show_default=False),
+        typer.Option(
+            min=0,
+            max=SEED_LIMIT - 1,
+            help="Bootstrap seed (default: [stress] seed).",
+            show_default=False,
+        ),
     ] = None,
     pack: PackOption = None,
     offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
-    settings = load_experiment(experiment).stress
-    settings = dataclasses.replace(
-        settings,
-        scenarios=scenarios if scenarios is not None else settings.scenarios,
-        paths=paths if paths is not None else settings.paths,
-        seed=seed if seed is not None else settings.seed,
-    )
-    outcome = api.run(
-        experiment_path=experiment,
-        out=out,
-        pack=pack_from_environment(pack),
-        store=_store(),
-        live=not (offline or offline_from_environment()),
-        progress=RichProgress(),
-        stress=settings,
-        allow_dirty=allow_dirty,
-    )
-    stress = outcome.stress
-    table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
-    table.add_column("strategy", no_wrap=True)
-    for scenario in stress["scenarios"]:
-        table.add_column(scenario["name"], justify="right")
-    table.add_column("1-year median", justify="right")
-    table.add_column("P(loss > 20%)", justify="right")
-    bootstrap = stress["bootstrap"]["strategies"]
-    for name in stress["strategies"]:
-        table.add_row(
-            name,
-            *(
-                format_value(scenario["strategies"][name]["expected"], ValueKind.PERCENT)
-                for scenario in stress["scenarios"]
-            ),
-            format_value(bootstrap[name]["median"], ValueKind.PERCENT),
-            format_value(bootstrap[name]["probability_loss_20"], ValueKind.PERCENT),
+    with interruption(_kept_folder(out)):
+        settings = load_experiment(experiment).stress
+        settings = dataclasses.replace(
+            settings,
+            scenarios=scenarios if scenarios is not None else settings.scenarios,
+            paths=paths if paths is not None else settings.paths,
+            seed=seed if seed is not None else settings.seed,
         )
-    output_console.print(table)
-    output_console.print(
-        f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
-        f"{' or '.join(stress['bootstrap']['signals'])} fired."
-    )
-    output_console.print(f"Reports: {outcome.out / 'stress.html'}")
+        outcome = api.run(
+            experiment_path=experiment,
+            out=out,
+            pack=pack_from_environment(pack),
+            store=_store(),
+            live=not (offline or offline_from_environment()),
+            progress=RichProgress(),
+            stress=settings,
+            allow_dirty=allow_dirty,
+        )
+    with interruption(f"{outcome.out} was written in full"):
+        stress = outcome.stress
+        table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
+        table.add_column("strategy", no_wrap=True)
+        for scenario in stress["scenarios"]:
+            table.add_column(scenario["name"], justify="right")
+        table.add_column("1-year median", justify="right")
+        table.add_column("P(loss > 20%)", justify="right")
+        bootstrap = stress["bootstrap"]["strategies"]
+        for name in stress["strategies"]:
+            table.add_row(
+                name,
+                *(
+                    format_value(scenario["strategies"][name]["expected"], ValueKind.PERCENT)
+                    for scenario in stress["scenarios"]
+                ),
+                format_value(bootstrap[name]["median"], ValueKind.PERCENT),
+                format_value(bootstrap[name]["probability_loss_20"], ValueKind.PERCENT),
+            )
+        output_console.print(table)
+        output_console.print(
+            f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
+            f"{' or '.join(stress['bootstrap']['signals'])} fired."
+        )
+        output_console.print(f"Reports: {outcome.out / 'stress.html'}")
 
 
 @app.command("sweep")
@@ -299,33 +328,37 @@ def sweep_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
-    outcome = api.sweep(
-        experiment_path=experiment,
-        out=out,
-        assignments=param or (),
-        strategy_label=strategy,
-        objective=objective,
-        executor=executor,
-        scheduler=scheduler,
-        workers=workers,
-        max_memory=_memory(max_memory),
-        resume=resume,
-        pack=pack_from_environment(pack),
-        store=_store(),
-        live=not (offline or offline_from_environment()),
-        progress=RichProgress(),
-        allow_dirty=allow_dirty,
-    )
-    summary = outcome.summary
-    spec, best = summary["sweep"], summary["best_in_sample"]
-    output_console.print(
-        f"{spec['variants']} variants of {spec['strategy']} in {spec['sweep_seconds']:.1f} s "
-        f"({spec['variants_per_second']:.0f} a second, {spec['executor']})"
-    )
-    parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
-    output_console.print(f"best in sample: {parameters}", markup=False)
-    output_console.print(summary["verdict"]["text"], markup=False)
-    output_console.print(f"Report: {outcome.out / 'sweep.html'}")
+    with interruption(_kept_folder(out) + "; finished batches, if any, are kept for --resume"):
+        outcome = api.sweep(
+            experiment_path=experiment,
+            out=out,
+            assignments=param or (),
+            strategy_label=strategy,
+            objective=objective,
+            executor=executor,
+            scheduler=scheduler,
+            workers=workers,
+            max_memory=_memory(max_memory),
+            resume=resume,
+            pack=pack_from_environment(pack),
+            store=_store(),
+            live=not (offline or offline_from_environment()),
+            progress=RichProgress(),
+            allow_dirty=allow_dirty,
+        )
+    with interruption(f"{outcome.out} was written in full"):
+        summary = outcome.summary
+        spec, best = summary["sweep"], summary["best_in_sample"]
+        output_console.print(
+            f"{spec['variants']} variants of {spec['strategy']} "
+            f"({summary['overfitting']['trials']} distinct) in {spec['sweep_seconds']:.1f} s "
+            f"({spec['variants_per_second']:.0f} a second, {spec['executor']})",
+            markup=False,
+        )
+        parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
+        output_console.print(f"best in sample: {parameters}", markup=False)
+        output_console.print(summary["verdict"]["text"], markup=False)
+        output_console.print(f"Report: {outcome.out / 'sweep.html'}")
 
 
 @app.command("signals")
@@ -350,7 +383,11 @@ def signals(
         title=f"Signals as knowable on {day.date()} (rates and spreads as fractions: 0.05 = 5%)"
     )
     for header in ("signal", "family", "state", "value", "threshold", "last data", "fired"):
-        table.add_column(header, justify="right" if header in {"value", "threshold"} else "left")
+        table.add_column(
+            header,
+            justify="right" if header in {"value", "threshold"} else "left",
+            no_wrap=header in {"signal", "state", "last data"},
+        )
     colours = {"fired": "bold red", "quiet": "green", "unknown": "yellow", "no data": "dim"}
     for result in states.results:
         state = result.state_on(day).value
@@ -358,7 +395,7 @@ def signals(
         table.add_row(
             result.signal.name,
             result.signal.family.value,
-            f"[{colours[state]}]{state}[/]",
+            f"[{colours[state]}]{escape(result.describe_on(day))}[/]",
             _number(result.value.loc[:day].iloc[-1]),
             _number(result.threshold),
             str(last.iloc[-1].date()) if not last.empty else "",
@@ -411,7 +448,8 @@ def data_import(
         raise UserError(
             "no pack folder: pass one (`macropatch data import DIR`) or set MACROPATCH_PACK"
         )
-    report = import_pack(pack, _store(), progress=RichProgress())
+    with interruption(_kept_store()):
+        report = import_pack(pack, _store(), progress=RichProgress())
     _say(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
     if report.absent:
         _say(f"Not in this pack: {', '.join(report.absent)}")
@@ -428,7 +466,8 @@ def data_import_series(
     ],
 ) -> None:
     """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
-    report = import_user_series(series, file, _store())
+    with interruption(_kept_store()):
+        report = import_user_series(series, file, _store())
     _print_import(report, f"Imported {series} from {file} into {report.store}")
 
 
@@ -440,7 +479,8 @@ def data_pull(
     ] = None,
 ) -> None:
     """Download series from their live providers (yfinance, FRED), in one transaction."""
-    report = pull_live(series or [], _store(), progress=RichProgress())
+    with interruption(_kept_store()):
+        report = pull_live(series or [], _store(), progress=RichProgress())
     _print_import(report, f"Pulled {len(report.imported)} series into {report.store}")
 
 
@@ -539,7 +579,8 @@ def data_rebuild(
     The old file is moved aside (store.duckdb.damaged-<timestamp>), never deleted.
     """
     pack = pack_from_environment(folder)
-    report = rebuild_store(_store(), pack, progress=RichProgress())
+    with interruption(_kept_store()):
+        report = rebuild_store(_store(), pack, progress=RichProgress())
     if report.moved_aside is not None:
         state = f"damaged ({report.damage})" if report.damage else "not damaged"
         _say(f"The old store was {state}: kept as {report.moved_aside}")
@@ -561,10 +602,24 @@ def _one_line(message: str) -> str:
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
+NOTHING_WRITTEN = "nothing was written"
+
+
+def _interrupted(kept: str) -> None:
+    """Ctrl-C: one line saying what was kept, exit code 130."""
+    with contextlib.suppress(Exception):
+        error_console.print(f"interrupted: {_one_line(kept)}", markup=False)
+    sys.exit(130)
+
+
 def main() -> None:
     """Entry point: run the app, turning errors into exit codes."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        if result == 130:  # Typer's answer to a Ctrl-C no command accounted for
+            _interrupted(NOTHING_WRITTEN)
+        if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+            sys.exit(result)
     except UserError as error:
         error_console.print(f"error: {_one_line(str(error))}", markup=False)
         sys.exit(2)
@@ -573,9 +628,10 @@ def main() -> None:
     except typer.Abort:
         error_console.print("aborted", markup=False)
         sys.exit(130)
+    except Interrupted as stopped:
+        _interrupted(str(stopped))
     except KeyboardInterrupt:
-        error_console.print("interrupted: nothing was written", markup=False)
-        sys.exit(130)
+        _interrupted(NOTHING_WRITTEN)
     except Exception as error:
         # Usage errors of the command-line parser (Typer vendors click) carry
         # their own exit code (2) and know how to show themselves.

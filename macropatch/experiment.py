@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +29,15 @@ from backtests.replay import Window
 from backtests.schedule import Rebalance
 from backtests.walk_forward import WindowMode
 from marketdata.errors import UserError
+from marketdata.files import read_toml
 from signals.base import Signal
 from signals.registry import SIGNALS, default_signals
 
 __all__ = [
+    "MAXIMUM_PATHS",
+    "MINIMUM_PATHS",
     "REPORT_SCENARIOS",
+    "SEED_LIMIT",
     "Experiment",
     "StrategyEntry",
     "StressSettings",
@@ -121,13 +124,19 @@ class _Window(_Model):
     end: _Date
 
 
+#: Bounds of the bootstrap's number of paths, for the experiment file and the command line.
+MINIMUM_PATHS, MAXIMUM_PATHS = 100, 1_000_000
+#: Bound of the bootstrap's seed (a 64-bit generator seed).
+SEED_LIMIT = 2**64
+
+
 class _Stress(_Model):
     scenarios: str | None = None  # a folder, relative to the experiment file; None: the report's
     signals: list[str] = Field(default_factory=lambda: ["system_stress"], min_length=1)
-    paths: _Int = Field(default=10_000, ge=100, le=1_000_000)
+    paths: _Int = Field(default=10_000, ge=MINIMUM_PATHS, le=MAXIMUM_PATHS)
     horizon_days: _Int = Field(default=252, ge=5, le=2520)
     block_days: _Int = Field(default=21, ge=1, le=252)
-    seed: _Int = Field(default=0, ge=0, lt=2**64)
+    seed: _Int = Field(default=0, ge=0, lt=SEED_LIMIT)
     confidence: _Float = Field(default=0.90, gt=0.0, lt=1.0)
     windows: list[_Window] | None = None
 
@@ -323,16 +332,7 @@ def _message(error: Any) -> str:
 def load_experiment(path: Path) -> Experiment:
     """Read and validate an experiment file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark is no error
-    except FileNotFoundError:
-        raise UserError(f"experiment file {source} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read experiment file {source}: {error}") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{source}: invalid TOML ({error})") from None
+    document = read_toml(Path(path), "experiment file")  # a byte-order mark is no error
     try:
         model = _Experiment.model_validate(document)
     except pydantic.ValidationError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from macropatch.experiment import Experiment
@@ -55,10 +56,68 @@ def load_prices(
     return panel, prices, notes
 
 
+#: A series may end (or the calendar start) this many trading days away from the others
+#: before the run refuses to be cut short by it.
+END_TOLERANCE_DAYS = 5
+
+
+def _trading_days_between(earlier: pd.Timestamp, later: pd.Timestamp) -> int:
+    return int(np.busday_count(earlier.date(), later.date())) if later > earlier else 0
+
+
+def _name(series: str, catalog: Any) -> str:
+    return f"{series!r} ({catalog[series].name if series in catalog else 'a synthetic series'})"
+
+
+def _check_coverage(
+    panel: PricePanel, ends: dict[str, pd.Timestamp], experiment: Experiment, catalog: Any
+) -> None:
+    """Refuse a period that one series would silently cut short (see :func:`load_prices`)."""
+    days = pd.DatetimeIndex(panel.prices.index)
+    first_day, calendar_end = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    asked_start = pd.Timestamp(experiment.start)
+    asked_end = pd.Timestamp(experiment.end) if experiment.end else None
+    fix = "set [period] start (or pass --start)"
+    if _trading_days_between(asked_start, first_day) > END_TOLERANCE_DAYS:
+        raise UserError(
+            f"the experiment starts on {asked_start.date()}, but the trading calendar "
+            f"{_name(panel.calendar, catalog)} starts on {first_day.date()}: {fix} to "
+            f"{first_day.date()} or later"
+        )
+    fix = "set [period] end (or pass --end)"
+    others = sorted(  # derived series (the cash asset) carry their inputs forward: not data
+        min(end, asked_end) if asked_end is not None else end
+        for series, end in panel.data_ends.items()
+        if series != panel.calendar and series in catalog and catalog[series].derive is None
+    )
+    if others:
+        typical = others[(len(others) - 1) // 2]
+        if _trading_days_between(calendar_end, typical) > END_TOLERANCE_DAYS:
+            raise UserError(
+                f"the trading calendar {_name(panel.calendar, catalog)} ends on "
+                f"{calendar_end.date()}, but the traded series go on to {typical.date()}: "
+                f"update {panel.calendar!r}, or {fix} to {calendar_end.date()} to run to it"
+            )
+    limiting = min(ends, key=lambda column: ends[column])
+    if _trading_days_between(ends[limiting], calendar_end) > END_TOLERANCE_DAYS:
+        latest = max(ends, key=lambda column: ends[column])
+        raise UserError(
+            f"series {_name(limiting, catalog)} ends on {ends[limiting].date()}, while "
+            f"{latest!r} goes on to {ends[latest].date()}: it would cut the run short; update "
+            f"{limiting!r}, or {fix} to {ends[limiting].date()} to run to it"
+        )
+
+
 def _trim_to_data(
     panel: PricePanel, experiment: Experiment, catalog: Any
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Cut the panel at the last day on which every traded asset still has a price."""
+    """Cut the panel at the last day on which every traded asset still has a price.
+
+    A cut of more than :data:`END_TOLERANCE_DAYS` trading days is refused (a
+    ``UserError`` naming the series and both dates) unless the experiment's
+    own end asks for it; so is a calendar that starts later than the
+    experiment asks or ends well before the traded series.
+    """
     prices = panel.prices
     notes: list[str] = []
     first_day, last_day = pd.Timestamp(prices.index[0]), pd.Timestamp(prices.index[-1])
@@ -71,12 +130,14 @@ def _trim_to_data(
         raise UserError(
             f"no T-bill data for the cash asset between {first_day.date()} and {last_day.date()}"
         )
+    _check_coverage(panel, ends, experiment, catalog)
     limiting = min(ends, key=lambda column: ends[column])
     end = ends[limiting]
     if end < last_day:
         notes.append(
-            f"the period ends on {end.date()}, the last day with data for {limiting!r} "
-            f"({catalog[limiting].name if limiting in catalog else 'a synthetic series'})"
+            f"the period ends on {end.date()}, the last day with data for "
+            f"{_name(limiting, catalog)}, {_trading_days_between(end, last_day)} trading days "
+            f"before the calendar's last day {last_day.date()}"
         )
     prices = prices.loc[:end]
     if len(prices) < 2:

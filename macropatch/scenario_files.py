@@ -10,7 +10,6 @@ below 0). Every problem is a ``UserError`` naming the file.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from backtests.factors import Factor, Move, Scenario, Shock
 from macropatch.experiment import describe_validation_error
 from marketdata.catalog import Catalog, load_catalog
 from marketdata.errors import UserError
+from marketdata.files import read_toml
 from marketdata.units import canonical_units
 
 __all__ = ["load_scenario", "load_scenarios"]
@@ -71,14 +71,7 @@ def _check_units(shock: Shock, catalog: Catalog) -> None:
 
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file."""
-    try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise UserError(f"scenario file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read scenario file {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: invalid TOML ({error})") from None
+    document = read_toml(Path(path), "scenario file")
     try:
         model = _Scenario.model_validate(document)
     except pydantic.ValidationError as error:

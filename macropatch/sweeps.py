@@ -28,14 +28,16 @@ import pandas as pd
 from backtests.backtest import backtest
 from backtests.batches import BatchStore
 from backtests.column_metrics import Objective, measure_columns
-from backtests.executors import ExecutorKind, make_executor
+from backtests.executors import ExecutorKind, available_cores, make_executor
 from backtests.grid import Grid, parse_assignment
 from backtests.overfitting import (
     deflated_sharpe_ratio,
+    distinct_columns,
     probabilistic_sharpe_ratio,
     probability_of_backtest_overfitting,
     sharpe_ratios_per_period,
 )
+from backtests.resources import Footprint, check_footprint, check_memory_budget
 from backtests.sweep import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
 from backtests.variants import plan_variants
 from backtests.walk_forward import WalkForward, walk_forward, walk_forward_windows
@@ -49,7 +51,7 @@ from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
 from reports.html import write_text_atomically
-from reports.output import resolve_folder
+from reports.output import FolderKind, check_output_folder, resolve_folder, staged_folder
 from reports.parallel import TearsheetJob, render_tearsheets
 from reports.summary import to_json_value
 from reports.sweep_page import write_sweep_page
@@ -62,6 +64,11 @@ DEFAULT_MAX_MEMORY = 2 * 2**30
 """Memory budget of a sweep's workers, all together (bytes)."""
 
 TRADING_DAYS_PER_YEAR = 252
+
+TIE_RULE = (
+    "variants with identical daily returns count as one trial (the first in grid order); "
+    "among variants with equal scores the first in grid order ranks best"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,20 +101,6 @@ def _gap_minimum(experiment: Experiment, signals: Sequence[Any], catalog: Any) -
     ]
     slowest = max(lags, default=0)
     return experiment.execution_lag + math.ceil(slowest * TRADING_DAYS_PER_YEAR / 365)
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"output folder {out} exists and is a file")
-    if (
-        out.is_dir()
-        and any(out.iterdir())
-        and not (out / "sweep.json").is_file()
-        and not (out / "batches").is_dir()
-    ):
-        raise UserError(
-            f"output folder {out} is not empty and holds no sweep; choose another --out"
-        )
 
 
 def _fingerprint(parts: dict[str, Any]) -> str:
@@ -197,7 +190,15 @@ def sweep(
     grid = _grid(experiment, assignments)
     entry = entries[label]
     out = resolve_folder(out)
-    _check_out(out)
+    check_output_folder(out, FolderKind.SWEEP)
+    check_memory_budget(max_memory)
+    # A first look at the size before building the variants, on a period surely shorter
+    # than the data's (half its business days): a refusal now is always right.
+    asked_end = experiment.end or dt.date.today()
+    rough_days = max(1, int(np.busday_count(experiment.start, asked_end)) // 2)
+    check_footprint(
+        Footprint(variants=len(grid), days=rough_days), folder=out, max_memory=max_memory
+    )
 
     plans, distinct = plan_variants(
         strategy=entry.strategy, parameters=entry.parameters, signals=experiment.signals, grid=grid
@@ -213,6 +214,13 @@ def sweep(
         [*strategies, benchmark_strategy], experiment=experiment, sources=sources, progress=progress
     )
     calendar = pd.DatetimeIndex(prices.index)
+    check_footprint(
+        Footprint(variants=len(plans), days=len(calendar)), folder=out, max_memory=max_memory
+    )
+    cores = available_cores()
+    if workers is not None and scheduler is None and workers > cores:
+        notes.append(f"--workers {workers} capped at the {cores} cores available")
+        workers = cores
     gap_minimum = _gap_minimum(experiment, list(distinct.values()), catalog)
     gap = settings.gap_days if settings.gap_days is not None else gap_minimum
     if gap < gap_minimum:
@@ -344,16 +352,19 @@ def sweep(
         )
     )
     with progress.task("Overfitting statistics", total=1) as task:
+        # Variants with identical returns are one trial: counted once, the first in grid order.
+        kept = distinct_columns(returns.to_numpy())
+        trials = returns.iloc[:, kept].to_numpy()
         try:
-            pbo = probability_of_backtest_overfitting(returns.to_numpy(), blocks=settings.blocks)
+            pbo = probability_of_backtest_overfitting(trials, blocks=settings.blocks)
         except ValueError as error:
             raise UserError(f"probability of backtest overfitting: {error}") from None
-        trial_sharpes = sharpe_ratios_per_period(returns.to_numpy())
+        trial_sharpes = sharpe_ratios_per_period(trials)
         best_returns = returns.iloc[:, best_position]
         psr = probabilistic_sharpe_ratio(best_returns)
         dsr = (
             deflated_sharpe_ratio(best_returns, trial_sharpes=trial_sharpes)
-            if len(plans) > 1
+            if len(kept) > 1
             else psr
         )
         oos_psr = probabilistic_sharpe_ratio(oos)
@@ -368,9 +379,10 @@ def sweep(
         float(compared.at["walk_forward", "sharpe"]),  # type: ignore[arg-type]
         float(compared.at["best_in_sample", "sharpe"]),  # type: ignore[arg-type]
     )
-    verdict["text"] = verdict["text"].replace("{trials}", str(len(plans)))
+    verdict["text"] = verdict["text"].replace("{trials}", str(len(kept)))
     period = {"start": str(calendar[0].date()), "end": str(calendar[-1].date())}
     summary: dict[str, Any] = {
+        "schema": FolderKind.SWEEP.schema,
         "sweep": {
             "experiment": experiment.name,
             "experiment_file": experiment.source,
@@ -422,7 +434,9 @@ def sweep(
         "overfitting": {
             "psr": psr,
             "dsr": dsr,
-            "trials": len(plans),
+            "trials": len(kept),
+            "variants": len(plans),
+            "tie_rule": TIE_RULE,
             "pbo": pbo.probability,
             "blocks": pbo.blocks,
             "combinations": pbo.combinations,
@@ -433,11 +447,16 @@ def sweep(
     }
     summary = to_json_value(summary)
     table = metrics.reset_index()
-    _write_outputs(
-        out, summary, table, oos, benchmark_same, forward, best_returns, benchmark, progress
-    )
-    summary["sweep"]["total_seconds"] = time.perf_counter() - started
-    write_text_atomically(out / "sweep.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    # Everything but the batches goes to a staging folder that replaces the sweep's folder in
+    # one step; the finished batches are carried over (for a later --resume).
+    with staged_folder(out, FolderKind.SWEEP, keep=("batches",)) as folder:
+        _write_outputs(
+            folder, summary, table, oos, benchmark_same, forward, best_returns, benchmark, progress
+        )
+        summary["sweep"]["total_seconds"] = time.perf_counter() - started
+        write_text_atomically(
+            folder / "sweep.json", json.dumps(summary, indent=2, allow_nan=False) + "\n"
+        )
     return SweepOutcome(out=out, summary=summary)
 
 

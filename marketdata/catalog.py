@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from marketdata.errors import UserError
@@ -57,6 +58,16 @@ class Label(enum.Enum):
 
     PERIOD_START = "period_start"  # FRED and Ken French monthly/quarterly convention
     PERIOD_END = "period_end"
+
+
+class LagAnchor(enum.Enum):
+    """Where a publication lag is counted from."""
+
+    PERIOD_END = "period_end"
+    """The end of the observation's own period."""
+    QUARTER_END = "quarter_end"
+    """The end of the quarter holding the observation: monthly values interpolated from
+    quarterly figures (Shiller's earnings) are all known once the quarter's figure is."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,8 +121,16 @@ class SeriesSpec:
     pack_file, pack_column
         File (relative to the pack folder) and column holding the series.
     publication_lag_days
-        Calendar days from the end of an observation's period until the value
-        is published, hence knowable.
+        Calendar days from the end of an observation's period (or of its
+        quarter: ``lag_from``) until the value is published, hence knowable;
+        chosen to cover the latest regular release seen.
+    lag_from
+        Where the lag is counted from (:class:`LagAnchor`).
+    late_releases
+        Real release dates of observations published later than the lag
+        allows (government shutdowns): observation date -> release date.
+    lag_source
+        Where the lag and the late releases come from, in words.
     stale_after_days
         Calendar days after which the last value is too old to use.
     proxies
@@ -136,6 +155,11 @@ class SeriesSpec:
     pack_file: str | None = None
     pack_column: str | None = None
     publication_lag_days: int = 0
+    lag_from: LagAnchor = LagAnchor.PERIOD_END
+    late_releases: Mapping[pd.Timestamp, pd.Timestamp] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    lag_source: str = ""
     stale_after_days: int = 10
     proxies: tuple[str, ...] = ()
     derive: Derivation | None = None
@@ -164,8 +188,16 @@ class SeriesSpec:
         return pd.DatetimeIndex(dates + offset)
 
     def availability(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
-        """The first day on which each observation was knowable."""
-        return self.period_end(dates) + pd.Timedelta(days=self.publication_lag_days)
+        """The first day on which each observation was knowable: the end of its period (or
+        quarter) plus the publication lag, or its real release date when that was later."""
+        ends = self.period_end(pd.DatetimeIndex(dates))
+        if self.lag_from is LagAnchor.QUARTER_END:
+            ends = pd.DatetimeIndex(ends + pd.offsets.QuarterEnd(0))
+        available = ends + pd.Timedelta(days=self.publication_lag_days)
+        if not self.late_releases:
+            return available
+        late = pd.DatetimeIndex([self.late_releases.get(day, pd.NaT) for day in dates])
+        return pd.DatetimeIndex(np.where(late > available, late, available))
 
 
 _ALLOWED_KEYS = {
@@ -179,6 +211,9 @@ _ALLOWED_KEYS = {
     "pack_file",
     "pack_column",
     "publication_lag_days",
+    "lag_from",
+    "late_releases",
+    "lag_source",
     "stale_after_days",
     "proxies",
     "derive",
@@ -231,6 +266,26 @@ def _quality(series_id: str, table: object, where: str) -> QualityOverrides:
     return overrides
 
 
+def _late_releases(
+    series_id: str, table: object, where: str
+) -> Mapping[pd.Timestamp, pd.Timestamp]:
+    """``late_releases = { "2013-09-01" = "2013-10-22" }``: observation date -> release date."""
+    if table is None:
+        return MappingProxyType({})
+    if not isinstance(table, Mapping):
+        raise UserError(f"{where}: series {series_id!r}: late_releases must be a table")
+    releases = {}
+    for observed, released in table.items():
+        try:
+            releases[pd.Timestamp(str(observed))] = pd.Timestamp(str(released))
+        except ValueError:
+            raise UserError(
+                f"{where}: series {series_id!r}: late_releases {observed!r} = {released!r} "
+                "is not two dates"
+            ) from None
+    return MappingProxyType(releases)
+
+
 def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec:
     unknown = sorted(set(entry) - _ALLOWED_KEYS)
     if unknown:
@@ -264,6 +319,11 @@ def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec
         pack_file=entry.get("pack_file") or None,  # type: ignore[arg-type]
         pack_column=entry.get("pack_column") or None,  # type: ignore[arg-type]
         publication_lag_days=int(entry.get("publication_lag_days", 0)),  # type: ignore[call-overload]
+        lag_from=_enum(
+            LagAnchor, entry.get("lag_from", "period_end"), f"{where}: {series_id}.lag_from"
+        ),  # type: ignore[arg-type]
+        late_releases=_late_releases(series_id, entry.get("late_releases"), where),
+        lag_source=str(entry.get("lag_source", "")),
         stale_after_days=int(entry.get("stale_after_days", 10)),  # type: ignore[call-overload]
         proxies=tuple(str(x) for x in entry.get("proxies", ())),  # type: ignore[attr-defined]
         derive=derivation,

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from marketdata.errors import DataError
+from marketdata.files import CSV_LIMIT_BYTES, Unreadable, read_regular_bytes
 
 __all__ = ["EARLIEST_DATE", "LATEST_DATE", "file_digest", "read_series_csv", "read_user_series"]
 
@@ -68,11 +69,13 @@ class _Table:
 
 def _read_text(path: Path, where: str) -> str:
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{where}: file not found") from None
-    except OSError as error:
-        raise DataError(f"{where}: cannot read ({error.strerror})") from None
+        raw = read_regular_bytes(Path(path), limit=CSV_LIMIT_BYTES)
+    except Unreadable as reason:
+        if reason.kind == "missing":
+            raise DataError(f"{where}: file not found") from None
+        if reason.kind == "error":
+            raise DataError(f"{where}: cannot read ({reason.detail})") from None
+        raise DataError(f"{where}: {reason.detail}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -221,33 +221,33 @@ def rebuild_store(
     it was healthy), never deleted.
     """
     catalog = catalog or load_catalog()
-    damage = store.damage()
-    user_batch, not_reimported = _user_batch(store, catalog)
-    pack_batch: list[SeriesData] = []
-    if pack is not None:
-        present = [
-            spec for spec in catalog.values() if spec.pack_file is not None and pack.has(spec)
-        ]
-        with (progress or NoProgress()).task("Reading pack", len(present)) as task:
-            for spec in present:
-                pack_batch.append(pack.read(spec))
-                task.advance()
-    fresh = Store(
-        store.path.with_name(f"{store.path.name}.rebuilding-{os.getpid()}"),
-        timeout_seconds=store.timeout_seconds,
-    )
-    for leftover in (fresh.path, fresh.wal_path):
-        leftover.unlink(missing_ok=True)  # our own, from an earlier attempt of this process
-    try:
-        if pack_batch or user_batch:
-            fresh.write([*pack_batch, *user_batch])
-        else:
-            fresh.create()
-        moved = store.replace_with(fresh.path, damaged=damage is not None)
-    except BaseException:
-        for leftover in (fresh.path, fresh.wal_path):
-            leftover.unlink(missing_ok=True)
-        raise
+    # The write lock is held from the first read of the old store to the swap: an import
+    # started meanwhile waits and then writes into the new store instead of the old one.
+    with store.writing():
+        damage = store.damage()
+        user_batch, not_reimported = _user_batch(store, catalog)
+        pack_batch: list[SeriesData] = []
+        if pack is not None:
+            present = [
+                spec for spec in catalog.values() if spec.pack_file is not None and pack.has(spec)
+            ]
+            with (progress or NoProgress()).task("Reading pack", len(present)) as task:
+                for spec in present:
+                    pack_batch.append(pack.read(spec))
+                    task.advance()
+        fresh = Store(
+            store.path.with_name(f"{store.path.name}.rebuilding-{os.getpid()}"),
+            timeout_seconds=store.timeout_seconds,
+        )
+        try:
+            if pack_batch or user_batch:
+                fresh.write([*pack_batch, *user_batch])
+            else:
+                fresh.create()
+            moved = store.replace_with(fresh.path, damaged=damage is not None)
+        finally:
+            for leftover in (fresh.path, fresh.wal_path, fresh.lock_path):
+                leftover.unlink(missing_ok=True)
     return RebuildReport(
         store=store.path,
         damage=damage,

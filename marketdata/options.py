@@ -273,8 +273,9 @@ class PutOverlay:
     roll_months
         The puts are sold and new ones bought on the last trading day of every
         ``roll_months``-th month (1 <= roll_months <= tenor_months). With
-        ``roll_months == tenor_months`` the puts are held to (about) expiry and
-        the index loses everything when they expire out of the money.
+        ``roll_months == tenor_months`` the puts are held to (about) expiry:
+        when they expire out of the money the premium is lost, and the next
+        roll buys new puts with ``put_share`` of what the index holds.
     skew
         Slope of the linear volatility skew (:func:`implied_volatility_for_strike`).
     dividend_yield
@@ -382,7 +383,8 @@ class PutOverlay:
         """
         calendar = pd.DatetimeIndex(calendar)
         table = self.positions(sources, calendar)
-        puts = (table["units"] * table["mark"]).to_numpy(dtype=float)
+        mark = table["mark"].to_numpy(dtype=float)
+        sold = table["sold"].to_numpy(dtype=float)
         rolled = table["rolled"].to_numpy(dtype=bool)
         rate = pd.Series(
             continuously_compounded_rate(_known_on(sources.load(self.rate), calendar)),
@@ -394,15 +396,19 @@ class PutOverlay:
         collateral = np.cumprod(np.where(np.isfinite(growth), growth, 1.0))
         index = np.full(len(calendar), np.nan)
         if rolled.any():
+            # Between rolls the index holds one put (its mark relative to the price paid)
+            # and T-bills; on a roll day the held put is sold at its value (zero when it
+            # expired out of the money) and put_share of the new level buys the next one.
             anchor = first = int(np.argmax(rolled))
             level = 1.0
             for i in range(first, len(calendar)):
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    value = level * (
-                        self.put_share * puts[i] / puts[anchor]
-                        + (1.0 - self.put_share) * collateral[i] / collateral[anchor]
-                    )
-                if rolled[i] and i > first:
+                roll = bool(rolled[i]) and i > first
+                held = sold[i] if roll else mark[i]
+                value = level * (
+                    self.put_share * held / mark[anchor]
+                    + (1.0 - self.put_share) * collateral[i] / collateral[anchor]
+                )
+                if roll:
                     level, anchor = value, i
                 index[i] = value
         spot = sources.load(self.underlying).values.dropna()
@@ -416,9 +422,12 @@ class PutOverlay:
         -------
         pandas.DataFrame
             Indexed by ``calendar``: ``strike``, ``expiry`` (of the put held
-            after the day's trades), ``units`` (number of puts), ``mark``
-            (value of one put; carried on days with a missing input) and
-            ``rolled`` (puts bought that day). ``units * mark`` is the index.
+            after the day's trades), ``units`` (number of puts of a position
+            that only holds puts: zero for good once a put expires worthless),
+            ``mark`` (value of one put; carried on days with a missing input),
+            ``sold`` (on roll days, the value of the put sold, 0 if it expired
+            out of the money; NaN on other days) and ``rolled`` (puts bought
+            that day). ``units * mark`` is the puts-only index.
         """
         calendar = pd.DatetimeIndex(calendar)
         n = len(calendar)
@@ -488,6 +497,7 @@ class PutOverlay:
                 "expiry": pd.DatetimeIndex(expiry),
                 "units": units,
                 "mark": pd.Series(mark).ffill().to_numpy(),
+                "sold": np.where(later, outgoing, np.nan),
                 "rolled": rolled,
             },
             index=calendar,

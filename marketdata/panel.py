@@ -17,8 +17,8 @@ per asset on the anchor's trading days, with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -49,6 +49,11 @@ class PricePanel:
     prices: pd.DataFrame
     splices: tuple[Splice, ...]
     inputs: tuple[SeriesData, ...]
+    calendar: str = "spy"
+    """The series whose trading days are the panel's days."""
+    data_ends: Mapping[str, pd.Timestamp] = field(default_factory=dict)
+    """The last observation of each asset and of the calendar series, proxies spliced,
+    before any cut to the calendar or the period."""
 
     @property
     def data_hash(self) -> str:
@@ -118,6 +123,7 @@ def build_price_panel(
                 f"series {asset!r} is a {kind} series, not a price: it cannot be traded"
             )
     anchor = _spliced(sources, calendar, splices, used)
+    data_ends = {calendar: pd.Timestamp(anchor.index[-1])}
     days = anchor.index
     if start is not None:
         days = days[days >= start]
@@ -128,6 +134,7 @@ def build_price_panel(
     columns = {}
     for asset in assets:
         values = _spliced(sources, asset, splices, used)
+        data_ends[asset] = pd.Timestamp(values.index[-1])
         union = values.index.union(days)
         observed = pd.Series(values.reindex(union).notna().to_numpy(), index=union)
         last_seen = pd.Series(union.where(observed.to_numpy()), index=union).ffill()
@@ -140,7 +147,11 @@ def build_price_panel(
     prices = pd.DataFrame(columns, index=pd.DatetimeIndex(days, name="date"))
     unique_inputs = {id(item): item for item in used}
     return PricePanel(
-        prices=prices, splices=tuple(dict.fromkeys(splices)), inputs=tuple(unique_inputs.values())
+        prices=prices,
+        splices=tuple(dict.fromkeys(splices)),
+        inputs=tuple(unique_inputs.values()),
+        calendar=calendar,
+        data_ends=data_ends,
     )
 
 

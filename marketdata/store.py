@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -39,6 +39,8 @@ from platformdirs import user_cache_dir
 
 from marketdata.catalog import Catalog, SeriesSpec
 from marketdata.errors import UserError
+from marketdata.interrupts import deferred_interrupts
+from marketdata.locks import BusyError, busy_messages, hold_lock, wait_until
 from marketdata.series import Provenance, SeriesData
 
 __all__ = [
@@ -59,8 +61,6 @@ STORE_TIMEOUT_ENVIRONMENT_VARIABLE = "MACROPATCH_STORE_TIMEOUT"
 #: Seconds an opening of the store waits for another process to let go of it.
 DEFAULT_STORE_TIMEOUT_SECONDS = 60.0
 
-_FIRST_RETRY_SECONDS = 0.05
-_LONGEST_RETRY_SECONDS = 1.0
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS import_ids START 1;
@@ -107,8 +107,8 @@ _DAMAGE_MARKERS = (
 )
 
 
-class StoreBusyError(UserError):
-    """Another process held the store for longer than the timeout."""
+StoreBusyError = BusyError
+"""Another process held the store for longer than the timeout."""
 
 
 class StoreDamagedError(UserError):
@@ -221,6 +221,7 @@ class Store:
         self.timeout_seconds = timeout_seconds
         self.on_wait = on_wait
         self._wait_announced = False
+        self._write_depth = 0
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -234,36 +235,86 @@ class Store:
         """DuckDB's write-ahead log beside the database file."""
         return self.path.with_name(self.path.name + ".wal")
 
-    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-        """A connection, once no other process holds a conflicting lock."""
-        timeout = (
+    def _timeout(self) -> float:
+        return (
             self.timeout_seconds
             if self.timeout_seconds is not None
             else store_timeout_from_environment()
         )
-        deadline = time.monotonic() + timeout
-        delay = _FIRST_RETRY_SECONDS
-        while True:
+
+    def _announce(self, message: str) -> None:
+        """Tell ``on_wait`` once per store that an opening waits."""
+        if not self._wait_announced:
+            self._wait_announced = True
+            if self.on_wait is not None:
+                self.on_wait(message)
+
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A connection, once no other process holds a conflicting lock."""
+
+        def attempt() -> duckdb.DuckDBPyConnection | None:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as error:
                 if not _is_lock_conflict(error):
                     raise self._translate(error) from None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StoreBusyError(
-                    f"store busy: {self.path} is locked by another process "
-                    f"(gave up after {timeout:g} s)"
-                )
-            if not self._wait_announced:
-                self._wait_announced = True
-                if self.on_wait is not None:
-                    self.on_wait(
-                        f"store busy: another macropatch process is using {self.path}; "
-                        f"waiting up to {timeout:g} s"
-                    )
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _LONGEST_RETRY_SECONDS)
+            return None
+
+        timeout = self._timeout()
+        waiting, gave_up = busy_messages(str(self.path), timeout, prefix="store busy")
+        return wait_until(
+            attempt, timeout=timeout, waiting=waiting, gave_up=gave_up, on_wait=self._announce
+        )
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file every writer of this store holds (``store.duckdb.lock``)."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock for the block: no other macropatch process writes,
+        imports or rebuilds this store meanwhile (readers go on reading). Re-entrant.
+
+        The first holder also removes what a killed rebuild left beside the store
+        (``store.duckdb.rebuilding-*``): holding the lock, nobody else is building one.
+        """
+        if self._write_depth:
+            self._write_depth += 1
+            try:
+                yield
+            finally:
+                self._write_depth -= 1
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(
+                f"cannot create the store folder {self.path.parent}: {error.strerror}"
+            ) from None
+        with hold_lock(
+            self.lock_path,
+            timeout=self._timeout(),
+            what=str(self.path),
+            prefix="store busy",
+            on_wait=self._announce,
+        ):
+            self._write_depth = 1
+            try:
+                for leftover in self.path.parent.glob(f"{self.path.name}.rebuilding-*"):
+                    leftover.unlink(missing_ok=True)
+                yield
+            finally:
+                self._write_depth = 0
+
+    def _commit_failed(self, error: duckdb.Error) -> UserError:
+        """A commit that failed wrote nothing; a full disk is said in those words."""
+        text = str(error).lower()
+        if "no space left" in text or "disk is full" in text or "disk full" in text:
+            return UserError(
+                f"the disk holding {self.path.parent} is full: nothing was written to the store"
+            )
+        return UserError(f"cannot write the store {self.path}: {_first_line(error)}")
 
     def _translate(self, error: duckdb.Error) -> UserError:
         reason = " ".join(_first_line(error).replace(f'"{self.path}"', "").split())
@@ -301,22 +352,31 @@ class Store:
 
     def create(self) -> None:
         """Create the file and its (empty) tables if they do not exist."""
-        with self._connect(read_only=False):
+        with self.writing(), self._connect(read_only=False):
             pass
 
     def write(self, batch: Iterable[SeriesData]) -> list[str]:
         """Replace the stored values of every series in ``batch``, in one transaction."""
         items = list(batch)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        with self._connect(read_only=False) as connection:
+        with self.writing(), self._connect(read_only=False) as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
                 for item in items:
                     _write_one(connection, item, now)
-                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                # DuckDB may have ended a failed transaction itself: nothing to roll back.
+                with suppress(duckdb.Error):
+                    connection.execute("ROLLBACK")
                 raise
+            # A Ctrl-C cannot cut the commit: it is all or nothing, and the message says which.
+            with deferred_interrupts(
+                f"the write had been committed: {len(items)} series stored in {self.path}"
+            ):
+                try:
+                    connection.execute("COMMIT")
+                except duckdb.Error as error:
+                    raise self._commit_failed(error) from None
         return [item.spec.id for item in items]
 
     def read(self, catalog: Catalog, series_id: str) -> SeriesData | None:
@@ -421,34 +481,48 @@ class Store:
         return None
 
     def replace_with(self, new_file: Path, *, damaged: bool) -> Path | None:
-        """Move the current file (and its write-ahead log) aside and put ``new_file``
-        (a closed DuckDB file) in its place.
+        """Put ``new_file`` (a closed DuckDB file) in the store's place, keeping the old
+        file (and its write-ahead log) aside.
 
-        The old file becomes ``store.duckdb.damaged-<UTC timestamp>`` (or
+        The old file stays as ``store.duckdb.damaged-<UTC timestamp>`` (or
         ``.previous-<timestamp>`` when it was not damaged); nothing is deleted.
-        A healthy store is first opened for writing, so that the move waits
-        for any other process using it. Returns where the old file went (None
-        if there was none).
+        The old file is first linked under its new name and the new file then
+        renamed over the store's name in one step, so the store's path holds a
+        whole database at every moment, even if the process is killed in the
+        middle. Runs under the write lock; a healthy store is checkpointed
+        first (so it has no write-ahead log to keep apart). Returns where the
+        old file went (None if there was none).
         """
-        if not self.exists:
-            os.replace(new_file, self.path)
-            return None
-        if not damaged:
-            with self._connect(read_only=False, verify=False):
-                pass
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        label = "damaged" if damaged else "previous"
-        aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
-        counter = 1
-        while aside.exists():
-            counter += 1
-            aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}-{counter}")
-        wal = self.wal_path
-        os.replace(self.path, aside)
-        if wal.exists():
-            os.replace(wal, aside.with_name(aside.name + ".wal"))
-        os.replace(new_file, self.path)
-        return aside
+        with self.writing():
+            if not self.exists:
+                os.replace(new_file, self.path)
+                return None
+            if not damaged:
+                with self._connect(read_only=False, verify=False) as connection:
+                    connection.execute("CHECKPOINT")
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            label = "damaged" if damaged else "previous"
+            aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
+            counter = 1
+            while aside.exists():
+                counter += 1
+                aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}-{counter}")
+            with deferred_interrupts(f"the store {self.path} had been replaced"):
+                _keep_aside(self.path, aside)
+                wal = self.wal_path
+                if wal.exists():
+                    _keep_aside(wal, aside.with_name(aside.name + ".wal"))
+                    wal.unlink()
+                os.replace(new_file, self.path)
+            return aside
+
+
+def _keep_aside(source: Path, target: Path) -> None:
+    """``target`` becomes a second name of ``source`` (a copy where links are not allowed)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _write_one(connection: duckdb.DuckDBPyConnection, item: SeriesData, now: dt.datetime) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from backtests.executors import stop_pool
+from marketdata.processes import become_worker
 from reports.tearsheet import write_tearsheet
 
 __all__ = ["TearsheetJob", "default_workers", "render_tearsheets"]
@@ -61,15 +63,17 @@ def render_tearsheets(
             if on_done is not None:
                 on_done(job.path)
         return written
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Workers ignore Ctrl-C (the caller stops them) and die with this process, even by kill -9.
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=become_worker, initargs=(os.getpid(),)
+    ) as pool:
         futures = [pool.submit(_render, job) for job in jobs]
         try:
             for future in as_completed(futures):
                 path = future.result()
                 if on_done is not None:
                     on_done(path)
-        except BaseException:
-            for future in futures:
-                future.cancel()
+        except BaseException:  # a failed page or Ctrl-C: stop the others now
+            stop_pool(pool)
             raise
     return [job.path for job in jobs]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from marketdata.errors import UserError
 from reports.exports import read_dated_csv
-from reports.output import RUN_MARKER, resolve_folder
+from reports.output import RUN_MARKER, FolderKind, resolve_folder
 from reports.signal_history import read_signal_history
 from signals.base import SignalResult
 
@@ -56,6 +56,11 @@ def _summary(folder: Path) -> Mapping[str, Any]:
         raise UserError(f"{path} cannot be read: {error}") from None
     if not isinstance(summary, dict):
         raise UserError(f"{path} is not a run summary (expected a JSON object)")
+    if summary.get("schema") != FolderKind.RUN.schema:
+        raise UserError(
+            f"{path} was not written by this macropatch (no schema {FolderKind.RUN.schema!r}): "
+            "run the experiment again"
+        )
     run = summary.get("run")
     if not isinstance(run, dict) or not {"benchmark", "period"} <= set(run):
         raise UserError(f"{path} has no 'run' section with benchmark and period")

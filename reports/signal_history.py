@@ -8,6 +8,8 @@ Requires the run's :class:`signals.base.SignalResult` list. Produces
   (unknown);
 - ``signals/last_data.csv``: per day, the date of the latest observation
   knowable among the signal's inputs;
+- ``signals/known.csv``: per day, how many components of each composite
+  signal were known (one column per composite);
 - records for ``summary.json`` (:func:`signal_records`): each signal's
   registered name and parameters, family, threshold, the optional series it
   missed and its state on the last day.
@@ -41,12 +43,14 @@ __all__ = [
 ]
 
 #: The files of ``<out>/signals/``.
-SIGNAL_FILES = ("values.csv", "fired.csv", "last_data.csv")
+SIGNAL_FILES = ("values.csv", "fired.csv", "last_data.csv", "known.csv")
 
 
 def _parameters(result: SignalResult) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for item in dataclasses.fields(result.signal):
+        if not item.init:
+            continue
         value = getattr(result.signal, item.name)
         values[item.name] = value.value if isinstance(value, enum.Enum) else value
     return values
@@ -66,6 +70,8 @@ def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[d
                 "threshold": result.threshold,
                 "missing": list(result.missing),
                 "state": result.state_on(end).value,
+                "components": result.components,
+                "coverage": result.coverage_on(end),
                 "last_data": None if last.empty else pd.Timestamp(last.iloc[-1]).date().isoformat(),
             }
         )
@@ -73,14 +79,18 @@ def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[d
 
 
 def _frame(results: Sequence[SignalResult], column: str) -> pd.DataFrame:
-    series = {result.name: getattr(result, column) for result in results}
+    series = {
+        result.name: getattr(result, column)
+        for result in results
+        if getattr(result, column) is not None
+    }
     if column == "fired":
         series = {name: flags.astype("Int8") for name, flags in series.items()}
     if column == "last_data":
         series = {
             name: pd.to_datetime(dates).dt.strftime("%Y-%m-%d") for name, dates in series.items()
         }
-    frame = pd.DataFrame(series)
+    frame = pd.DataFrame(series, index=results[0].value.index if results else None)
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
     return frame
 
@@ -89,7 +99,8 @@ def write_signal_history(results: Sequence[SignalResult], folder: Path) -> list[
     """Write :data:`SIGNAL_FILES` into ``folder`` (created)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, column in zip(SIGNAL_FILES, ("value", "fired", "last_data"), strict=True):
+    columns = ("value", "fired", "last_data", "known")
+    for name, column in zip(SIGNAL_FILES, columns, strict=True):
         path = folder / name
         _frame(results, column).to_csv(path, index_label="date")
         written.append(path)
@@ -102,12 +113,13 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
 
 def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> list[SignalResult]:
     """The run's signal results, from its ``signals/`` folder and its summary records."""
-    values, fired, last_data = (_read(folder, name) for name in SIGNAL_FILES)
+    values, fired, last_data, known = (_read(folder, name) for name in SIGNAL_FILES)
     results = []
     for record in records:
         name = str(record.get("name"))
-        for frame, file in zip((values, fired, last_data), SIGNAL_FILES, strict=True):
-            if name not in frame.columns:
+        components = int(record.get("components") or 0)
+        for frame, file in zip((values, fired, last_data, known), SIGNAL_FILES, strict=True):
+            if name not in frame.columns and (file != "known.csv" or components):
                 raise UserError(f"{folder / file} has no column for signal {name!r}")
         try:
             signal = build_signal(str(record["signal"]), record.get("parameters") or {})
@@ -123,6 +135,8 @@ def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> l
                 threshold=record.get("threshold"),
                 last_data=pd.to_datetime(last_data[name]).reindex(index),
                 missing=tuple(record.get("missing") or ()),
+                known=known[name].astype(int).reindex(index) if components else None,
+                components=components,
             )
         )
     return results

@@ -62,6 +62,7 @@ white-space:nowrap}
 .state-quiet{background:#e3f3ea;color:#1a7f4b}
 .state-unknown{background:#eceef2;color:#5b6574}
 .state-no-data{background:#fdf0d5;color:#8a5a00}
+.coverage{font-size:12px;color:#5b6574;white-space:nowrap}
 .family{font-size:12.5px;color:var(--muted);white-space:nowrap}
 .signal-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(470px,1fr));gap:22px 30px}
 .signal{margin:0;min-width:0}
@@ -211,7 +212,7 @@ def _summary_table(
             f'<td class="family">{escape(result.signal.family.value)}</td>'
             f"<td>{escape(result.signal.summary)}</td>"
             f'<td><a class="mono" href="#{anchors[result.name]}">{escape(result.name)}</a></td>'
-            f'<td data-state="{state.value}">{_state_pill(state)}</td>'
+            f'<td data-state="{state.value}">{_state_pill(state, result.coverage_on(end))}</td>'
             f'<td class="num">{format_signal_number(value, fraction=fraction)}</td>'
             f'<td class="num">{format_signal_number(result.threshold, fraction=fraction)}</td>'
             f'<td class="num">{last_text}</td>'
@@ -284,7 +285,8 @@ def _card(result: SignalResult, anchor: str, start: pd.Timestamp, end: pd.Timest
         content = f'<div class="chart">{svg}</div>'
     return (
         f'<figure class="signal" id="{anchor}">\n'
-        f"<h3><span>{escape(result.signal.summary)}</span>{_state_pill(state)}</h3>\n"
+        f"<h3><span>{escape(result.signal.summary)}</span>"
+        f"{_state_pill(state, result.coverage_on(end))}</h3>\n"
         f'<p class="output mono">{escape(result.name)}</p>\n{content}\n</figure>'
     )
 
@@ -365,9 +367,11 @@ def _shade(
 # -- words ----------------------------------------------------------------------------
 
 
-def _state_pill(state: SignalState) -> str:
+def _state_pill(state: SignalState, coverage: str = "") -> str:
+    """The state as a coloured pill; a composite's coverage beside it ("4 of 8 known")."""
     css = state.value.replace(" ", "-")
-    return f'<span class="state state-{css}">{escape(state.value)}</span>'
+    pill = f'<span class="state state-{css}">{escape(state.value)}</span>'
+    return f'{pill} <span class="coverage">{escape(coverage)}</span>' if coverage else pill
 
 
 def _count(signals: int) -> str:

@@ -4,6 +4,7 @@ Requires a :class:`backtests.result.ResultSet` and the facts of the run,
 assembled by the caller. Produces a JSON-ready dict and the file::
 
     {
+      "schema": "macropatch.run/1",          (marks a folder macropatch wrote)
       "run": {
         "experiment": "default",
         "macropatch_version": "0.1.0",
@@ -58,6 +59,7 @@ from backtests.metrics import measure
 from backtests.result import ResultSet
 from reports.crises import annual_returns, correlations, stress_windows
 from reports.html import write_text_atomically
+from reports.output import FolderKind
 
 __all__ = [
     "DATA_SOURCE_KEYS",
@@ -133,6 +135,7 @@ def build_summary(
         strategies[result.name] = entry
     correlation = correlations(results) if len(results) else {}
     return {
+        "schema": FolderKind.RUN.schema,
         "run": run,
         "strategies": strategies,
         "correlation": correlation,

@@ -121,6 +121,19 @@ def _comparison(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _trials_note(statistics: Mapping[str, Any]) -> str:
+    """How many distinct variants the statistics counted, and the tie rule."""
+    variants, trials = statistics.get("variants"), statistics.get("trials")
+    if variants is None or trials is None:
+        return ""
+    repeats = int(variants) - int(trials)
+    return escape(
+        f"{trials} distinct variants of {variants}"
+        + (f" ({repeats} repeat another's returns exactly and count once)" if repeats else "")
+        + f"; {statistics.get('tie_rule', '')}."
+    )
+
+
 def _statistics(summary: Mapping[str, Any]) -> str:
     statistics = summary["overfitting"]
     rows = [
@@ -163,8 +176,8 @@ def _statistics(summary: Mapping[str, Any]) -> str:
             [(escape(name), value, escape(text)) for name, value, text in rows],
             numeric=(1,),
         )
-        + '\n<p class="note">Sharpe ratios per day in these formulas, kurtosis not in excess '
-        "(3 for a normal distribution).</p>\n</section>"
+        + f'\n<p class="note">{_trials_note(statistics)} Sharpe ratios per day in these '
+        "formulas, kurtosis not in excess (3 for a normal distribution).</p>\n</section>"
     )
 
 

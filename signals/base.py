@@ -106,6 +106,24 @@ class SignalResult:
     threshold: float | None
     last_data: pd.Series
     missing: tuple[str, ...] = ()
+    known: pd.Series | None = None
+    """A composite's components known per day (None for other signals)."""
+    components: int = 0
+    """How many components a composite has (0 for other signals)."""
+
+    def coverage_on(self, day: pd.Timestamp) -> str:
+        """``"4 of 8 known"`` for a composite on ``day``; empty for other signals."""
+        if self.known is None or not self.components:
+            return ""
+        position = self.known.index.searchsorted(day, side="right") - 1
+        count = int(self.known.iloc[position]) if position >= 0 else 0
+        return f"{count} of {self.components} known"
+
+    def describe_on(self, day: pd.Timestamp) -> str:
+        """The state on ``day`` in words, with a composite's coverage: ``"quiet, 4 of 8 known"``."""
+        coverage = self.coverage_on(day)
+        state = self.state_on(day).value
+        return f"{state}, {coverage}" if coverage else state
 
     def state_on(self, day: pd.Timestamp) -> SignalState:
         """The state on ``day`` (the last calendar day on or before it)."""
@@ -152,6 +170,16 @@ class Signal(abc.ABC):
         Only causal operations: trailing windows and positive shifts.
         """
 
+    def bound_to(self, signals: Mapping[str, Signal]) -> Signal:
+        """This signal reading the other signals it is made of as configured in ``signals``
+        (by registered name). A plain signal reads no other signal: itself."""
+        return self
+
+    def components_known(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, int] | None:
+        """For a composite: per day, how many of its components are known, and how many it
+        has. None for a plain signal."""
+        return None
+
     def output_name(self) -> str:
         """``name[param=value,...]``."""
         parameters = ",".join(
@@ -191,6 +219,7 @@ class Signal(abc.ABC):
         last_data = (
             pd.concat(observed, axis=1).max(axis=1) if observed else pd.Series(pd.NaT, index=days)
         )
+        coverage = self.components_known(knowable)
         return SignalResult(
             name=self.output_name(),
             signal=self,
@@ -198,4 +227,6 @@ class Signal(abc.ABC):
             fired=result.rename(self.output_name()),
             threshold=self.chart_threshold(),
             last_data=last_data,
+            known=None if coverage is None else coverage[0].reindex(days, fill_value=0),
+            components=0 if coverage is None else coverage[1],
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,12 +31,15 @@ DEFAULT_COMPONENTS: tuple[str, ...] = (
 class SystemStress(Signal):
     """A weighted count of the report's triggers that are firing.
 
-    Requires: the inputs of every component (each built with its defaults).
-    Produces: ``value`` = the sum of the weights of the components firing that
-    day; components that are unknown that day count as not firing. ``fired``
-    when the score is at or above ``threshold`` (default 3: three triggers at
-    once). Unknown only when every component is unknown. Timing: that of its
-    components (each point-in-time).
+    Requires: the inputs of every component, each built with the parameters
+    the experiment gives it (:meth:`bound_to`; its defaults otherwise).
+    Produces: ``value`` = the sum of the weights of the known components
+    firing that day. ``fired`` when that score is at or above ``threshold``
+    (default 3: three triggers at once), which unknown components could only
+    raise. ``quiet`` only when the score is below the threshold and at least
+    ``min_known`` components are known that day; below that the composite is
+    unknown, never quiet (:meth:`components_known` tells how many were known).
+    Timing: that of its components (each point-in-time).
 
     Parameters
     ----------
@@ -46,6 +49,9 @@ class SystemStress(Signal):
         One weight per component; empty means 1 each (a plain count).
     threshold
         The score at which the composite fires.
+    min_known
+        How many components must be known for the composite to say "quiet"
+        (default 6, three quarters of the default eight).
     """
 
     name = "system_stress"
@@ -55,6 +61,9 @@ class SystemStress(Signal):
     components: tuple[str, ...] = DEFAULT_COMPONENTS
     weights: tuple[float, ...] = ()
     threshold: float = 3.0
+    min_known: int = 6
+    configured: tuple[Signal, ...] = field(default=(), init=False, repr=False)
+    """The components as the experiment configures them (set by :meth:`bound_to`)."""
 
     def __post_init__(self) -> None:
         from signals.registry import SIGNALS
@@ -72,6 +81,23 @@ class SystemStress(Signal):
             raise ValueError(
                 f"threshold must be above 0 and at most the sum of the weights, got {self.threshold}"
             )
+        if not 1 <= self.min_known <= len(self.components):
+            raise ValueError(
+                f"min_known must be between 1 and the number of components "
+                f"({len(self.components)}), got {self.min_known}"
+            )
+
+    def bound_to(self, signals: Mapping[str, Signal]) -> SystemStress:
+        """This composite reading its components as configured in ``signals`` (by name);
+        a component not in ``signals`` keeps its defaults."""
+        from signals.registry import build_signal
+
+        parts = tuple(
+            signals[name] if name in signals else build_signal(name, {}) for name in self.components
+        )
+        bound = dataclasses.replace(self)
+        object.__setattr__(bound, "configured", parts)
+        return bound
 
     def output_name(self) -> str:
         """``system_stress[threshold=3.0]`` with the default components; the components
@@ -82,14 +108,23 @@ class SystemStress(Signal):
         if self.weights:
             parts.append(f"weights={'+'.join(f'{weight:g}' for weight in self.weights)}")
         parts.append(f"threshold={self.threshold}")
+        if self.min_known != 6:
+            parts.append(f"min_known={self.min_known}")
+        for part in self._parts:  # components configured away from their defaults
+            default = type(part)()
+            for item in dataclasses.fields(part):
+                if item.init and getattr(part, item.name) != getattr(default, item.name):
+                    parts.append(f"{part.name}.{item.name}={getattr(part, item.name)}")
         return f"{self.name}[{','.join(parts)}]"
 
     @property
     def _weights(self) -> tuple[float, ...]:
         return self.weights or tuple(1.0 for _ in self.components)
 
-    @cached_property
+    @property
     def _parts(self) -> tuple[Signal, ...]:
+        if self.configured:
+            return self.configured
         from signals.registry import build_signal
 
         return tuple(build_signal(name, {}) for name in self.components)
@@ -98,16 +133,26 @@ class SystemStress(Signal):
     def inputs(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(series for part in self._parts for series in part.inputs))
 
-    def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+    def _scores(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+        """Per day: the weighted count of known components firing, and how many are known."""
         index = next(iter(knowable.values())).index
         score = pd.Series(0.0, index=index)
-        known = pd.Series(False, index=index)
+        known = pd.Series(0, index=index)
         for part, weight in zip(self._parts, self._weights, strict=True):
             value, fired = part.compute({series: knowable[series] for series in part.inputs})
             flags = pd.Series(fired, index=index, dtype="object")
             is_known = value.notna() & flags.notna()
             firing = is_known & flags.where(is_known, False).astype(bool)
             score = score + weight * firing.astype(float)
-            known = known | is_known
-        score = score.where(known)
-        return score, score >= self.threshold
+            known = known + is_known.astype(int)
+        return score, known
+
+    def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+        score, known = self._scores(knowable)
+        fired = score >= self.threshold
+        decided = fired | (known >= self.min_known)
+        return score.where(known > 0), fired.astype(object).where(decided)
+
+    def components_known(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, int]:
+        """Per day, how many components are known; and how many there are."""
+        return self._scores(knowable)[1], len(self.components)

@@ -69,9 +69,11 @@ def build_signal(name: str, parameters: Mapping[str, Any]) -> Signal:
 
 
 def default_signals(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[Signal]:
-    """Every registered signal, with its defaults or the parameters in ``overrides``."""
+    """Every registered signal, with its defaults or the parameters in ``overrides``;
+    a composite reads its components as configured here (:meth:`Signal.bound_to`)."""
     overrides = overrides or {}
     for name in overrides:
         if name not in SIGNALS:
             raise UserError(f"unknown signal {name!r} (known: {', '.join(sorted(SIGNALS))})")
-    return [build_signal(name, overrides.get(name, {})) for name in SIGNALS]
+    built = {name: build_signal(name, overrides.get(name, {})) for name in SIGNALS}
+    return [signal.bound_to(built) for signal in built.values()]

@@ -211,6 +211,21 @@ def test_an_unreachable_scheduler_is_a_user_error_naming_it(address: str) -> Non
     assert time.monotonic() - started < 10
 
 
+def test_a_port_that_accepts_and_never_answers_is_a_user_error_after_the_timeout() -> None:
+    """It used to hang forever: the client's handshake has no timeout of its own."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(
+            UserError,
+            match=f"^the Dask scheduler at {re.escape(address)} did not answer within 1 s",
+        ):
+            make_executor(ExecutorKind.DASK, scheduler=address, timeout=1.0)
+        assert time.monotonic() - started < 5
+
+
 def test_a_scheduler_without_workers_is_a_user_error() -> None:
     from distributed import LocalCluster
 

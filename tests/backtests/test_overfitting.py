@@ -17,6 +17,7 @@ from backtests.overfitting import (
     PerformanceMetric,
     deflated_sharpe_ratio,
     deflated_sharpe_ratio_from_moments,
+    distinct_columns,
     expected_maximum_sharpe,
     probabilistic_sharpe_ratio,
     probabilistic_sharpe_ratio_from_moments,
@@ -368,3 +369,27 @@ def test_expected_maximum_and_dsr_refuse_bad_trials() -> None:
         expected_maximum_sharpe(-0.01, 10)
     with pytest.raises(ValueError, match="at least 2 finite"):
         deflated_sharpe_ratio([0.01, -0.02, 0.03], trial_sharpes=[0.1])
+
+
+def test_distinct_columns_keeps_the_first_of_each_group_of_identical_returns() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.0, 0.01, size=(50, 3))
+    base[4, 1] = np.nan  # NaN compares equal to itself, bit for bit
+    matrix = base[:, [0, 1, 0, 2, 1, 1]]
+    assert distinct_columns(matrix).tolist() == [0, 1, 3]
+    nudged = matrix.copy()
+    nudged[10, 5] += 1e-15  # not identical: a trial of its own
+    assert distinct_columns(nudged).tolist() == [0, 1, 3, 5]
+
+
+def test_repeated_variants_do_not_change_pbo() -> None:
+    """CSCV on a matrix with exact repeats gives what it gives on the distinct columns."""
+    rng = np.random.default_rng(11)
+    matrix = rng.normal(0.0003, 0.01, size=(400, 6))
+    repeated = matrix[:, [0, 1, 1, 2, 3, 3, 3, 4, 5]]
+    kept = repeated[:, distinct_columns(repeated)]
+    np.testing.assert_array_equal(kept, matrix)
+    assert (
+        probability_of_backtest_overfitting(kept, blocks=8).probability
+        == probability_of_backtest_overfitting(matrix, blocks=8).probability
+    )

@@ -152,8 +152,12 @@ def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _fake_earlier_run(out: Path) -> None:
     """An output folder holding an earlier run (and an earlier sweep) and a user's note."""
     out.mkdir()
-    (out / "summary.json").write_text('{"run": "an earlier run"}\n', encoding="utf-8")
-    (out / "sweep.json").write_text('{"sweep": "an earlier sweep"}\n', encoding="utf-8")
+    (out / "summary.json").write_text(
+        '{"schema": "macropatch.run/1", "run": "an earlier run"}\n', encoding="utf-8"
+    )
+    (out / "sweep.json").write_text(
+        '{"schema": "macropatch.sweep/1", "sweep": "an earlier sweep"}\n', encoding="utf-8"
+    )
     (out / "notes.txt").write_text("keep me\n", encoding="utf-8")
 
 

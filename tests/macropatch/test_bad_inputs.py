@@ -172,8 +172,25 @@ class TestRunBadInputs:
         self.out.mkdir()
         (self.out / "thesis.docx").write_text("precious")
         outcome = self.run("--pack", str(self.pack), "--end", "2001-01-31")
-        assert_clean_failure(outcome, "holds no earlier run")
+        assert_clean_failure(outcome, "is not empty and is not a macropatch run")
         assert (self.out / "thesis.docx").read_text() == "precious"
+
+    @pytest.mark.parametrize("command", ["run", "stress"])
+    def test_a_users_folder_with_its_own_summary_json_is_not_replaced(self, command: str) -> None:
+        """A file named summary.json is not a run: only one carrying macropatch's schema is."""
+        self.out.mkdir()
+        (self.out / "summary.json").write_text('{"run": {"mine": true}}\n')
+        (self.out / "thesis.md").write_text("precious")
+        (self.out / "data").mkdir()
+        (self.out / "data" / "raw.csv").write_text("date,value\n2020-01-01,1\n")
+        before = tree_digest(self.out)
+        outcome = run_cli(
+            [command, "--out", str(self.out), "--pack", str(self.pack)],
+            self.capsys,
+            self.monkeypatch,
+        )
+        assert_clean_failure(outcome, "is not empty and is not a macropatch run")
+        assert tree_digest(self.out) == before
 
     def test_malformed_date_option(self) -> None:
         outcome = self.run("--pack", str(self.pack), "--start", "2001-13-01")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from backtests.backtest import backtest
 from backtests.batches import BatchStore
 from macropatch.experiment import load_experiment
 from tests.conftest import sweep_experiment as _experiment
-from tests.macropatch.cli_helpers import run_cli
+from tests.macropatch.cli_helpers import run_cli, tree_digest
 
 pytestmark = pytest.mark.pack
 
@@ -33,7 +34,14 @@ def test_sweep_writes_its_report(sweep_run: Path) -> None:
     assert summary["best_in_sample"]["engine_check_max_difference"] <= 1e-9
     statistics = summary["overfitting"]
     assert 0.0 <= statistics["pbo"] <= 1.0 and statistics["combinations"] == 6
-    assert 0.0 <= statistics["dsr"] <= 1.0 and statistics["trials"] == 9
+    assert 0.0 <= statistics["dsr"] <= 1.0 and statistics["variants"] == 9
+    # Identical variants are one trial: count them independently, from the returns.
+    returns = np.concatenate(
+        [np.load(path)["returns"] for path in sorted((sweep_run / "batches").glob("*.npz"))]
+    )
+    distinct = {row.tobytes() for row in returns}
+    assert statistics["trials"] == len(distinct)
+    assert f"{len(distinct)} distinct variants of 9" in (sweep_run / "sweep.html").read_text()
     walk = summary["walk_forward"]
     assert walk["gap_days"] >= walk["gap_minimum"] >= 2  # the lag plus a publication lag
     windows = pd.read_csv(sweep_run / "walk_forward.csv")
@@ -206,3 +214,76 @@ def test_bad_sweep_input_is_one_clear_line(
     assert message in outcome.stderr
     assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
     assert not (out / "sweep.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["foreign folder", "symbolic link", "foreign folder only"])
+def test_a_batches_folder_macropatch_did_not_write_is_never_deleted(
+    kind: str,
+    sweep_run: Path,
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    out = tmp_path / "out"
+    if kind == "foreign folder only":
+        out.mkdir()
+    else:
+        shutil.copytree(sweep_run, out, ignore=shutil.ignore_patterns("batches"))
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.md").write_text("keep me")
+    if kind == "symbolic link":
+        (out / "batches").symlink_to(precious, target_is_directory=True)
+    else:
+        shutil.copytree(precious, out / "batches")
+    before = tree_digest(tmp_path)
+    outcome = _sweep(
+        ["--experiment", str(_experiment(tmp_path)), "--pack", str(pack_path), "--out", str(out)],
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 2, outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
+    expected = {
+        "foreign folder": "holds files macropatch did not write",
+        "symbolic link": "is a symbolic link",
+        "foreign folder only": "is not a macropatch sweep",
+    }[kind]
+    assert expected in outcome.stderr
+    (tmp_path / "sweep.toml").unlink()
+    assert tree_digest(tmp_path) == before
+
+
+def test_a_sweep_killed_while_writing_its_outputs_leaves_the_earlier_sweep_whole(
+    sweep_run: Path, pack_path: Path, tmp_path: Path
+) -> None:
+    """The outputs go to a staging folder swapped in at the end: a kill -9 while they are
+    written leaves the earlier sweep's files together; the next sweep clears the staging."""
+    out = tmp_path / "out"
+    shutil.copytree(sweep_run, out)
+    experiment = _experiment(tmp_path, '"signals.term_premium_rising.window_days" = [63, 126]')
+    command = [
+        sys.executable, "-m", "macropatch", "sweep", "--experiment", str(experiment),
+        "--pack", str(pack_path), "--out", str(out), "--executor", "inline",
+    ]  # fmt: skip
+    environment = {**os.environ, "MACROPATCH_OFFLINE": "1", "MACROPATCH_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while not list(tmp_path.glob(".out.staging-*/*.csv")) and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    summary = json.loads((out / "sweep.json").read_text())
+    assert summary["sweep"]["variants"] == len(pd.read_csv(out / "variants.csv")) == 9
+    assert (out / "sweep.html").read_bytes() == (sweep_run / "sweep.html").read_bytes()
+    assert list(tmp_path.glob(".out.staging-*")), "the test did not catch the staging step"
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob(".out.*")), "a dead process' staging folder was left"
+    summary = json.loads((out / "sweep.json").read_text())
+    assert summary["sweep"]["variants"] == len(pd.read_csv(out / "variants.csv")) == 18

@@ -95,13 +95,13 @@ def test_quarterly_values_are_not_knowable_at_their_label_date() -> None:
     spec = load_catalog()["card_delinquency"]
     assert spec.frequency is Frequency.QUARTERLY
     available = spec.availability(pd.DatetimeIndex(["2024-01-01"]))[0]
-    # Q1 2024 ends 2024-03-31; about seven to eight weeks later it is published.
-    assert available == pd.Timestamp("2024-03-31") + pd.Timedelta(days=56)
+    # Q1 2024 ends 2024-03-31; the Fed publishes "approximately sixty days" later.
+    assert available == pd.Timestamp("2024-03-31") + pd.Timedelta(days=65)
 
 
 def test_monthly_values_available_after_month_end_plus_lag() -> None:
     spec = load_catalog()["cpi"]
-    assert spec.availability(pd.DatetimeIndex(["2024-02-01"]))[0] == pd.Timestamp("2024-03-15")
+    assert spec.availability(pd.DatetimeIndex(["2024-02-01"]))[0] == pd.Timestamp("2024-03-21")
 
 
 def test_unknown_series_is_a_user_error() -> None:

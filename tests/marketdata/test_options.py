@@ -278,3 +278,34 @@ def test_overlay_stops_with_its_underlying() -> None:
     index = PutOverlay().build(_sources(spot), calendar)
     assert index.loc[: spot.index[-1]].notna().all()
     assert index.loc[spot.index[-1] + pd.Timedelta(days=1) :].isna().all()
+
+
+def test_a_put_that_expires_worthless_loses_its_premium_and_the_overlay_rolls_on() -> None:
+    """tenor = roll = 1 month: each put expires before its roll. Out of the money it is worth
+    0; the overlay has lost the premium, and the next roll buys new puts with put_share of
+    what is left (it used to divide 0 by 0 and end the run after two months)."""
+    days = pd.bdate_range("2021-01-04", "2021-12-31", name="date")
+    spot = pd.Series(100.0 * 1.0003 ** np.arange(len(days)), index=days)  # rises: all expire OTM
+    sources = _sources(spot)
+    overlay = PutOverlay(moneyness=0.05, tenor_months=1, roll_months=1, put_share=0.02)
+    index = overlay.build(sources, spot.index)
+    table = overlay.positions(sources, spot.index)
+    assert index.notna().all() and (index > 0).all()
+    rolls = list(table.index[table["rolled"]])
+    assert len(rolls) == 13  # the first day and the twelve month ends
+    rate = continuously_compounded_rate(DISCOUNT)
+    held_expiry = table["expiry"].shift(1)
+    worthless = 0
+    for start, end in zip(rolls[:-1], rolls[1:], strict=True):
+        sold = table.at[end, "sold"]
+        if held_expiry[end] <= end:  # expired before its roll, out of the money
+            assert sold == 0.0
+            worthless += 1
+        grown = np.exp(rate * (end - start).days / 365)
+        expected = index[start] * (0.02 * sold / table.at[start, "mark"] + 0.98 * grown)
+        assert index[end] == pytest.approx(expected, rel=1e-12)
+    assert worthless >= 6
+    # Puts-only (put_share = 1): the worthless expiry takes everything, and it says so.
+    puts_only = PutOverlay(moneyness=0.05, tenor_months=1, roll_months=1, put_share=1.0)
+    first_worthless = next(end for end in rolls[1:] if held_expiry[end] <= end)
+    assert puts_only.build(sources, spot.index).loc[first_worthless:].eq(0.0).all()

@@ -191,11 +191,11 @@ def test_non_positive_prices() -> None:
 
 def test_stale_against_the_reference_day() -> None:
     data = series("unrate", [0.04, 0.041], ["2026-01-01", "2026-02-01"])
-    # February's value is knowable on 2026-02-28 + 7 days; stale 45 days later.
-    assert check_stale(data, dt.date(2026, 4, 21)) == []
-    (finding,) = check_stale(data, dt.date(2026, 4, 22))
+    # February's value is knowable on 2026-02-28 + 10 days; stale 45 days later.
+    assert check_stale(data, dt.date(2026, 4, 24)) == []
+    (finding,) = check_stale(data, dt.date(2026, 4, 25))
     assert (finding.check, finding.severity) == (Check.STALE, Severity.WARNING)
-    assert "knowable 2026-03-07" in finding.detail
+    assert "knowable 2026-03-10" in finding.detail
     assert check_series(data) == []  # no reference day, no staleness
     assert kinds(check_series(data, as_of=dt.date(2026, 11, 1))) == [
         ("stale", "warning", "2026-02-01")

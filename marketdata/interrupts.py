@@ -1,0 +1,66 @@
+"""Ctrl-C that tells the truth: what an interrupted command kept, and steps it cannot cut.
+
+Requires nothing but the standard library. Produces :class:`Interrupted`,
+the exception an interrupted command ends with, whose message says what was
+kept (the command line prints ``interrupted: <message>`` and exits 130);
+:func:`interruption`, which turns a Ctrl-C inside a block into an
+:class:`Interrupted` with the block's own account of what was kept; and
+:func:`deferred_interrupts`, which holds a Ctrl-C back until a step that
+must not be cut in two (a commit, a swap of folders) is over, then raises
+it with the account of what that step did.
+
+:class:`Interrupted` derives from ``BaseException`` but not from
+``KeyboardInterrupt``, so no library on the way up mistakes it for a fresh
+Ctrl-C and rewrites it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["Interrupted", "deferred_interrupts", "interruption"]
+
+
+class Interrupted(BaseException):
+    """A command stopped by Ctrl-C; the message says what was kept."""
+
+
+@contextmanager
+def interruption(kept: str) -> Iterator[None]:
+    """Inside the block, a Ctrl-C becomes ``Interrupted(kept)``.
+
+    An :class:`Interrupted` raised further in (by an inner block that knows
+    better) passes through unchanged.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(kept) from None
+
+
+@contextmanager
+def deferred_interrupts(after: str) -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) until the block ends; then raise ``Interrupted(after)``.
+
+    ``after`` says what the finished block did. Outside the main thread,
+    where Python delivers no signal, the block simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hold(number: int, _frame: FrameType | None) -> None:
+        received.append(number)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise Interrupted(after)
