@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from marketdata.errors import UserError
+from marketdata.interrupts import deferred_interrupts
 from marketdata.processes import become_worker
 
 __all__ = [
@@ -228,10 +229,11 @@ class ProcessExecutor(Executor):
     def _map(self, function: Callable[..., Any], items: Sequence[Any], shared: Any) -> _Pairs:
         pool = self._pool_for(function, shared)
         try:
-            positions = {
-                pool.submit(_call_with_shared, function, item): index
-                for index, item in enumerate(items)
-            }
+            with deferred_interrupts():  # processes start here: no Ctrl-C mid-fork
+                positions = {
+                    pool.submit(_call_with_shared, function, item): index
+                    for index, item in enumerate(items)
+                }
             for future in concurrent.futures.as_completed(positions):
                 yield positions[future], future.result()
         except BaseException:  # a failed item, Ctrl-C, or the caller left the loop

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,11 @@ def _kept_folder(folder: Path) -> str:
 def _kept_store() -> str:
     """What a Ctrl-C before a store's commit leaves: the store as it was."""
     return f"the store {Store().path} is as it was"
+
+
+def _committed(store: Path) -> str:
+    """What a Ctrl-C after a store's commit leaves: the new data."""
+    return f"the write to the store {store} had been committed"
 
 
 def _date(option: str, value: str | None) -> dt.date | None:
@@ -450,10 +456,11 @@ def data_import(
         )
     with interruption(_kept_store()):
         report = import_pack(pack, _store(), progress=RichProgress())
-    _say(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
-    if report.absent:
-        _say(f"Not in this pack: {', '.join(report.absent)}")
-    _print_quality(report.findings)
+    with interruption(_committed(report.store)):
+        _say(f"Imported {len(report.imported)} series from {pack.root} into {report.store}")
+        if report.absent:
+            _say(f"Not in this pack: {', '.join(report.absent)}")
+        _print_quality(report.findings)
 
 
 @data_app.command("import-series")
@@ -468,7 +475,8 @@ def data_import_series(
     """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
     with interruption(_kept_store()):
         report = import_user_series(series, file, _store())
-    _print_import(report, f"Imported {series} from {file} into {report.store}")
+    with interruption(_committed(report.store)):
+        _print_import(report, f"Imported {series} from {file} into {report.store}")
 
 
 @data_app.command("pull")
@@ -481,7 +489,8 @@ def data_pull(
     """Download series from their live providers (yfinance, FRED), in one transaction."""
     with interruption(_kept_store()):
         report = pull_live(series or [], _store(), progress=RichProgress())
-    _print_import(report, f"Pulled {len(report.imported)} series into {report.store}")
+    with interruption(_committed(report.store)):
+        _print_import(report, f"Pulled {len(report.imported)} series into {report.store}")
 
 
 @data_app.command("status")
@@ -581,20 +590,21 @@ def data_rebuild(
     pack = pack_from_environment(folder)
     with interruption(_kept_store()):
         report = rebuild_store(_store(), pack, progress=RichProgress())
-    if report.moved_aside is not None:
-        state = f"damaged ({report.damage})" if report.damage else "not damaged"
-        _say(f"The old store was {state}: kept as {report.moved_aside}")
-    if report.pack is not None:
-        _say(f"Imported {len(report.imported)} series from {report.pack}")
-    else:
-        _say("No pack given (pass DIR or set MACROPATCH_PACK): no pack series imported")
-    if report.user_series:
-        _say(f"User-supplied series imported again: {', '.join(report.user_series)}")
-    if report.not_reimported:
-        _say(f"Not imported again: {'; '.join(report.not_reimported)}")
-    _say(f"Rebuilt {report.store}")
-    if report.findings:
-        _print_quality(report.findings)
+    with interruption(f"the store {report.store} had been rebuilt"):
+        if report.moved_aside is not None:
+            state = f"damaged ({report.damage})" if report.damage else "not damaged"
+            _say(f"The old store was {state}: kept as {report.moved_aside}")
+        if report.pack is not None:
+            _say(f"Imported {len(report.imported)} series from {report.pack}")
+        else:
+            _say("No pack given (pass DIR or set MACROPATCH_PACK): no pack series imported")
+        if report.user_series:
+            _say(f"User-supplied series imported again: {', '.join(report.user_series)}")
+        if report.not_reimported:
+            _say(f"Not imported again: {'; '.join(report.not_reimported)}")
+        _say(f"Rebuilt {report.store}")
+        if report.findings:
+            _print_quality(report.findings)
 
 
 def _one_line(message: str) -> str:
@@ -614,10 +624,25 @@ def _interrupted(kept: str) -> None:
 
 def main() -> None:
     """Entry point: run the app, turning errors into exit codes."""
+    swallowed: list[object] = []
+
+    def unraisable(report: sys.UnraisableHookArgs) -> None:
+        """A Ctrl-C that Python could only report (in a fork handler, a finaliser): keep it
+        quiet and remember it, so that the command still ends as interrupted."""
+        if isinstance(report.exc_value, KeyboardInterrupt):
+            swallowed.append(report.exc_value)
+            return
+        sys.__unraisablehook__(report)
+
+    sys.unraisablehook = unraisable
     try:
         result = app(standalone_mode=False)
+        # The command is over: a Ctrl-C from here on (printing, shutting down) changes nothing.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if result == 130:  # Typer's answer to a Ctrl-C no command accounted for
             _interrupted(NOTHING_WRITTEN)
+        if swallowed:
+            _interrupted("as the command finished: what it writes was written in full")
         if isinstance(result, int) and not isinstance(result, bool) and result != 0:
             sys.exit(result)
     except UserError as error:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from marketdata.errors import DataError
 from marketdata.files import CSV_LIMIT_BYTES, Unreadable, read_regular_bytes
+from marketdata.interrupts import deferred_interrupts
 
 __all__ = ["EARLIEST_DATE", "LATEST_DATE", "file_digest", "read_series_csv", "read_user_series"]
 
@@ -122,7 +123,9 @@ def _read_table(path: Path, where: str) -> _Table:
     if repeated:
         raise DataError(f"{where}: line {header_line}: column {_shown(repeated[0])} appears twice")
     try:
-        with warnings.catch_warnings():
+        # pandas' parser reads the text through a Python callback, and turns a Ctrl-C there
+        # into a "malformed CSV" error: hold Ctrl-C until the parse is over.
+        with warnings.catch_warnings(), deferred_interrupts():
             # the first row longer than the names: pandas would drop the fields past them
             warnings.simplefilter("error", pd.errors.ParserWarning)
             rows = pd.read_csv(

@@ -109,12 +109,13 @@ def import_pack(
         for spec in present:
             batch.append(pack.read(spec))
             task.advance()
+    findings = check_batch(batch)  # before the write: after it, nothing is left to do
     store.write(batch)
     return IngestReport(
         store=store.path,
         imported=tuple(item.spec.id for item in batch),
         absent=absent,
-        findings=check_batch(batch),
+        findings=findings,
     )
 
 
@@ -137,11 +138,10 @@ def pull_live(
         for spec in specs:
             batch.append(fetch_live(spec))
             task.advance()
+    findings = check_batch(batch)
     store.write(batch)
     return IngestReport(
-        store=store.path,
-        imported=tuple(item.spec.id for item in batch),
-        findings=check_batch(batch),
+        store=store.path, imported=tuple(item.spec.id for item in batch), findings=findings
     )
 
 
@@ -179,8 +179,9 @@ def import_user_series(
     """Store an optional user-supplied series from ``path`` (``date,value[,release_date]``)."""
     catalog = catalog or load_catalog()
     item = read_user_file(series_id, path, catalog=catalog)
+    findings = check_batch([item])
     store.write([item])
-    return IngestReport(store=store.path, imported=(series_id,), findings=check_batch([item]))
+    return IngestReport(store=store.path, imported=(series_id,), findings=findings)
 
 
 def _user_batch(store: Store, catalog: Catalog) -> tuple[list[SeriesData], list[str]]:
@@ -239,6 +240,7 @@ def rebuild_store(
             store.path.with_name(f"{store.path.name}.rebuilding-{os.getpid()}"),
             timeout_seconds=store.timeout_seconds,
         )
+        findings = check_batch([*pack_batch, *user_batch])
         try:
             if pack_batch or user_batch:
                 fresh.write([*pack_batch, *user_batch])
@@ -256,7 +258,7 @@ def rebuild_store(
         imported=tuple(item.spec.id for item in pack_batch),
         user_series=tuple(item.spec.id for item in user_batch),
         not_reimported=tuple(not_reimported),
-        findings=check_batch([*pack_batch, *user_batch]),
+        findings=findings,
     )
 
 

@@ -43,11 +43,15 @@ def interruption(kept: str) -> Iterator[None]:
 
 
 @contextmanager
-def deferred_interrupts(after: str) -> Iterator[None]:
-    """Hold back Ctrl-C (SIGINT) until the block ends; then raise ``Interrupted(after)``.
+def deferred_interrupts(after: str | None = None) -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) until the block ends; then raise ``Interrupted(after)``,
+    or a plain ``KeyboardInterrupt`` when ``after`` is None.
 
-    ``after`` says what the finished block did. Outside the main thread,
-    where Python delivers no signal, the block simply runs.
+    ``after`` says what the finished block did. Use it around steps that must
+    not be cut (a commit, a swap) and around steps where Python would
+    swallow a ``KeyboardInterrupt`` (starting worker processes: the fork
+    handlers only report it). Outside the main thread, where Python delivers
+    no signal, the block simply runs.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -63,4 +67,6 @@ def deferred_interrupts(after: str) -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
     if received:
+        if after is None:
+            raise KeyboardInterrupt
         raise Interrupted(after)

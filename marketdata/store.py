@@ -179,6 +179,15 @@ def _first_line(error: BaseException) -> str:
     return text
 
 
+def _is_interruption(error: BaseException) -> bool:
+    """Whether DuckDB stopped a query because of a Ctrl-C (it says so with a RuntimeError or
+    its InterruptException)."""
+    interrupt = getattr(duckdb, "InterruptException", ())
+    return (interrupt and isinstance(error, interrupt)) or (
+        isinstance(error, RuntimeError) and "interrupted" in str(error).lower()
+    )
+
+
 def _is_lock_conflict(error: duckdb.Error) -> bool:
     return isinstance(error, duckdb.IOException) and "could not set lock" in str(error).lower()
 
@@ -344,7 +353,11 @@ class Store:
                     for query in _VERIFY:
                         connection.execute(query).fetchall()
                 yield connection
-            except duckdb.Error as error:
+            except (duckdb.Error, RuntimeError) as error:
+                if _is_interruption(error):  # DuckDB's answer to a Ctrl-C during a query
+                    raise KeyboardInterrupt from None
+                if not isinstance(error, duckdb.Error):
+                    raise
                 raise self._translate(error) from None
         finally:
             with suppress(duckdb.Error):
@@ -364,10 +377,12 @@ class Store:
             try:
                 for item in items:
                     _write_one(connection, item, now)
-            except BaseException:
+            except BaseException as error:
                 # DuckDB may have ended a failed transaction itself: nothing to roll back.
-                with suppress(duckdb.Error):
+                with suppress(duckdb.Error, RuntimeError):
                     connection.execute("ROLLBACK")
+                if _is_interruption(error):
+                    raise KeyboardInterrupt from None
                 raise
             # A Ctrl-C cannot cut the commit: it is all or nothing, and the message says which.
             with deferred_interrupts(
@@ -416,6 +431,8 @@ class Store:
                 "SELECT series_id, date, value, release_date FROM observations "
                 "ORDER BY series_id, date"
             ).df()
+        if frame.empty:  # the schema, and no series yet (a first import was interrupted)
+            return {}
         identifiers = frame["series_id"].to_numpy(dtype=object)
         names, starts = np.unique(identifiers, return_index=True)
         bounds = dict(zip(names, zip(starts, [*starts[1:], len(frame)], strict=True), strict=True))

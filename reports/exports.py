@@ -18,6 +18,7 @@ import tomli_w
 
 from backtests.result import ResultSet
 from marketdata.errors import UserError
+from marketdata.interrupts import deferred_interrupts
 
 __all__ = ["read_dated_csv", "write_config", "write_prices", "write_returns", "write_weights"]
 
@@ -39,7 +40,8 @@ def read_dated_csv(path: Path, *, purpose: str = "") -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"{path} is missing{': ' + purpose if purpose else ''}")
     try:
-        return pd.read_csv(path, index_col="date", parse_dates=["date"])
+        with deferred_interrupts():  # the parser would turn Ctrl-C into a parse error
+            return pd.read_csv(path, index_col="date", parse_dates=["date"])
     except (ValueError, pd.errors.ParserError) as error:
         raise UserError(f"{path} cannot be read: {error}") from None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from backtests.executors import stop_pool
+from marketdata.interrupts import deferred_interrupts
 from marketdata.processes import become_worker
 from reports.tearsheet import write_tearsheet
 
@@ -67,7 +68,8 @@ def render_tearsheets(
     with ProcessPoolExecutor(
         max_workers=workers, initializer=become_worker, initargs=(os.getpid(),)
     ) as pool:
-        futures = [pool.submit(_render, job) for job in jobs]
+        with deferred_interrupts():  # the workers are forked here: no Ctrl-C mid-fork
+            futures = [pool.submit(_render, job) for job in jobs]
         try:
             for future in as_completed(futures):
                 path = future.result()

@@ -23,6 +23,7 @@ import pandas as pd
 import requests
 
 from marketdata.errors import ProviderError
+from marketdata.interrupts import deferred_interrupts
 
 __all__ = ["FRED_CSV_URL", "fetch_fred"]
 
@@ -115,9 +116,10 @@ def _download_csv(
 def _parse_csv(text: str, *, fred_id: str, series_id: str) -> pd.Series:
     """Turn the CSV body into the documented series, or raise a ProviderError."""
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-        )
+        with deferred_interrupts():  # the parser would turn Ctrl-C into a parse error
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            )
     except (ValueError, pd.errors.ParserError) as error:  # EmptyDataError is a ValueError
         raise _error(fred_id, series_id, f"unreadable CSV: {error}") from error
     columns = [str(column).strip() for column in frame.columns]

@@ -64,3 +64,14 @@ def test_missing_store_reads_none(tmp_path: Path) -> None:
     assert store.read(load_catalog(), "spy") is None
     assert store.status() == []
     assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_a_store_with_its_tables_and_no_series_reads_as_empty(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What a first import interrupted before its commit leaves: it read as a crash."""
+    from marketdata.catalog import load_catalog
+    from marketdata.store import Store
+
+    store = Store(tmp_path / "store.duckdb")
+    store.create()
+    assert store.read_all(load_catalog()) == {}
+    assert store.status() == []
