@@ -29,6 +29,7 @@ from reports.pages import render_pages
 from reports.run_folder import copy_run_data, read_run
 from reports.signal_history import signal_records, write_signal_history
 from reports.summary import build_summary, write_summary
+from reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
 from signals.base import SignalResult
 from signals.evaluate import evaluate_signals
 from strategies.base import Strategy
@@ -203,6 +204,11 @@ def run(
         done, stress, scenarios=scenarios, version=macropatch_version(), progress=progress
     )
     notes = [*notes, *sources.dirty_notes()]
+    if len(prices) < TEARSHEET_MINIMUM_DAYS:
+        notes.append(
+            f"the period holds {len(prices)} trading days: too few for quantstats tearsheets "
+            f"(at least {TEARSHEET_MINIMUM_DAYS}); their pages say so, index.html has the metrics"
+        )
     run_info = {
         "experiment": experiment.name,
         "experiment_file": experiment.source,

@@ -155,7 +155,7 @@ def run(
             "252 trading days a year; Sharpe and Sortino with rf = 0; turnover = value traded per year over NAV."
         )
         for note in outcome.notes:
-            output_console.print(f"note: {note}")
+            output_console.print(f"note: {note}", markup=False, soft_wrap=True)
         output_console.print(f"Reports: {outcome.out / 'index.html'}")
 
 

@@ -53,7 +53,11 @@ from matplotlib.typing import RcKeyType
 from backtests.metrics import PERIODS_PER_YEAR
 from reports.html import figure_to_svg, write_page
 
-__all__ = ["write_tearsheet"]
+__all__ = ["MINIMUM_DAYS", "write_tearsheet"]
+
+MINIMUM_DAYS = 21
+"""Fewer trading days than this (a month) make no tearsheet: quantstats' distribution
+charts fail on a handful of returns. A short page says so instead."""
 
 RISK_FREE_RATE = 0.0
 """The tearsheet's risk-free rate, as in :mod:`backtests.metrics`."""
@@ -91,25 +95,64 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
         If the strategy has no return or the benchmark misses one of its days.
     """
     strategy, reference = _aligned(returns, benchmark)
-    quantstats, theme = _quantstats()
     path = Path(path)
+    if len(strategy) < MINIMUM_DAYS:
+        return _unavailable(
+            path,
+            title,
+            f"The period holds {len(strategy)} trading days; a tearsheet needs at least "
+            f"{MINIMUM_DAYS}.",
+        )
+    try:
+        return _quantstats_page(strategy, reference, path=path, title=title)
+    except _CannotDraw as error:
+        return _unavailable(path, title, f"quantstats could not draw these returns ({error}).")
+
+
+class _CannotDraw(Exception):
+    """quantstats failed on the numbers themselves (constant returns, a handful of values)."""
+
+
+def _unavailable(path: Path, title: str, reason: str) -> Path:
+    """A short page in place of a tearsheet that cannot be drawn, saying why."""
+    document = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title></head>\n'
+        f"<body><h1>{html.escape(title)}</h1>\n<p>No tearsheet: {html.escape(reason)} "
+        "The comparison page (index.html) has this strategy's metrics.</p></body></html>\n"
+    )
+    return write_page(path, document)
+
+
+def _quantstats_page(strategy: pd.Series, reference: pd.Series, *, path: Path, title: str) -> Path:
+    """The quantstats tearsheet, mended and offline."""
+    quantstats, theme = _quantstats()
     with tempfile.TemporaryDirectory(prefix="macropatch-tearsheet-") as folder:
         raw = Path(folder) / "tearsheet.html"
         with _quiet_rendering(theme):
             yearly_chart = _yearly_returns_chart(strategy, reference)
-            quantstats.reports.html(
-                strategy,
-                benchmark=reference,
-                rf=RISK_FREE_RATE,
-                title=html.escape(title),
-                output=str(raw),
-                compounded=True,
-                periods_per_year=PERIODS_PER_YEAR,
-                figfmt="svg",
-                match_dates=False,
-                strategy_title=strategy.name,
-                benchmark_title=reference.name,
-            )
+            try:
+                quantstats.reports.html(
+                    strategy,
+                    benchmark=reference,
+                    rf=RISK_FREE_RATE,
+                    title=html.escape(title),
+                    output=str(raw),
+                    compounded=True,
+                    periods_per_year=PERIODS_PER_YEAR,
+                    figfmt="svg",
+                    match_dates=False,
+                    strategy_title=strategy.name,
+                    benchmark_title=reference.name,
+                )
+            except (
+                np.linalg.LinAlgError,
+                ValueError,
+                ZeroDivisionError,
+                FloatingPointError,
+            ) as error:
+                # degenerate returns defeat its regressions and density charts
+                raise _CannotDraw(str(error)) from None
         document = raw.read_text(encoding="utf-8")
     document = _EOY_CHART.sub(
         lambda match: match.group(1) + yearly_chart + "</div>", document, count=1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -318,3 +321,58 @@ def test_unknown_option_is_a_usage_error(capsys, monkeypatch) -> None:
     outcome = run_cli(["run", "--colour", "red"], capsys, monkeypatch)
     assert outcome.code == 2
     assert "--colour" in outcome.stderr and "Traceback" not in outcome.stderr
+
+
+class TestSpecialFiles:
+    """A FIFO or a device where a file is expected: refused at once, never read (it hung,
+    or read /dev/zero until the memory ran out)."""
+
+    def _run(self, args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "MACROPATCH_HOME": str(home), "MACROPATCH_OFFLINE": "1"}
+        return subprocess.run(
+            [sys.executable, "-m", "macropatch", *args],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    @pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+    def test_experiment_file(self, special: str, tmp_path: Path) -> None:
+        path = tmp_path / "experiment.toml"
+        if special == "fifo":
+            os.mkfifo(path)
+        done = self._run(["run", "--experiment", str(path if special == "fifo" else special),
+                          "--out", str(tmp_path / "out")], tmp_path)  # fmt: skip
+        kind = "a FIFO (named pipe)" if special == "fifo" else "a device"
+        assert_clean_failure(done_outcome(done), f"is {kind}, not a regular file")
+
+    @pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+    def test_user_series_file(self, special: str, tmp_path: Path) -> None:
+        path = tmp_path / "series.csv"
+        if special == "fifo":
+            os.mkfifo(path)
+        target = str(path) if special == "fifo" else special
+        done = self._run(["data", "import-series", "unprofitable_small_caps", target], tmp_path)
+        assert_clean_failure(done_outcome(done), "not a regular file")
+
+    def test_a_fifo_named_toml_in_a_scenario_folder(self, tmp_path: Path, pack_path: Path) -> None:
+        from tests.conftest import cheap_experiment
+
+        scenarios = tmp_path / "scenarios"
+        scenarios.mkdir()
+        os.mkfifo(scenarios / "9_pipe.toml")
+        experiment = cheap_experiment(tmp_path / "cheap.toml")
+        done = self._run(
+            ["stress", "--experiment", str(experiment), "--scenarios", str(scenarios),
+             "--pack", str(pack_path), "--out", str(tmp_path / "out")],
+            tmp_path,
+        )  # fmt: skip
+        assert_clean_failure(done_outcome(done), "9_pipe.toml is a FIFO (named pipe)")
+
+
+def done_outcome(done: subprocess.CompletedProcess[str]):  # type: ignore[no-untyped-def]
+    """A finished subprocess as the Outcome the assertions take."""
+    from tests.macropatch.cli_helpers import Outcome
+
+    return Outcome(code=done.returncode, stdout=done.stdout, stderr=done.stderr)

@@ -148,3 +148,25 @@ def test_benchmark_with_the_strategy_name(tmp_path: Path) -> None:
         strategy, benchmark=strategy.copy(), path=tmp_path / "b.html", title="sixty_forty"
     )
     assert "sixty_forty (benchmark)".upper() in path.read_text(encoding="utf-8").upper()
+
+
+def test_a_week_makes_a_page_that_says_why_there_is_no_tearsheet(tmp_path: Path) -> None:
+    """quantstats failed with a LinAlgError on five days, and the run with exit 1."""
+    days = pd.bdate_range("2020-01-06", periods=5, name="date")
+    returns = pd.Series([0.0, 0.01, -0.005, 0.002, 0.003], index=days, name="mine")
+    path = write_tearsheet(
+        returns, benchmark=returns.rename("spy"), path=tmp_path / "mine.html", title="mine"
+    )
+    page = path.read_text(encoding="utf-8")
+    assert "No tearsheet: The period holds 5 trading days" in page
+
+
+def test_returns_quantstats_cannot_draw_make_a_page_that_says_so(tmp_path: Path) -> None:
+    """Constant returns (an all-cash strategy) defeat quantstats' density charts."""
+    days = pd.bdate_range("2020-01-06", periods=60, name="date")
+    flat = pd.Series(0.0001, index=days, name="cash_only")
+    benchmark = pd.Series(np.random.default_rng(1).normal(0, 0.01, 60), index=days, name="spy")
+    path = write_tearsheet(flat, benchmark=benchmark, path=tmp_path / "flat.html", title="flat")
+    page = path.read_text(encoding="utf-8")
+    assert "<title>flat</title>" in page
+    assert "No tearsheet: quantstats could not draw these returns" in page
