@@ -540,7 +540,7 @@ def data_check(
         ]
     if not places:
         raise UserError(
-            f"nothing to check: {'those series are' if wanted else 'no series is'} in the store "
+            f"nothing to check: {'those series are not' if wanted else 'no series is'} in the store "
             f"({store.path}){' or the pack' if folder is not None else ''}"
             + ("" if folder is not None else "; pass --pack DIR to check a pack")
         )

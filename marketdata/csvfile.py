@@ -58,6 +58,17 @@ def _shown(text: object) -> str:
     return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .;%()/+-]{0,39}")
+
+
+def _found_header(cell: str) -> str:
+    """What the first header cell was, quoted only when it looks like a column name: the
+    first line of a file that is no CSV (a key, a letter) is not echoed."""
+    if _HEADER_NAME.fullmatch(cell.strip()):
+        return f"found {cell.strip()!r}"
+    return "the first line is not a CSV header"
+
+
 @dataclass(frozen=True)
 class _Table:
     """The header and the non-blank rows of a CSV file, every cell a string."""
@@ -118,10 +129,18 @@ def _read_table(path: Path, where: str) -> _Table:
         raise DataError(f"{where}: empty file (no header row)")
     header_line = reader.line_num
     if header[0].strip().lower() != "date":
-        raise DataError(f"{where}: first column must be 'date' (found {_shown(header[0])})")
-    repeated = [name for position, name in enumerate(header) if name in header[:position]]
+        raise DataError(f"{where}: first column must be 'date' ({_found_header(header[0])})")
+    folded = [name.strip().casefold() for name in header]
+    repeated = [position for position, name in enumerate(folded) if name in folded[:position]]
     if repeated:
-        raise DataError(f"{where}: line {header_line}: column {_shown(repeated[0])} appears twice")
+        second = header[repeated[0]]
+        first = header[folded.index(folded[repeated[0]])]
+        if first == second:
+            raise DataError(f"{where}: line {header_line}: column {_shown(second)} appears twice")
+        raise DataError(
+            f"{where}: line {header_line}: columns {_shown(first)} and {_shown(second)} differ "
+            "only in case: which one is meant?"
+        )
     try:
         # pandas' parser reads the text through a Python callback, and turns a Ctrl-C there
         # into a "malformed CSV" error: hold Ctrl-C until the parse is over.

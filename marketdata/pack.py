@@ -14,7 +14,7 @@ from pathlib import Path
 
 from marketdata.catalog import SeriesSpec
 from marketdata.csvfile import file_digest, read_series_csv
-from marketdata.errors import MissingSeriesError, UserError
+from marketdata.errors import DataError, MissingSeriesError, UserError
 from marketdata.series import Provenance, SeriesData
 from marketdata.units import to_canonical
 
@@ -43,18 +43,22 @@ class Pack:
         return f"Pack({str(self.root)!r})"
 
     def has(self, spec: SeriesSpec) -> bool:
-        """Whether the pack holds the file of ``spec``."""
-        return spec.pack_file is not None and (self.root / spec.pack_file).is_file()
+        """Whether the pack holds something at the file name of ``spec`` (a folder or a
+        broken link there is then refused by :meth:`read`, naming the file, rather than
+        passed over as if the pack lacked it)."""
+        return spec.pack_file is not None and os.path.lexists(self.root / spec.pack_file)
 
     def read(self, spec: SeriesSpec) -> SeriesData:
         """Read ``spec`` from its pack file."""
         if spec.pack_file is None or spec.pack_column is None:
             raise MissingSeriesError(f"series {spec.id!r} has no file in the offline pack")
         path = self.root / spec.pack_file
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise MissingSeriesError(
                 f"pack {self.root} lacks {spec.pack_file} (series {spec.id!r})"
             )
+        if path.is_symlink() and not path.exists():
+            raise DataError(f"{spec.pack_file}: a link to {os.readlink(path)}, which does not exist")
         raw = read_series_csv(path, spec.pack_column, label=f"{spec.pack_file}")
         values = to_canonical(raw, spec.units).rename(spec.id)
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)

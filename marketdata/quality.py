@@ -246,6 +246,8 @@ def _describe_move(values: pd.Series, position: int, move: Move) -> str:
     before = array[position - 1]
     if move is Move.LEVEL:
         return f"{(now - before) * 100:+.2f} points in one observation ({before:.4g} to {now:.4g})"
+    if before == 0:  # no relative move from zero: say what happened
+        return f"from 0 to {now:.6g} in one observation (a move from zero has no percentage)"
     text = f"{(now - before) / abs(before):+.1%} in one observation ({before:.6g} to {now:.6g})"
     if position + 1 < len(array) and before != 0:
         back = abs(array[position + 1] / before - 1)

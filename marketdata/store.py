@@ -179,6 +179,11 @@ def _first_line(error: BaseException) -> str:
     return text
 
 
+def _is_disk_full(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "no space left" in text or "disk is full" in text or "disk full" in text
+
+
 def _is_interruption(error: BaseException) -> bool:
     """Whether DuckDB stopped a query because of a Ctrl-C (it says so with a RuntimeError or
     its InterruptException)."""
@@ -237,7 +242,18 @@ class Store:
 
     @property
     def exists(self) -> bool:
-        return self.path.is_file()
+        """Whether the store file exists; something else at its path is a ``UserError``
+        (a folder there used to read as an empty store)."""
+        if self.path.is_file():
+            return True
+        if self.path.is_symlink() and not self.path.exists():
+            raise UserError(f"the store {self.path} is a link to nothing; remove it")
+        if self.path.exists():
+            raise UserError(
+                f"the store {self.path} is a folder (or another non-file), not a DuckDB file; "
+                f"move it away or set {HOME_ENVIRONMENT_VARIABLE}"
+            )
+        return False
 
     @property
     def wal_path(self) -> Path:
@@ -318,14 +334,17 @@ class Store:
 
     def _commit_failed(self, error: duckdb.Error) -> UserError:
         """A commit that failed wrote nothing; a full disk is said in those words."""
-        text = str(error).lower()
-        if "no space left" in text or "disk is full" in text or "disk full" in text:
+        if _is_disk_full(error):
             return UserError(
                 f"the disk holding {self.path.parent} is full: nothing was written to the store"
             )
         return UserError(f"cannot write the store {self.path}: {_first_line(error)}")
 
     def _translate(self, error: duckdb.Error) -> UserError:
+        if _is_disk_full(error):
+            return UserError(
+                f"the disk holding {self.path.parent} is full: nothing was written to the store"
+            )
         reason = " ".join(_first_line(error).replace(f'"{self.path}"', "").split())
         if _is_damage(error):
             return StoreDamagedError(self.path, reason)
@@ -335,7 +354,8 @@ class Store:
     def _connect(
         self, *, read_only: bool, verify: bool = True
     ) -> Iterator[duckdb.DuckDBPyConnection]:
-        if read_only and not self.exists:
+        exists = self.exists  # something other than a file at the path is an error, always
+        if read_only and not exists:
             raise UserError(f"no store at {self.path} yet (run `macropatch data import` first)")
         if not read_only:
             try:

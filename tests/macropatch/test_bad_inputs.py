@@ -8,8 +8,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from marketdata.errors import UserError
 from tests.macropatch.cli_helpers import partial_pack, run_cli, tree_digest
 
 SPY = "etf/spy_adjclose_daily.csv"
@@ -376,3 +378,49 @@ def done_outcome(done: subprocess.CompletedProcess[str]):  # type: ignore[no-unt
     from tests.macropatch.cli_helpers import Outcome
 
     return Outcome(code=done.returncode, stdout=done.stdout, stderr=done.stderr)
+
+
+class TestMessages:
+    def test_a_store_that_is_a_folder_is_named_not_read_as_empty(
+        self, isolated_environment: Path, pack_path: Path, capsys, monkeypatch
+    ) -> None:
+        (isolated_environment / "store.duckdb").mkdir()
+        for args in (["data", "status"], ["data", "import", str(pack_path)]):
+            outcome = run_cli(args, capsys, monkeypatch)
+            assert_clean_failure(outcome, "is a folder (or another non-file), not a DuckDB file")
+
+    def test_data_check_of_series_missing_from_the_store_says_not(
+        self, capsys, monkeypatch
+    ) -> None:
+        outcome = run_cli(["data", "check", "spy"], capsys, monkeypatch)
+        assert_clean_failure(outcome, "nothing to check: those series are not in the store")
+
+    def test_a_full_disk_is_said_in_those_words(
+        self, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """DuckDB's 'No space left on device' during a write (it was reported as 'cannot
+        rollback - no transaction is active')."""
+        import duckdb
+
+        from marketdata.catalog import load_catalog
+        from marketdata.series import Provenance, SeriesData
+        from marketdata.store import Store
+
+        store = Store(isolated_environment / "store.duckdb")
+        store.create()
+        spec = load_catalog()["unprofitable_small_caps"]
+        item = SeriesData(
+            spec=spec,
+            values=pd.Series([0.4], index=pd.DatetimeIndex(["2022-01-01"], name="date")),
+            provenance=Provenance(source="user", location="x", fetched_at="", content_hash=""),
+        )
+
+        def full(*_args: object, **_kwargs: object) -> None:
+            raise duckdb.IOException(
+                'IO Error: Could not write file "store.duckdb.wal": No space left on device'
+            )
+
+        monkeypatch.setattr("marketdata.store._write_one", full)
+        with pytest.raises(UserError, match="disk holding .* is full: nothing was written"):
+            store.write([item])
+        assert store.read_all(load_catalog()) == {}

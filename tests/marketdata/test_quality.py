@@ -388,3 +388,16 @@ def test_data_check_command(
         "(0.4 to 0.72)); runs refuse these series without --allow-dirty"
     )
     assert "1 series checked: 1 hard finding, 1 warning (spike 2)" in dirty.stdout
+
+
+def test_a_move_from_zero_is_said_without_a_percentage_or_a_warning() -> None:
+    """A zero price printed a RuntimeWarning on stderr and '+inf%'."""
+    import warnings
+
+    data = series("spy", [10.0, 0.0, 10.0, 10.1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        findings = check_spikes("spy", data.values, limits_for(CATALOG["spy"]))
+    details = [finding.detail for finding in findings]
+    assert any(detail.startswith("from 0 to 10 in one observation") for detail in details)
+    assert not any("inf" in detail for detail in details), details
