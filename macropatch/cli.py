@@ -42,6 +42,8 @@ from marketdata.sources import offline_from_environment
 from marketdata.store import Store
 from reports import TableMetric, ValueKind, format_metric, format_value
 from reports.output import resolve_folder
+from signals.parameters import describe_parameters
+from signals.registry import SIGNALS
 from strategies.registry import STRATEGIES
 
 app = typer.Typer(
@@ -50,10 +52,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: "[stress] paths" must not be read as Rich markup.
+    rich_markup_mode=None,
 )
 data_app = typer.Typer(
     help="The local store: import the offline pack, pull live data, show status, check, rebuild.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(data_app, name="data")
 
@@ -141,14 +146,17 @@ def run(
     with interruption(f"{outcome.out} was written in full"):
         period = outcome.summary["run"]["period"]
         table = Table(
-            title=f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
+            title=escape(
+                f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
+            )
         )
         table.add_column("strategy", no_wrap=True)
         for metric in TableMetric:
             table.add_column(metric.label.replace("\u00a0", " "), justify="right")
         for name, metrics in outcome.summary["strategies"].items():
             table.add_row(
-                name, *(format_metric(metric, metrics[metric.key]) for metric in TableMetric)
+                escape(name),
+                *(format_metric(metric, metrics[metric.key]) for metric in TableMetric),
             )
         output_console.print(table)
         output_console.print(
@@ -156,7 +164,7 @@ def run(
         )
         for note in outcome.notes:
             output_console.print(f"note: {note}", markup=False, soft_wrap=True)
-        output_console.print(f"Reports: {outcome.out / 'index.html'}")
+        output_console.print(f"Reports: {outcome.out / 'index.html'}", markup=False)
 
 
 @app.command()
@@ -171,7 +179,7 @@ def report(
     """Draw a finished run's HTML pages again from its files, without backtesting."""
     with interruption(_kept_folder(run_dir)):
         index = api.report(run_dir=run_dir, progress=RichProgress())
-        output_console.print(f"Reports: {index}")
+        output_console.print(f"Reports: {index}", markup=False)
 
 
 def _number(value: object) -> str:
@@ -260,13 +268,13 @@ def stress_command(
         table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
         table.add_column("strategy", no_wrap=True)
         for scenario in stress["scenarios"]:
-            table.add_column(scenario["name"], justify="right")
+            table.add_column(escape(scenario["name"]), justify="right")
         table.add_column("1-year median", justify="right")
         table.add_column("P(loss > 20%)", justify="right")
         bootstrap = stress["bootstrap"]["strategies"]
         for name in stress["strategies"]:
             table.add_row(
-                name,
+                escape(name),
                 *(
                     format_value(scenario["strategies"][name]["expected"], ValueKind.PERCENT)
                     for scenario in stress["scenarios"]
@@ -277,9 +285,10 @@ def stress_command(
         output_console.print(table)
         output_console.print(
             f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
-            f"{' or '.join(stress['bootstrap']['signals'])} fired."
+            f"{' or '.join(stress['bootstrap']['signals'])} fired.",
+            markup=False,
         )
-        output_console.print(f"Reports: {outcome.out / 'stress.html'}")
+        output_console.print(f"Reports: {outcome.out / 'stress.html'}", markup=False)
 
 
 @app.command("sweep")
@@ -364,7 +373,7 @@ def sweep_command(
         parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
         output_console.print(f"best in sample: {parameters}", markup=False)
         output_console.print(summary["verdict"]["text"], markup=False)
-        output_console.print(f"Report: {outcome.out / 'sweep.html'}")
+        output_console.print(f"Report: {outcome.out / 'sweep.html'}", markup=False)
 
 
 @app.command("signals")
@@ -375,8 +384,22 @@ def signals(
     ] = DEFAULT_EXPERIMENT,
     pack: PackOption = None,
     offline: OfflineOption = False,
+    list_parameters: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List every signal's parameters (default, allowed values); no data."
+        ),
+    ] = False,
 ) -> None:
     """Each signal's state on a date: value, threshold, last data date, fired or not."""
+    if list_parameters:
+        output_console.print(
+            _parameter_table(
+                "Signal parameters (set them in an experiment: [signals.<name>])",
+                dict(SIGNALS),
+            )
+        )
+        return
     states = api.signal_states(
         experiment_path=experiment,
         asof=_date("--asof", asof),
@@ -412,15 +435,47 @@ def signals(
         output_console.print(f"note: {note}", markup=False)
 
 
+def _parameter_table(title: str, owners: dict[str, type]) -> Table:
+    """One row per parameter: its owner, name, kind, default and allowed values."""
+    table = Table(title=escape(title))
+    for header in ("name", "parameter", "kind", "default", "allowed"):
+        table.add_column(header, no_wrap=header in {"name", "parameter"}, overflow="fold")
+    for name, cls in owners.items():
+        for position, parameter in enumerate(describe_parameters(cls)):
+            table.add_row(
+                name if position == 0 else "",
+                parameter.name,
+                parameter.kind,
+                escape(parameter.default),
+                escape(parameter.allowed),
+            )
+        table.add_section()
+    return table
+
+
 @app.command("strategies")
-def list_strategies() -> None:
-    """List the registered strategies."""
-    table = Table(title="Registered strategies")
-    table.add_column("name")
-    table.add_column("what it does")
-    for name, cls in sorted(STRATEGIES.items()):
-        table.add_row(name, cls.summary)
-    output_console.print(table)
+def list_strategies(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="A strategy's name: show only its parameters.", show_default=False),
+    ] = None,
+) -> None:
+    """List the registered strategies and their parameters (default, allowed values)."""
+    if name is not None and name not in STRATEGIES:
+        raise UserError(f"unknown strategy {name!r} (known: {', '.join(sorted(STRATEGIES))})")
+    if name is None:
+        table = Table(title="Registered strategies")
+        table.add_column("name")
+        table.add_column("what it does")
+        for strategy, cls in sorted(STRATEGIES.items()):
+            table.add_row(strategy, cls.summary)
+        output_console.print(table)
+    chosen = {name: STRATEGIES[name]} if name else dict(sorted(STRATEGIES.items()))
+    output_console.print(
+        _parameter_table(
+            "Parameters (set them in an experiment: parameters = { name = value })", chosen
+        )
+    )
 
 
 def _say(text: str) -> None:
@@ -494,15 +549,20 @@ def data_pull(
 
 
 @data_app.command("status")
-def data_status() -> None:
-    """One row per catalog series: source, first and last date, rows, stale or not."""
+def data_status(pack: PackOption = None) -> None:
+    """One row per catalog series: where a run takes it from (the store, else the pack),
+    first and last date, rows, stale or not."""
     store = _store()
-    rows = catalog_status(store, today=dt.date.today())
-    table = Table(title=f"Store {store.path}")
+    folder = pack_from_environment(pack)
+    rows = catalog_status(store, today=dt.date.today(), pack=folder)
+    where = f"Store {store.path}" + (f", then pack {folder.root}" if folder is not None else "")
+    table = Table(title=escape(where))
     for header in ("series", "source", "first date", "last date", "rows", "stale"):
         table.add_column(header, justify="right" if header == "rows" else "left")
     for row in rows:
-        table.add_row(row.series_id, row.source, row.first_date, row.last_date, row.rows, row.stale)
+        table.add_row(
+            row.series_id, escape(row.source), row.first_date, row.last_date, row.rows, row.stale
+        )
     output_console.print(table)
 
 
@@ -556,7 +616,7 @@ def data_check(
             finding.check.value,
             f"[{colours[finding.severity]}]{finding.severity.value}[/]",
             str(finding.date.date()),
-            finding.detail,
+            escape(finding.detail),
         )
     if rows:
         output_console.print(table)

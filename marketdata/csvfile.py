@@ -134,11 +134,11 @@ def _read_table(path: Path, where: str) -> _Table:
     repeated = [position for position, name in enumerate(folded) if name in folded[:position]]
     if repeated:
         second = header[repeated[0]]
-        first = header[folded.index(folded[repeated[0]])]
-        if first == second:
+        earlier = header[folded.index(folded[repeated[0]])]
+        if earlier == second:
             raise DataError(f"{where}: line {header_line}: column {_shown(second)} appears twice")
         raise DataError(
-            f"{where}: line {header_line}: columns {_shown(first)} and {_shown(second)} differ "
+            f"{where}: line {header_line}: columns {_shown(earlier)} and {_shown(second)} differ "
             "only in case: which one is meant?"
         )
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from marketdata.catalog import Catalog, load_catalog
+from marketdata.catalog import Catalog, SeriesSpec, load_catalog
 from marketdata.csvfile import file_digest, read_user_series
 from marketdata.errors import UserError
 from marketdata.pack import Pack
@@ -262,10 +262,28 @@ def rebuild_store(
     )
 
 
+def _status_row(
+    series_id: str, spec: SeriesSpec, data: SeriesData, today: dt.date, where: str
+) -> StatusRow:
+    values = data.values.dropna()
+    last = pd.Timestamp(values.index[-1])
+    available = pd.Timestamp(data.availability()[-1])
+    stale = pd.Timestamp(today) > available + pd.Timedelta(days=spec.stale_after_days)
+    return StatusRow(
+        series_id=series_id,
+        source=where,
+        first_date=str(values.index[0].date()),
+        last_date=str(last.date()),
+        rows=str(len(values)),
+        stale="stale" if stale else "fresh",
+    )
+
+
 def catalog_status(
-    store: Store, *, today: dt.date, catalog: Catalog | None = None
+    store: Store, *, today: dt.date, catalog: Catalog | None = None, pack: Pack | None = None
 ) -> list[StatusRow]:
-    """One row per catalog series: stored, derived at run time, or missing."""
+    """One row per catalog series: where a run would take it from (the store, else the
+    ``pack`` when one is given), derived at run time, optional, or missing."""
     catalog = catalog or load_catalog()
     stored = {row.series_id: row for row in store.status()}
     rows = []
@@ -277,13 +295,29 @@ def catalog_status(
             rows.append(
                 StatusRow(
                     series_id=series_id,
-                    source=f"{row.source}:{row.location}",
+                    source=f"store ({row.source}:{row.location})",
                     first_date=str(row.first_date),
                     last_date=str(row.last_date),
                     rows=str(row.rows),
                     stale="stale" if stale else "fresh",
                 )
             )
+        elif pack is not None and spec.pack_file is not None and pack.has(spec):
+            try:
+                data = pack.read(spec)
+            except UserError as error:
+                rows.append(
+                    StatusRow(
+                        series_id=series_id,
+                        source=f"pack: unreadable ({error})",
+                        first_date="",
+                        last_date="",
+                        rows="0",
+                        stale="",
+                    )
+                )
+                continue
+            rows.append(_status_row(series_id, spec, data, today, f"pack ({spec.pack_file})"))
         elif spec.user_supplied:
             rows.append(
                 StatusRow(
@@ -307,10 +341,11 @@ def catalog_status(
                 )
             )
         else:
+            hint = "not in the store" + (" or the pack" if pack is not None else "; no pack given")
             rows.append(
                 StatusRow(
                     series_id=series_id,
-                    source="missing",
+                    source=f"missing ({hint})",
                     first_date="",
                     last_date="",
                     rows="0",

@@ -34,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
+from marketdata.bounds import check_range
 from marketdata.pointintime import knowable_on
 from marketdata.series import SeriesData
 
@@ -328,8 +329,7 @@ class PutOverlay:
     def __post_init__(self) -> None:
         if isinstance(self.put_share, bool) or not isinstance(self.put_share, int | float):
             raise ValueError(f"PutOverlay.put_share must be a number, got {self.put_share!r}")
-        if not 0.0 < self.put_share <= 1.0:
-            raise ValueError(f"PutOverlay.put_share must be in (0, 1], got {self.put_share!r}")
+        check_range("put_share", self.put_share, 0.0, 1.0, low_open=True)
         for name in ("moneyness", "skew", "dividend_yield"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -342,18 +342,22 @@ class PutOverlay:
                 raise ValueError(
                     f"PutOverlay.{name} must be a whole number of months from 1 to 60, got {value!r}"
                 )
+            check_range(name, value, 1, 60, unit="months")
         for name in ("underlying", "volatility", "rate"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"PutOverlay.{name} must be a series id, got {value!r}")
-        if not 0.0 <= self.moneyness < 1.0:
-            raise ValueError(f"PutOverlay.moneyness must be in [0, 1), got {self.moneyness!r}")
-        if not 0.0 <= self.skew <= 20.0:
-            raise ValueError(f"PutOverlay.skew must be between 0 and 20, got {self.skew!r}")
-        if not -1.0 < self.dividend_yield < 1.0:
-            raise ValueError(
-                f"PutOverlay.dividend_yield must be a fraction in (-1, 1), got {self.dividend_yield!r}"
-            )
+        check_range("moneyness", self.moneyness, 0.0, 1.0, high_open=True)
+        check_range("skew", self.skew, 0.0, 20.0)
+        check_range(
+            "dividend_yield",
+            self.dividend_yield,
+            -1.0,
+            1.0,
+            low_open=True,
+            high_open=True,
+            what="a fraction",
+        )
         if self.roll_months > self.tenor_months:
             raise ValueError(
                 f"PutOverlay.roll_months ({self.roll_months}) must be <= tenor_months "

@@ -58,7 +58,9 @@ class Pack:
                 f"pack {self.root} lacks {spec.pack_file} (series {spec.id!r})"
             )
         if path.is_symlink() and not path.exists():
-            raise DataError(f"{spec.pack_file}: a link to {os.readlink(path)}, which does not exist")
+            raise DataError(
+                f"{spec.pack_file}: a link to {os.readlink(path)}, which does not exist"
+            )
         raw = read_series_csv(path, spec.pack_column, label=f"{spec.pack_file}")
         values = to_canonical(raw, spec.units).rename(spec.id)
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)

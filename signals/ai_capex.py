@@ -58,10 +58,7 @@ class AiRevenueGap(Signal):
     threshold: float = 600.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.threshold < 10_000.0:
-            raise ValueError(
-                f"threshold must be between 0 and 10000 (bn USD), got {self.threshold}"
-            )
+        check_range("threshold", self.threshold, 0.0, 10_000.0, high_open=True, unit="bn USD")
 
     @property
     def inputs(self) -> tuple[str, ...]:

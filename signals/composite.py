@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from marketdata.bounds import check_range
 from signals.base import Family, Signal
 
 __all__ = ["DEFAULT_COMPONENTS", "SystemStress"]
@@ -77,15 +78,8 @@ class SystemStress(Signal):
             raise ValueError(f"weights must have one value per component ({len(self.components)})")
         if any(not np.isfinite(weight) or weight < 0 for weight in self.weights):
             raise ValueError("weights must be finite and non-negative")
-        if not 0 < self.threshold <= sum(self._weights):
-            raise ValueError(
-                f"threshold must be above 0 and at most the sum of the weights, got {self.threshold}"
-            )
-        if not 1 <= self.min_known <= len(self.components):
-            raise ValueError(
-                f"min_known must be between 1 and the number of components "
-                f"({len(self.components)}), got {self.min_known}"
-            )
+        check_range("threshold", self.threshold, 0.0, sum(self._weights), low_open=True)
+        check_range("min_known", self.min_known, 1, len(self.components), unit="components")
 
     def bound_to(self, signals: Mapping[str, Signal]) -> SystemStress:
         """This composite reading its components as configured in ``signals`` (by name);

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from signals.base import Family, Signal
-from signals.windows import check_window, ratio_against_trailing_mean
+from signals.windows import check_range, check_window, ratio_against_trailing_mean
 
 __all__ = ["CardDelinquencyRising", "DiscretionaryLagging", "SahmRule"]
 
@@ -54,10 +54,9 @@ class CardDelinquencyRising(Signal):
     window_days: int = 252
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 0.2:
-            raise ValueError(
-                f"threshold must be a fraction between 0 and 0.2, got {self.threshold}"
-            )
+        check_range(
+            "threshold", self.threshold, 0.0, 0.2, low_open=True, high_open=True, what="a fraction"
+        )
         check_window("window_days", self.window_days, 21)
 
     @property
@@ -99,10 +98,9 @@ class SahmRule(Signal):
     threshold: float = 0.005
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 0.05:
-            raise ValueError(
-                f"threshold must be a fraction between 0 and 0.05, got {self.threshold}"
-            )
+        check_range(
+            "threshold", self.threshold, 0.0, 0.05, low_open=True, high_open=True, what="a fraction"
+        )
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -142,8 +140,7 @@ class DiscretionaryLagging(Signal):
     window_days: int = 200
 
     def __post_init__(self) -> None:
-        if not -0.5 < self.threshold < 0.5:
-            raise ValueError(f"threshold must be between -0.5 and 0.5, got {self.threshold}")
+        check_range("threshold", self.threshold, -0.5, 0.5, low_open=True, high_open=True)
         check_window("window_days", self.window_days)
 
     @property

@@ -132,8 +132,9 @@ class CentralBankGoldBuying(Signal):
     threshold: float = 200.0
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 2000.0:
-            raise ValueError(f"threshold must be between 0 and 2000 tonnes, got {self.threshold}")
+        check_range(
+            "threshold", self.threshold, 0.0, 2000.0, low_open=True, high_open=True, unit="tonnes"
+        )
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -16,9 +16,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from marketdata.bounds import recorded_bounds
+from marketdata.catalog import load_catalog
 from marketdata.errors import UserError
 
-__all__ = ["build_with_parameters"]
+__all__ = ["ParameterDescription", "build_with_parameters", "describe_parameters"]
 
 T = TypeVar("T")
 
@@ -79,3 +81,61 @@ def build_with_parameters(cls: type[T], parameters: Mapping[str, Any], *, where:
         return cls(**values)
     except ValueError as error:
         raise UserError(f"{where}: {error}") from None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParameterDescription:
+    """One parameter of a signal or strategy, as ``macropatch strategies`` and
+    ``macropatch signals --list`` show it."""
+
+    name: str
+    kind: str
+    default: str
+    allowed: str
+
+
+def _kind_and_allowed(annotation: object) -> tuple[str, str]:
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "choice", " | ".join(str(member.value) for member in annotation)
+    if typing.get_origin(annotation) is tuple:
+        return "list", ""
+    names = {float: "number", int: "whole number", str: "text", bool: "true or false"}
+    return names.get(annotation, str(annotation)), ""  # type: ignore[call-overload]
+
+
+def _shown_default(value: object) -> str:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value) or "(none)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe_parameters(cls: type) -> list[ParameterDescription]:
+    """Every parameter of the dataclass ``cls`` (the fields set from experiment files), with
+    its default and the bounds its own checks enforce (recorded while building it with its
+    defaults, :func:`marketdata.bounds.recorded_bounds`)."""
+    hints = typing.get_type_hints(cls)
+    bounds = recorded_bounds(cls)
+    described = []
+    for item in dataclasses.fields(cls):
+        if not item.init:
+            continue
+        kind, allowed = _kind_and_allowed(hints[item.name])
+        if item.name in bounds:
+            allowed = str(bounds[item.name])
+        elif kind == "true or false":
+            allowed = "true | false"
+        elif kind == "text" and isinstance(item.default, str) and item.default in load_catalog():
+            allowed = "a series id (macropatch data status lists them)"
+        default = item.default if item.default is not dataclasses.MISSING else None
+        described.append(
+            ParameterDescription(
+                name=item.name, kind=kind, default=_shown_default(default), allowed=allowed
+            )
+        )
+    return described

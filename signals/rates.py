@@ -89,10 +89,9 @@ class TenYearAbove(Signal):
     threshold: float = 0.05
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 0.25:
-            raise ValueError(
-                f"threshold must be a fraction between 0 and 0.25, got {self.threshold}"
-            )
+        check_range(
+            "threshold", self.threshold, 0.0, 0.25, low_open=True, high_open=True, what="a fraction"
+        )
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -168,10 +167,14 @@ class ValuationGap(Signal):
 
     def __post_init__(self) -> None:
         check_range("threshold", self.threshold, -0.9, 5.0)
-        if not 0.0 < self.equity_risk_premium <= 0.20:
-            raise ValueError(
-                f"equity_risk_premium must be a fraction above 0 and at most 0.2, got {self.equity_risk_premium}"
-            )
+        check_range(
+            "equity_risk_premium",
+            self.equity_risk_premium,
+            0.0,
+            0.2,
+            low_open=True,
+            what="a fraction",
+        )
 
     @property
     def inputs(self) -> tuple[str, ...]:

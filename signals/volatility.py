@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from marketdata.bounds import check_range, check_window
 from signals.base import Family, Signal
 
 __all__ = ["VixCheap", "VixStress"]
@@ -52,18 +53,17 @@ class VixCheap(Signal):
     min_days: int = 252
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(
-                f"threshold must be a percentile between 0 and 1, got {self.threshold}"
-            )
-        if not 20 <= self.window_days <= 5040:
-            raise ValueError(
-                f"window_days must be between 20 and 5040 trading days, got {self.window_days}"
-            )
-        if not 2 <= self.min_days <= self.window_days:
-            raise ValueError(
-                f"min_days must be between 2 and window_days ({self.window_days}), got {self.min_days}"
-            )
+        check_range(
+            "threshold",
+            self.threshold,
+            0.0,
+            1.0,
+            low_open=True,
+            high_open=True,
+            what="a percentile",
+        )
+        check_window("window_days", self.window_days, 20, 5040)
+        check_window("min_days", self.min_days, 2, self.window_days)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -99,10 +99,7 @@ class VixStress(Signal):
     threshold: float = 30.0
 
     def __post_init__(self) -> None:
-        if not 5.0 <= self.threshold <= 150.0:
-            raise ValueError(
-                f"threshold must be between 5 and 150 index points, got {self.threshold}"
-            )
+        check_range("threshold", self.threshold, 5.0, 150.0, unit="index points")
 
     @property
     def inputs(self) -> tuple[str, ...]:

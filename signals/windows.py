@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from marketdata.bounds import check_range, check_window
+
 __all__ = [
     "against_trailing_mean",
     "check_range",
@@ -12,20 +14,6 @@ __all__ = [
     "ratio_against_trailing_mean",
     "trailing_change",
 ]
-
-
-def check_range(field: str, value: float, low: float, high: float) -> None:
-    """Raise ValueError naming ``field`` unless ``low <= value <= high``."""
-    if not low <= value <= high:
-        raise ValueError(f"{field} must be between {low} and {high}, got {value}")
-
-
-def check_window(field: str, days: int, low: int = 2, high: int = 2520) -> None:
-    """Raise ValueError naming ``field`` unless it is a window of ``low`` to ``high`` trading days."""
-    if not low <= days <= high:
-        raise ValueError(
-            f"{field} must be a whole number of trading days between {low} and {high}, got {days}"
-        )
 
 
 def against_trailing_mean(series: pd.Series, window_days: int) -> pd.Series:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from marketdata.bounds import check_range
 from strategies.base import MarketView, Strategy, constant_weights
 
 __all__ = ["SixtyForty", "SpyBuyAndHold"]
@@ -50,8 +51,7 @@ class SixtyForty(Strategy):
     equity_weight: float = 0.6
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.equity_weight <= 1.0:
-            raise ValueError(f"equity_weight must be between 0 and 1, got {self.equity_weight}")
+        check_range("equity_weight", self.equity_weight, 0.0, 1.0)
 
     @property
     def assets(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from marketdata.bounds import check_range
 from marketdata.options import PutOverlay
 from strategies.base import MarketView, Strategy, SyntheticAsset
 
@@ -63,18 +64,9 @@ class LongVolatility(Strategy):
     vix_fund_weight: float = 0.03
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.budget <= 0.10:
-            raise ValueError(
-                f"budget must be a yearly share of NAV between 0 and 0.10, got {self.budget}"
-            )
-        if not 1.0 <= self.cheap_multiplier <= 5.0:
-            raise ValueError(
-                f"cheap_multiplier must be between 1 and 5, got {self.cheap_multiplier}"
-            )
-        if not 0.0 <= self.vix_fund_weight <= 0.2:
-            raise ValueError(
-                f"vix_fund_weight must be between 0 and 0.2, got {self.vix_fund_weight}"
-            )
+        check_range("budget", self.budget, 0.0, 0.10, what="a yearly share of NAV")
+        check_range("cheap_multiplier", self.cheap_multiplier, 1.0, 5.0)
+        check_range("vix_fund_weight", self.vix_fund_weight, 0.0, 0.2)
         if self.hedge is Hedge.PUT_OVERLAY:
             _ = self.overlay  # building it validates the option parameters
 

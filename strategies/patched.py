@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from marketdata.bounds import check_window
 from strategies.base import CASH, MarketView, Strategy, SyntheticAsset
 
 __all__ = ["PatchedPortfolio", "RiskBudget"]
@@ -45,10 +46,7 @@ class PatchedPortfolio(Strategy):
     volatility_window_days: int = 126
 
     def __post_init__(self) -> None:
-        if not 20 <= self.volatility_window_days <= 1260:
-            raise ValueError(
-                f"volatility_window_days must be between 20 and 1260, got {self.volatility_window_days}"
-            )
+        check_window("volatility_window_days", self.volatility_window_days, 20, 1260)
 
     @cached_property
     def sleeves(self) -> tuple[Strategy, ...]:

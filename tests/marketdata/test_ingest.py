@@ -71,7 +71,26 @@ def test_status_marks_missing_derived_and_stale(tmp_path: Path) -> None:
     store.write([fake_live(catalog["dgs10"])])
     rows = {row.series_id: row for row in ingest.catalog_status(store, today=dt.date(2026, 1, 10))}
     assert rows["dgs10"].stale == "fresh"
-    assert rows["spy"].source == "missing"
+    assert rows["spy"].source == "missing (not in the store; no pack given)"
     assert rows["cash"].source.startswith("derived")
     later = {row.series_id: row for row in ingest.catalog_status(store, today=dt.date(2026, 6, 1))}
     assert later["dgs10"].stale == "stale"
+
+
+@pytest.mark.pack
+def test_status_with_a_pack_says_where_each_series_would_come_from(
+    tmp_path: Path, pack_path: Path
+) -> None:
+    """Right after a run from the pack, status said 90 series were 'missing'."""
+    catalog = load_catalog()
+    store = Store(tmp_path / "store.duckdb")
+    store.write([fake_live(catalog["dgs10"])])
+    rows = {
+        row.series_id: row
+        for row in ingest.catalog_status(store, today=dt.date(2026, 8, 10), pack=Pack(pack_path))
+    }
+    assert rows["dgs10"].source.startswith("store (")  # the store comes first
+    assert rows["spy"].source == "pack (etf/spy_adjclose_daily.csv)"
+    assert rows["spy"].first_date == "1993-01-29" and int(rows["spy"].rows) > 8000
+    assert rows["unprofitable_small_caps"].source.startswith("optional")
+    assert not [row for row in rows.values() if row.source.startswith("missing")]
