@@ -23,6 +23,7 @@ from marketdata.panel import PricePanel, build_price_panel
 from marketdata.progress import NoProgress, Progress
 from marketdata.sources import DataSources
 from marketdata.store import Store
+from reports.crises import DEFAULT_WINDOWS
 from reports.exports import write_config, write_prices, write_returns, write_weights
 from reports.output import check_output_folder, resolve_folder, staged_folder
 from reports.pages import render_pages
@@ -237,6 +238,7 @@ def run(
         result_set,
         run_info=run_info,
         signals=signal_records(signal_results, pd.Timestamp(prices.index[-1])),
+        windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
     )
 
     with staged_folder(out) as folder:

@@ -58,7 +58,7 @@ from reports.sweep_page import write_sweep_page
 from signals.evaluate import evaluate_signals
 from strategies.registry import build_strategy
 
-__all__ = ["DEFAULT_MAX_MEMORY", "SweepOutcome", "sweep"]
+__all__ = ["DEFAULT_MAX_MEMORY", "SweepOutcome", "sweep", "sweep_grid"]
 
 DEFAULT_MAX_MEMORY = 2 * 2**30
 """Memory budget of a sweep's workers, all together (bytes)."""
@@ -79,13 +79,21 @@ class SweepOutcome:
     summary: dict[str, Any]
 
 
-def _grid(experiment: Experiment, assignments: Sequence[str]) -> Grid:
+def sweep_grid(experiment: Experiment, assignments: Sequence[str], label: str) -> Grid:
+    """The grid of a sweep of strategy ``label``: the experiment's ``[sweep.parameters]``
+    when ``[sweep] strategy`` is that strategy (an empty grid for any other: those paths
+    were written for another strategy), with each ``--param`` added or replacing its path."""
     overrides = [parse_assignment(text) for text in assignments]
-    base = experiment.sweep.grid
+    base = experiment.sweep.grid if experiment.sweep.strategy == label else None
     if base is None:
         if not overrides:
+            where = (
+                "no [sweep.parameters]"
+                if experiment.sweep.strategy in (None, label)
+                else f"[sweep.parameters] is for {experiment.sweep.strategy!r}"
+            )
             raise UserError(
-                f"{experiment.source}: no [sweep.parameters] and no --param: nothing to sweep"
+                f"{experiment.source}: {where} and no --param for {label!r}: nothing to sweep"
             )
         return Grid(tuple(overrides))
     return base.merged(overrides)
@@ -187,7 +195,7 @@ def sweep(
     if label == experiment.benchmark:
         raise UserError(f"{label!r} is the benchmark; sweep another strategy")
     objective = objective or settings.objective
-    grid = _grid(experiment, assignments)
+    grid = sweep_grid(experiment, assignments, label)
     entry = entries[label]
     out = resolve_folder(out)
     check_output_folder(out, FolderKind.SWEEP)

@@ -20,7 +20,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from backtests.metrics import drawdown_series, equity_curve
-from reports.crises import DEFAULT_WINDOWS
 from reports.html import (
     TableMetric,
     ValueKind,
@@ -330,8 +329,8 @@ def crises_section(
     windows: dict[str, Mapping[str, Any]] = {
         name: measured[name].get("stress_windows") or {} for name in names
     }
-    order = [window.name for window in DEFAULT_WINDOWS]
-    order += [key for name in names for key in windows[name] if key not in order]
+    # The run's own windows, in its order: those the stress tests replay (stress.html).
+    order = list(dict.fromkeys(key for name in names for key in windows[name]))
     shown = [
         key
         for key in dict.fromkeys(order)
@@ -358,10 +357,16 @@ def crises_section(
             )
         rows.append((name, headings[name], cells))
     outside = f" Outside the data (not shown): {escape(', '.join(skipped))}." if skipped else ""
+    spans = {
+        key: numbers
+        for name in names
+        for key, numbers in windows[name].items()
+        if numbers and numbers.get("start")
+    }
     dates = "; ".join(
-        f"{escape(window.name)}: {window.start.isoformat()} to {window.end.isoformat()}"
-        for window in DEFAULT_WINDOWS
-        if window.name in shown
+        f"{escape(key)}: {escape(str(spans[key]['start']))} to {escape(str(spans[key]['end']))}"
+        for key in shown
+        if key in spans
     )
     return (
         heading

@@ -43,11 +43,10 @@ StressWindow = Window
 """A named market crisis, from the S&P 500's closing peak (its own return not part of
 the window) to its closing trough (included): :class:`backtests.replay.Window`."""
 
-DEFAULT_WINDOWS: tuple[StressWindow, ...] = tuple(
-    window for window in DEFAULT_REPLAY_WINDOWS if window.name != "2015-16 oil and China"
-)
-"""The crises the report discusses, shown on index.html: the stress tests' replay
-windows (:data:`backtests.replay.DEFAULT_REPLAY_WINDOWS`) but 2015-16."""
+DEFAULT_WINDOWS: tuple[StressWindow, ...] = DEFAULT_REPLAY_WINDOWS
+"""The crises shown on index.html by default: the stress tests' replay windows
+(:data:`backtests.replay.DEFAULT_REPLAY_WINDOWS`), so both pages show the same crises;
+an experiment's ``[stress] windows`` replace them on both."""
 
 
 def window_returns(returns: pd.Series, window: StressWindow) -> float | None:
@@ -88,12 +87,15 @@ def window_max_drawdown(returns: pd.Series, window: StressWindow) -> float | Non
 
 def stress_windows(
     returns: pd.Series, windows: Sequence[StressWindow] = DEFAULT_WINDOWS
-) -> dict[str, dict[str, float | None]]:
-    """``{window name: {"return": ..., "max_drawdown": ...}}`` in the order of ``windows``."""
+) -> dict[str, dict[str, float | str | None]]:
+    """``{window name: {"return": ..., "max_drawdown": ..., "start": ..., "end": ...}}`` in
+    the order of ``windows`` (dates ISO, the peak and the trough)."""
     return {
         window.name: {
             "return": window_returns(returns, window),
             "max_drawdown": window_max_drawdown(returns, window),
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
         }
         for window in windows
     }
@@ -112,7 +114,7 @@ def annual_returns(returns: pd.Series) -> dict[str, float]:
     return {str(year): float(value) for year, value in grouped.items()}
 
 
-def correlations(results: ResultSet) -> dict[str, dict[str, float | None]]:
+def correlations(results: ResultSet) -> dict[str, dict[str, float | str | None]]:
     """Pearson correlation of the strategies' daily returns, on the days both have.
 
     Returns

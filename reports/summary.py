@@ -57,7 +57,13 @@ import pandas as pd
 
 from backtests.metrics import measure
 from backtests.result import ResultSet
-from reports.crises import annual_returns, correlations, stress_windows
+from reports.crises import (
+    DEFAULT_WINDOWS,
+    StressWindow,
+    annual_returns,
+    correlations,
+    stress_windows,
+)
 from reports.html import write_text_atomically
 from reports.output import FolderKind
 
@@ -90,6 +96,7 @@ def build_summary(
     *,
     run_info: Mapping[str, object],
     signals: Sequence[Mapping[str, object]] = (),
+    windows: Sequence[StressWindow] = DEFAULT_WINDOWS,
 ) -> dict[str, Any]:
     """Measure every strategy and gather the facts of the run.
 
@@ -104,6 +111,9 @@ def build_summary(
     signals
         One record per signal of the run
         (:func:`reports.signal_history.signal_records`), kept as given.
+    windows
+        The crisis windows measured (the experiment's ``[stress] windows``, else
+        :data:`reports.crises.DEFAULT_WINDOWS`): the same as the stress tests replay.
 
     Returns
     -------
@@ -130,7 +140,7 @@ def build_summary(
         entry["parameters"] = to_json_value(dict(result.parameters))
         entry["config_hash"] = result.config_hash
         entry["data_hash"] = result.data_hash
-        entry["stress_windows"] = stress_windows(result.returns)
+        entry["stress_windows"] = stress_windows(result.returns, windows)
         entry["annual_returns"] = annual_returns(result.returns)
         strategies[result.name] = entry
     correlation = correlations(results) if len(results) else {}

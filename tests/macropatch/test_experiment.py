@@ -126,3 +126,19 @@ def test_signal_parameters_override_defaults(tmp_path: Path) -> None:
     )
     names = [signal.output_name() for signal in experiment.signals]
     assert "ten_year_above[threshold=0.045]" in names
+
+
+def test_a_sweep_of_another_strategy_starts_from_an_empty_grid(repository) -> None:  # type: ignore[no-untyped-def]
+    """`--strategy real_assets --param strategy.gold_weight=...` used to merge the file's
+    grid for quality_over_growth in, and fail on its signals."""
+    from macropatch.experiment import load_experiment
+    from macropatch.sweeps import sweep_grid
+    from marketdata.errors import UserError
+
+    experiment = load_experiment(repository / "experiments" / "default.toml")
+    grid = sweep_grid(experiment, ["strategy.gold_weight=0.2,0.3"], "real_assets")
+    assert [str(path) for path, _ in grid.axes] == ["strategy.gold_weight"]
+    own = sweep_grid(experiment, [], "quality_over_growth")
+    assert len(own) == 216
+    with pytest.raises(UserError, match="is for 'quality_over_growth' and no --param"):
+        sweep_grid(experiment, [], "real_assets")

@@ -31,11 +31,12 @@ def test_default_windows_are_the_documented_peaks_and_troughs() -> None:
         "2000-02 dot-com bust",
         "2007-09 financial crisis",
         "2011 US downgrade",
+        "2015-16 oil and China",
         "2018 Q4",
         "2020 Covid crash",
         "2022 rate shock",
     ]
-    covid = DEFAULT_WINDOWS[4]
+    covid = DEFAULT_WINDOWS[5]
     assert (covid.start, covid.end) == (date(2020, 2, 19), date(2020, 3, 23))
     with pytest.raises(ValueError, match="before"):
         StressWindow("backwards", date(2020, 3, 23), date(2020, 2, 19))
@@ -71,7 +72,12 @@ def test_stress_windows_lists_every_window() -> None:
     returns = daily([0.001] * 300, start="2021-06-01")
     table = stress_windows(returns)
     assert list(table) == [window.name for window in DEFAULT_WINDOWS]
-    assert table["2020 Covid crash"] == {"return": None, "max_drawdown": None}
+    assert table["2020 Covid crash"] == {
+        "return": None,
+        "max_drawdown": None,
+        "start": "2020-02-19",
+        "end": "2020-03-23",
+    }
     shock = table["2022 rate shock"]
     assert shock["return"] is not None and shock["return"] > 0
     assert shock["max_drawdown"] == 0.0
@@ -115,3 +121,18 @@ def test_correlations_in_run_order_with_none_for_cash() -> None:
     assert matrix["a"]["minus_a"] == pytest.approx(-1.0)
     assert matrix["minus_a"]["a"] == pytest.approx(-1.0)
     assert matrix["cash"]["a"] is None and matrix["cash"]["cash"] is None
+
+
+def test_the_crisis_table_shows_the_runs_own_windows_with_their_dates() -> None:
+    """index.html dropped 2015-16 without a word, and ignored the experiment's windows."""
+    from reports.charts import crises_section
+    from reports.crises import stress_windows as measure_windows
+
+    returns = daily([0.01, -0.02, 0.005] * 200, start="2015-01-02")
+    mine = StressWindow("my sell-off", date(2015, 8, 10), date(2015, 8, 25))
+    measured = {"a": {"stress_windows": measure_windows(returns, (mine,))}}
+    html = crises_section(["a"], measured, {"a": "a"})
+    assert "my sell-off" in html and "2015-08-10 to 2015-08-25" in html
+    assert "2020 Covid crash" not in html  # not a window of this run: not named at all
+    defaults = {"a": {"stress_windows": measure_windows(returns)}}
+    assert "2015-16 oil and China" in crises_section(["a"], defaults, {"a": "a"})

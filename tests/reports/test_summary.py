@@ -102,7 +102,8 @@ def results() -> ResultSet:
 
 def test_structure(results: ResultSet) -> None:
     summary = build_summary(results, run_info=run_info())
-    assert set(summary) == {"run", "strategies", "correlation", "signals"}
+    assert set(summary) == {"schema", "run", "strategies", "correlation", "signals"}
+    assert summary["schema"] == "macropatch.run/1"
     assert summary["signals"] == []
     assert list(summary["strategies"]) == results.names
     extra = {"parameters", "config_hash", "data_hash", "stress_windows", "annual_returns"}
@@ -110,7 +111,7 @@ def test_structure(results: ResultSet) -> None:
         assert PERFORMANCE_KEYS | extra == set(entry)
         assert list(entry["stress_windows"]) == [window.name for window in DEFAULT_WINDOWS]
         for numbers in entry["stress_windows"].values():
-            assert set(numbers) == {"return", "max_drawdown"}
+            assert set(numbers) == {"return", "max_drawdown", "start", "end"}
         assert list(entry["annual_returns"]) == ["2021", "2022", "2023"]
     assert list(summary["correlation"]) == results.names
     for row in summary["correlation"].values():
@@ -143,7 +144,12 @@ def test_crisis_years_and_correlation_are_those_of_crises(results: ResultSet) ->
     assert entry["stress_windows"] == stress_windows(returns)
     shock = entry["stress_windows"]["2022 rate shock"]
     assert shock["return"] is not None and shock["max_drawdown"] <= 0
-    assert entry["stress_windows"]["2020 Covid crash"] == {"return": None, "max_drawdown": None}
+    assert entry["stress_windows"]["2020 Covid crash"] == {
+        "return": None,
+        "max_drawdown": None,
+        "start": "2020-02-19",
+        "end": "2020-03-23",
+    }
     assert entry["annual_returns"] == annual_returns(returns)
     assert summary["correlation"] == correlations(results)
     assert summary["correlation"]["sixty_forty"]["sixty_forty"] == pytest.approx(1.0)
