@@ -35,7 +35,7 @@ from marketdata.ingest import (
     pull_live,
     rebuild_store,
 )
-from marketdata.interrupts import Interrupted, interruption
+from marketdata.interrupts import Interrupted, interrupt_received, interruption
 from marketdata.pack import pack_from_environment
 from marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
 from marketdata.sources import offline_from_environment
@@ -701,7 +701,7 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if result == 130:  # Typer's answer to a Ctrl-C no command accounted for
             _interrupted(NOTHING_WRITTEN)
-        if swallowed:
+        if swallowed or interrupt_received():  # a Ctrl-C some library caught and dropped
             _interrupted("as the command finished: what it writes was written in full")
         if isinstance(result, int) and not isinstance(result, bool) and result != 0:
             sys.exit(result)

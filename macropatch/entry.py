@@ -35,8 +35,14 @@ def _exit_interrupted() -> None:
 
 def main() -> None:
     """Load the command line and run it; Ctrl-C while loading exits 130 with one line."""
+    from marketdata.interrupts import install_interrupt_handler, interrupt_received
+
+    install_interrupt_handler()
     try:
         from macropatch.cli import main as command_line
+
+        if interrupt_received():  # a library swallowed it while loading
+            raise KeyboardInterrupt
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing was written\n")
         _exit_interrupted()

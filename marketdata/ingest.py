@@ -295,7 +295,7 @@ def catalog_status(
             rows.append(
                 StatusRow(
                     series_id=series_id,
-                    source=f"store ({row.source}:{row.location})",
+                    source=f"{row.source}:{row.location} (in the store)",
                     first_date=str(row.first_date),
                     last_date=str(row.last_date),
                     rows=str(row.rows),
@@ -317,7 +317,8 @@ def catalog_status(
                     )
                 )
                 continue
-            rows.append(_status_row(series_id, spec, data, today, f"pack ({spec.pack_file})"))
+            where = f"pack:{spec.pack_file} (not imported: a run reads it from the pack)"
+            rows.append(_status_row(series_id, spec, data, today, where))
         elif spec.user_supplied:
             rows.append(
                 StatusRow(

@@ -22,7 +22,38 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Interrupted", "deferred_interrupts", "interruption"]
+__all__ = [
+    "Interrupted",
+    "deferred_interrupts",
+    "install_interrupt_handler",
+    "interrupt_received",
+    "interruption",
+]
+
+_received = threading.Event()
+"""Set by :func:`_on_interrupt`: a Ctrl-C came, whatever became of its KeyboardInterrupt."""
+
+
+def _on_interrupt(_number: int, _frame: FrameType | None) -> None:
+    _received.set()
+    raise KeyboardInterrupt
+
+
+def install_interrupt_handler() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt as Python does, and remember that it came.
+
+    A library that swallows the exception (a bare ``except:`` around an optional import,
+    a fork handler) cannot hide the Ctrl-C then: :func:`interrupt_received` still says
+    so, and the command line ends as interrupted. Call it once, first thing in the
+    process's entry point, from the main thread.
+    """
+    _received.clear()
+    signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def interrupt_received() -> bool:
+    """Whether a Ctrl-C came since :func:`install_interrupt_handler`."""
+    return _received.is_set()
 
 
 class Interrupted(BaseException):
@@ -60,6 +91,7 @@ def deferred_interrupts(after: str | None = None) -> Iterator[None]:
 
     def hold(number: int, _frame: FrameType | None) -> None:
         received.append(number)
+        _received.set()
 
     previous = signal.signal(signal.SIGINT, hold)
     try:

@@ -89,8 +89,8 @@ def test_status_with_a_pack_says_where_each_series_would_come_from(
         row.series_id: row
         for row in ingest.catalog_status(store, today=dt.date(2026, 8, 10), pack=Pack(pack_path))
     }
-    assert rows["dgs10"].source.startswith("store (")  # the store comes first
-    assert rows["spy"].source == "pack (etf/spy_adjclose_daily.csv)"
+    assert rows["dgs10"].source.endswith("(in the store)")  # the store comes first
+    assert rows["spy"].source.startswith("pack:etf/spy_adjclose_daily.csv (not imported")
     assert rows["spy"].first_date == "1993-01-29" and int(rows["spy"].rows) > 8000
     assert rows["unprofitable_small_caps"].source.startswith("optional")
     assert not [row for row in rows.values() if row.source.startswith("missing")]

@@ -45,7 +45,8 @@ def test_quarterly_delinquency_is_invisible_before_its_availability() -> None:
     )
     days = pd.bdate_range("2024-03-01", "2024-06-28")
     values, observed = knowable_on(sources.load("card_delinquency"), days)
-    # Q1 2024 ends 2024-03-31; published 56 days later: 2024-05-26 (a Sunday), usable from Monday 27.
-    assert values.loc[:"2024-05-24"].isna().all()
-    assert (values.loc["2024-05-27":] == 0.03).all()
-    assert observed.loc["2024-05-27"] == pd.Timestamp("2024-01-01")
+    # Q1 2024 ends 2024-03-31; knowable 65 days later (the Fed: "approximately sixty"):
+    # Tuesday 2024-06-04.
+    assert values.loc[:"2024-06-03"].isna().all()
+    assert (values.loc["2024-06-04":] == 0.03).all()
+    assert observed.loc["2024-06-04"] == pd.Timestamp("2024-01-01")

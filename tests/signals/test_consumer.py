@@ -25,15 +25,16 @@ def monthly(values: list[float], start: str) -> pd.Series:
 
 
 def test_card_delinquency_fires_when_the_quarter_above_three_percent_is_published() -> None:
-    # Q1 2023 (dated 2023-01-01) ends 2023-03-31, published 56 days later: Friday 2023-05-26.
+    # Q1 2023 (dated 2023-01-01) ends 2023-03-31, knowable 65 days later: Sunday 2023-06-04,
+    # so Monday 2023-06-05.
     sources = MemorySources(
         {"card_delinquency": quarterly([0.025, 0.026, 0.027, 0.028, 0.029, 0.031], "2021-10-01")}
     )
     result = CardDelinquencyRising().evaluate(sources, pd.bdate_range("2022-01-03", "2023-08-31"))
-    assert result.value.loc["2023-05-25"] == 0.029
-    assert not result.fired.loc["2023-05-25"]
-    assert result.value.loc["2023-05-26"] == 0.031
-    assert result.fired.loc["2023-05-26"]
+    assert result.value.loc["2023-06-02"] == 0.029
+    assert not result.fired.loc["2023-06-02"]
+    assert result.value.loc["2023-06-05"] == 0.031
+    assert result.fired.loc["2023-06-05"]
 
 
 def test_card_delinquency_high_but_falling_is_quiet_and_unknown_without_history() -> None:
@@ -49,14 +50,15 @@ def test_card_delinquency_high_but_falling_is_quiet_and_unknown_without_history(
 
 
 def test_sahm_rule_fires_at_half_a_point_once_published() -> None:
-    # March 2024 (dated 2024-03-01) is knowable 7 days after 2024-03-31: Sunday 7 April, so Monday.
+    # March 2024 (dated 2024-03-01) is knowable 10 days after 2024-03-31 (the Employment
+    # Situation comes out as late as the 10th): Wednesday 10 April.
     sources = MemorySources(
         {"sahm_realtime": monthly([0.3 / 100, 0.4 / 100, 0.5 / 100], "2024-01-01")}
     )
     result = SahmRule().evaluate(sources, pd.bdate_range("2024-02-01", "2024-04-30"))
-    assert not result.fired.loc["2024-04-05"]
-    assert result.fired.loc["2024-04-08"]
-    assert result.value.loc["2024-04-08"] == pytest.approx(0.005)
+    assert not result.fired.loc["2024-04-09"]
+    assert result.fired.loc["2024-04-10"]
+    assert result.value.loc["2024-04-10"] == pytest.approx(0.005)
 
 
 def test_discretionary_lagging_fires_the_day_the_ratio_drops_below_its_average() -> None:

@@ -72,11 +72,12 @@ def test_valuation_gap_fires_after_the_earnings_lag() -> None:
     )
     days = pd.bdate_range("2020-01-01", "2020-08-31", name="date")
     result = ValuationGap().evaluate(sources, days)
-    # January's earnings: month ends 2020-01-31, +120 days = Saturday 2020-05-30.
-    assert result.value.loc["2020-05-29"] == pytest.approx(0.0)
-    assert not result.fired.loc["2020-05-29"]
-    assert result.value.loc["2020-06-01"] == pytest.approx(0.25)
-    assert result.fired.loc["2020-06-01"]
+    # January's earnings wait for the first quarter's figure (Shiller interpolates): the
+    # quarter ends 2020-03-31, +120 days = Wednesday 2020-07-29.
+    assert result.value.loc["2020-07-28"] == pytest.approx(0.0)
+    assert not result.fired.loc["2020-07-28"]
+    assert result.value.loc["2020-07-29"] == pytest.approx(0.25)
+    assert result.fired.loc["2020-07-29"]
     assert result.threshold == 0.2
 
 
