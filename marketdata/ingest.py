@@ -262,6 +262,13 @@ def rebuild_store(
     )
 
 
+def _bare_row(series_id: str, source: str, *, rows: str) -> StatusRow:
+    """A status row with no dates: the series is not stored, or is built at run time."""
+    return StatusRow(
+        series_id=series_id, source=source, first_date="", last_date="", rows=rows, stale=""
+    )
+
+
 def _status_row(
     series_id: str, spec: SeriesSpec, data: SeriesData, today: dt.date, where: str
 ) -> StatusRow:
@@ -306,51 +313,25 @@ def catalog_status(
             try:
                 data = pack.read(spec)
             except UserError as error:
-                rows.append(
-                    StatusRow(
-                        series_id=series_id,
-                        source=f"pack: unreadable ({error})",
-                        first_date="",
-                        last_date="",
-                        rows="0",
-                        stale="",
-                    )
-                )
+                rows.append(_bare_row(series_id, f"pack: unreadable ({error})", rows="0"))
                 continue
             where = f"pack:{spec.pack_file} (not imported: a run reads it from the pack)"
             rows.append(_status_row(series_id, spec, data, today, where))
         elif spec.user_supplied:
             rows.append(
-                StatusRow(
-                    series_id=series_id,
-                    source="optional, not imported (macropatch data import-series)",
-                    first_date="",
-                    last_date="",
-                    rows="0",
-                    stale="",
+                _bare_row(
+                    series_id, "optional, not imported (macropatch data import-series)", rows="0"
                 )
             )
         elif spec.derive is not None:
             rows.append(
-                StatusRow(
-                    series_id=series_id,
-                    source=f"derived: {spec.derive.method}({', '.join(spec.derive.inputs)})",
-                    first_date="",
-                    last_date="",
+                _bare_row(
+                    series_id,
+                    f"derived: {spec.derive.method}({', '.join(spec.derive.inputs)})",
                     rows="",
-                    stale="",
                 )
             )
         else:
             hint = "not in the store" + (" or the pack" if pack is not None else "; no pack given")
-            rows.append(
-                StatusRow(
-                    series_id=series_id,
-                    source=f"missing ({hint})",
-                    first_date="",
-                    last_date="",
-                    rows="0",
-                    stale="",
-                )
-            )
+            rows.append(_bare_row(series_id, f"missing ({hint})", rows="0"))
     return rows

@@ -291,6 +291,14 @@ class Store:
             attempt, timeout=timeout, waiting=waiting, gave_up=gave_up, on_wait=self._announce
         )
 
+    def _make_folder(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(
+                f"cannot create the store folder {self.path.parent}: {error.strerror}"
+            ) from None
+
     @property
     def lock_path(self) -> Path:
         """The lock file every writer of this store holds (``store.duckdb.lock``)."""
@@ -311,12 +319,7 @@ class Store:
             finally:
                 self._write_depth -= 1
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(
-                f"cannot create the store folder {self.path.parent}: {error.strerror}"
-            ) from None
+        self._make_folder()
         with hold_lock(
             self.lock_path,
             timeout=self._timeout(),
@@ -358,12 +361,7 @@ class Store:
         if read_only and not exists:
             raise UserError(f"no store at {self.path} yet (run `macropatch data import` first)")
         if not read_only:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise UserError(
-                    f"cannot create the store folder {self.path.parent}: {error.strerror}"
-                ) from None
+            self._make_folder()
         connection = self._open(read_only=read_only)
         try:
             try:
