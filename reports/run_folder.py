@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from marketdata.errors import UserError
+from marketdata.files import read_user_bytes
 from reports.exports import read_dated_csv
 from reports.output import RUN_MARKER, FolderKind, resolve_folder
 from reports.signal_history import read_signal_history
@@ -44,16 +45,26 @@ class FinishedRun:
     stress: Mapping[str, Any] | None
 
 
+#: A run's JSON files are a few megabytes at most.
+JSON_LIMIT_BYTES = 256 * 2**20
+
+
+def _json(path: Path) -> Any:
+    """The JSON document in ``path``: a regular file of bounded size (read_user_bytes)."""
+    data = read_user_bytes(path, "run file", limit=JSON_LIMIT_BYTES)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise UserError(f"{path} cannot be read: {error}") from None
+
+
 def _summary(folder: Path) -> Mapping[str, Any]:
     path = folder / RUN_MARKER
     if not folder.is_dir():
         raise UserError(f"run folder {folder} does not exist")
     if not path.is_file():
         raise UserError(f"{folder} holds no run: {RUN_MARKER} is missing")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{path} cannot be read: {error}") from None
+    summary = _json(path)
     if not isinstance(summary, dict):
         raise UserError(f"{path} is not a run summary (expected a JSON object)")
     if summary.get("schema") != FolderKind.RUN.schema:
@@ -111,10 +122,7 @@ def _stress(folder: Path) -> Mapping[str, Any] | None:
     path = folder / "stress.json"
     if not path.exists():
         return None
-    try:
-        stress = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{path} cannot be read: {error}") from None
+    stress = _json(path)
     if not isinstance(stress, dict) or not {"replay", "scenarios", "bootstrap"} <= set(stress):
         raise UserError(f"{path} is not a run's stress tests")
     return stress
