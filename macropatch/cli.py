@@ -101,6 +101,16 @@ def _kept_folder(folder: Path) -> str:
     return f"{resolve_folder(folder)} is as it was"
 
 
+def _kept_sweep(folder: Path) -> str:
+    """What a Ctrl-C before a sweep's swap leaves: its results as they were, and the batches
+    it finished, kept for ``--resume``."""
+    out = resolve_folder(folder)
+    return (
+        f"the results in {out} are as they were; the batches finished so far are kept in "
+        f"{out / 'batches'}: run again with --resume to continue"
+    )
+
+
 def _kept_store() -> str:
     """What a Ctrl-C before a store's commit leaves: the store as it was."""
     return f"the store {Store().path} is as it was"
@@ -343,7 +353,7 @@ def sweep_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
-    with interruption(_kept_folder(out) + "; finished batches, if any, are kept for --resume"):
+    with interruption(_kept_sweep(out)):
         outcome = api.sweep(
             experiment_path=experiment,
             out=out,

@@ -277,7 +277,14 @@ def staged_folder(
     except OSError as error:
         raise UserError(f"output folder {target} cannot be written: {error.strerror}") from None
     try:
-        yield staging
+        try:
+            yield staging
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise UserError(
+                    f"the disk holding {target.parent} is full: {target} is as it was"
+                ) from None
+            raise
         _check_target(target, kind)
         for name in keep:
             source = target / name
