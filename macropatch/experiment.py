@@ -217,6 +217,8 @@ class Experiment:
     document: dict[str, Any]
     sweep: SweepSettings
     stress: StressSettings
+    start_explicit: bool = False
+    """Whether the start was asked for (``[period] start`` or ``--start``), not the default."""
 
     @property
     def config_hash(self) -> str:
@@ -236,7 +238,13 @@ class Experiment:
             "period": {"start": str(new_start), "end": str(new_end) if new_end else None},
         }
         return Experiment(
-            **{**self.__dict__, "start": new_start, "end": new_end, "document": document}
+            **{
+                **self.__dict__,
+                "start": new_start,
+                "end": new_end,
+                "document": document,
+                "start_explicit": self.start_explicit or start is not None,
+            }
         )
 
 
@@ -377,6 +385,7 @@ def load_experiment(path: Path) -> Experiment:
         description=model.description,
         start=model.period.start,
         end=model.period.end,
+        start_explicit="start" in model.period.model_fields_set,
         costs=Costs.from_basis_points(
             model.costs.fees_bps, model.costs.slippage_bps, model.costs.borrow_bps
         ),

@@ -108,6 +108,39 @@ def _check_coverage(
         )
 
 
+def _late_starts(
+    panel: PricePanel, experiment: Experiment, catalog: Any
+) -> tuple[list[str], str | None]:
+    """Traded series whose first price comes more than :data:`END_TOLERANCE_DAYS` trading
+    days after the run's first day: notes when the experiment asked for its start (their
+    weight sits in cash until then), else the refusal to give."""
+    prices = panel.prices
+    first_day = pd.Timestamp(prices.index[0])
+    late: list[tuple[str, pd.Timestamp]] = []
+    for column in prices.columns:
+        valid = prices[column].dropna()
+        if valid.empty or column == CASH:
+            continue
+        starts = pd.Timestamp(valid.index[0])
+        if _trading_days_between(first_day, starts) > END_TOLERANCE_DAYS:
+            late.append((str(column), starts))
+    notes = [
+        f"{_name(column, catalog)} has no price before {starts.date()} (no proxy reaches "
+        "further back): its weight sits in cash until then"
+        for column, starts in late
+    ]
+    if not late or experiment.start_explicit:
+        return notes, None
+    column, starts = max(late, key=lambda item: item[1])
+    return notes, (
+        f"series {_name(column, catalog)} starts on {starts.date()}, "
+        f"{_trading_days_between(first_day, starts)} trading days after the run's first day "
+        f"{first_day.date()}: its weight would sit in cash until then; set [period] start "
+        f"(or pass --start) to {starts.date()} or later, or to {first_day.date()} to keep "
+        "that start knowingly"
+    )
+
+
 def _trim_to_data(
     panel: PricePanel, experiment: Experiment, catalog: Any
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -131,6 +164,10 @@ def _trim_to_data(
             f"no T-bill data for the cash asset between {first_day.date()} and {last_day.date()}"
         )
     _check_coverage(panel, ends, experiment, catalog)
+    late_notes, refusal = _late_starts(panel, experiment, catalog)
+    if refusal is not None:
+        raise UserError(refusal)
+    notes.extend(late_notes)
     limiting = min(ends, key=lambda column: ends[column])
     end = ends[limiting]
     if end < last_day:

@@ -48,3 +48,24 @@ def test_a_few_days_apart_is_a_note_not_an_error(pack_path: Path, tmp_path: Path
     done = backtest_experiment(experiment_path=SIXTY_FORTY, pack=pack)
     assert done.prices.index[-1] == pd.Timestamp("2026-07-30")
     assert any("the period ends on 2026-07-30" in note for note in done.notes), done.notes
+
+
+def test_an_asked_for_start_before_an_assets_first_price_is_a_note(
+    pack_path: Path, tmp_path: Path
+) -> None:
+    """With the start in the file, gold's eight months in cash are said, not refused."""
+    experiment = tmp_path / "real.toml"
+    experiment.write_text(
+        'name = "real"\nbenchmark = "spy_buy_and_hold"\n[period]\nstart = "2000-01-03"\n'
+        '[[strategies]]\nstrategy = "real_assets"\n'
+        '[[strategies]]\nstrategy = "spy_buy_and_hold"\nrebalance = "once"\n',
+        encoding="utf-8",
+    )
+    done = backtest_experiment(experiment_path=experiment, pack=Pack(pack_path))
+    assert done.prices.index[0] == pd.Timestamp("2000-01-03")
+    assert any("'gld'" in note and "no price before 2000-08-30" in note for note in done.notes), (
+        done.notes
+    )
+    with pytest.raises(UserError, match="series 'gld'"):  # the same, the start not asked for
+        experiment.write_text(experiment.read_text().replace('start = "2000-01-03"\n', ""))
+        backtest_experiment(experiment_path=experiment, pack=Pack(pack_path))
