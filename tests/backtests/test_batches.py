@@ -47,6 +47,28 @@ def test_another_sweep_is_not_resumed(tmp_path: Path) -> None:
     ]
 
 
+def test_partial_files_a_killed_sweep_left_are_removed_on_resume(tmp_path: Path) -> None:
+    store = BatchStore(tmp_path / "b", fingerprint="abc", batches=PLAN, resume=False)
+    store.write(0, *_numbers(2, 3))
+    (tmp_path / "b" / "batch-00001.partial").write_bytes(b"half a batch")
+    again = BatchStore(tmp_path / "b", fingerprint="abc", batches=PLAN, resume=True)
+    assert again.finished() == [0]
+    assert sorted(path.name for path in (tmp_path / "b").iterdir()) == [
+        "batch-00000.npz",
+        "manifest.json",
+    ]
+
+
+def test_a_folder_macropatch_did_not_write_is_refused_not_emptied(tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "thesis.md").write_text("mine")
+    for resume in (False, True):
+        with pytest.raises(UserError, match="holds files macropatch did not write"):
+            BatchStore(folder, fingerprint="abc", batches=PLAN, resume=resume)
+    assert (folder / "thesis.md").read_text() == "mine"
+
+
 def test_batch_plan_bounds_memory_and_balances() -> None:
     batches = batch_plan(1000, days=6600, assets=8, workers=2, max_memory=2 * 2**30)
     assert sorted(position for batch in batches for position in batch) == list(range(1000))

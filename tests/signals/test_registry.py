@@ -66,6 +66,8 @@ def test_cli_lists_every_trigger_with_optional_ones_as_no_data(
     assert "fired" in vix  # VIX closed above 80 in March 2020
     sahm = next(line for line in lines if " sahm_rule " in line)
     assert "quiet" in sahm  # February's data: the rule fired only with April's
+    composite = next(line for line in lines if " system_stress " in line)
+    assert "of 8 known" in composite  # how many components the state rests on
 
 
 def test_cli_signals_bad_date(capsys, monkeypatch, pack_path: Path) -> None:
