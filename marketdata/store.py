@@ -39,7 +39,7 @@ from platformdirs import user_cache_dir
 
 from marketdata.catalog import Catalog, SeriesSpec
 from marketdata.errors import UserError
-from marketdata.interrupts import deferred_interrupts
+from marketdata.interrupts import deferred_interrupts, interrupt_received
 from marketdata.locks import BusyError, busy_messages, hold_lock, wait_until
 from marketdata.series import Provenance, SeriesData
 
@@ -188,9 +188,14 @@ def _is_interruption(error: BaseException) -> bool:
     """Whether DuckDB stopped a query because of a Ctrl-C (it says so with a RuntimeError or
     its InterruptException)."""
     interrupt = getattr(duckdb, "InterruptException", ())
-    return (interrupt and isinstance(error, interrupt)) or (
-        isinstance(error, RuntimeError) and "interrupted" in str(error).lower()
-    )
+    if interrupt and isinstance(error, interrupt):
+        return True
+    if not isinstance(error, duckdb.Error | RuntimeError):
+        return False
+    # A Ctrl-C inside a Python callback of DuckDB's (scanning a registered data frame)
+    # comes back as a DuckDB error quoting the KeyboardInterrupt's traceback.
+    text = str(error)
+    return "KeyboardInterrupt" in text or "interrupted" in text.lower() or interrupt_received()
 
 
 def _is_lock_conflict(error: duckdb.Error) -> bool:
