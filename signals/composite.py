@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -115,8 +116,9 @@ class SystemStress(Signal):
     def _weights(self) -> tuple[float, ...]:
         return self.weights or tuple(1.0 for _ in self.components)
 
-    @property
+    @cached_property
     def _parts(self) -> tuple[Signal, ...]:
+        """The components, built once (``configured`` is set before anything reads them)."""
         if self.configured:
             return self.configured
         from signals.registry import build_signal
