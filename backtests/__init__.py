@@ -1,40 +1,21 @@
 """The backtest stage: strategy + prices + schedule + costs + execution lag -> results.
 
-vectorbt is imported by :mod:`backtests.engine` only, and only when the engine
-(``run_backtest``, ``backtest``) is first used: the sweep's workers, which run
-the returns-only kernel, never load it.
+Four rooms, each a subpackage:
+
+``engine``
+    The simulators: the vectorbt adapter (:mod:`.engine.adapter`, the only
+    importer of vectorbt), the returns-only numba kernel of sweeps, schedules,
+    costs, the execution lag, results and attribution.
+``metrics``
+    Performance metrics, one definition (252 trading days a year), for one
+    series or every column of a returns matrix.
+``sweep``
+    Parameter sweeps: grid, variants, batches, executors, walk-forward
+    selection and the overfitting statistics.
+``stress``
+    Stress tests: macro factors and the factor model, the report's
+    scenarios, crisis replay and the conditional bootstrap.
+
+Importing this package or the light modules of ``engine`` never imports
+vectorbt: the sweep's workers run the kernel without it.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-from backtests.conventions import MissingPriceError
-from backtests.costs import Costs
-from backtests.metrics import PERIODS_PER_YEAR, Performance, measure
-from backtests.result import Result, ResultSet
-from backtests.schedule import Rebalance, apply_schedule, decision_dates
-
-__all__ = [
-    "PERIODS_PER_YEAR",
-    "Costs",
-    "MissingPriceError",
-    "Performance",
-    "Rebalance",
-    "Result",
-    "ResultSet",
-    "apply_schedule",
-    "backtest",
-    "decision_dates",
-    "measure",
-    "run_backtest",
-]
-
-_LAZY = {"backtest": "backtests.backtest", "run_backtest": "backtests.engine"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'backtests' has no attribute {name!r}")

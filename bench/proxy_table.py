@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
 
 
 def _yearly(returns: pd.Series) -> float:

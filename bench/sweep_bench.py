@@ -14,7 +14,7 @@ process:
   variant, then the returns-only kernel, batched on 2 local processes), warm:
   one small sweep first so numba's cache and the worker start are paid before
   timing; the kernel alone on the prebuilt weights is timed as well;
-- ``engine``: one vectorbt engine call per variant (``backtests.backtest``) on
+- ``engine``: one vectorbt engine call per variant (``macropatch.backtests.engine.backtest``) on
   a sample of the variants, extrapolated to variants a second;
 - ``bt``: the same scheduled target weights through ``bt`` (when installed:
   ``pip install bt``) on a smaller sample.
@@ -106,15 +106,15 @@ def _peak_bytes() -> int:
 def _setup(pack: Path, variants: int):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    from backtests.grid import Grid
-    from backtests.sweep import SweepInputs
-    from backtests.variants import plan_variants
+    from macropatch.backtests.sweep.grid import Grid
+    from macropatch.backtests.sweep.runner import SweepInputs
+    from macropatch.backtests.sweep.variants import plan_variants
     from macropatch.experiment import load_experiment
     from macropatch.loading import load_prices
-    from marketdata.catalog import load_catalog
-    from marketdata.pack import Pack
-    from marketdata.sources import DataSources
-    from signals.evaluate import evaluate_signals
+    from macropatch.marketdata.catalog import load_catalog
+    from macropatch.marketdata.pack import Pack
+    from macropatch.marketdata.sources import DataSources
+    from macropatch.signals.evaluate import evaluate_signals
 
     experiment = load_experiment(REPOSITORY / "experiments" / "default.toml")
     grid = Grid.from_mapping(GRID)
@@ -142,10 +142,15 @@ def _batch(pack: Path, variants: int, workers: int) -> dict[str, object]:
 
     import numpy as np
 
-    from backtests.batches import BatchStore
-    from backtests.executors import ExecutorKind, make_executor
-    from backtests.kernel import simulate_cube
-    from backtests.sweep import WORKER_PRELOAD, batch_plan, run_sweep, variant_targets
+    from macropatch.backtests.engine.kernel import simulate_cube
+    from macropatch.backtests.sweep.batches import BatchStore
+    from macropatch.backtests.sweep.executors import ExecutorKind, make_executor
+    from macropatch.backtests.sweep.runner import (
+        WORKER_PRELOAD,
+        batch_plan,
+        run_sweep,
+        variant_targets,
+    )
 
     _, _, plans, inputs, _ = _setup(pack, variants)
     inputs = dataclasses.replace(inputs, kernel_threads=1)
@@ -201,7 +206,7 @@ def _timed(mode: str, chosen: list, one) -> dict[str, object]:  # type: ignore[n
 
 
 def _engine(pack: Path, variants: int, sample: int) -> dict[str, object]:
-    from backtests.backtest import backtest
+    from macropatch.backtests.engine.backtest import backtest
 
     experiment, entry, plans, inputs, prices = _setup(pack, variants)
     chosen = plans[:: max(1, len(plans) // sample)][:sample]
@@ -227,7 +232,7 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
         return {"mode": "bt", "skipped": "bt is not installed (pip install bt)"}
     import pandas as pd
 
-    from backtests.sweep import variant_targets
+    from macropatch.backtests.sweep.runner import variant_targets
 
     experiment, _, plans, inputs, _ = _setup(pack, variants)
     chosen = plans[:: max(1, len(plans) // sample)][:sample]

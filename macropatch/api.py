@@ -8,33 +8,33 @@ from pathlib import Path
 
 import pandas as pd
 
-from backtests.backtest import backtest
-from backtests.result import ResultSet
+from macropatch.backtests.engine.backtest import backtest
+from macropatch.backtests.engine.result import ResultSet
 from macropatch.experiment import Experiment, StressSettings, load_experiment
 from macropatch.loading import load_prices
+from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.panel import PricePanel, build_price_panel
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.marketdata.sources import DataSources
+from macropatch.marketdata.store import Store
+from macropatch.reports.crises import DEFAULT_WINDOWS
+from macropatch.reports.exports import write_config, write_prices, write_returns, write_weights
+from macropatch.reports.output import check_output_folder, resolve_folder, staged_folder
+from macropatch.reports.pages import render_pages
+from macropatch.reports.run_folder import copy_run_data, read_run
+from macropatch.reports.signal_history import signal_records, write_signal_history
+from macropatch.reports.summary import build_summary, write_summary
+from macropatch.reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
 from macropatch.scenario_files import load_scenarios
+from macropatch.signals.base import SignalResult
+from macropatch.signals.evaluate import evaluate_signals
+from macropatch.strategies.base import Strategy
+from macropatch.strategies.registry import build_strategy
 from macropatch.stress_tests import run_stress_tests
 from macropatch.sweeps import SweepOutcome, sweep
 from macropatch.versioning import macropatch_version
-from marketdata.catalog import Catalog, load_catalog
-from marketdata.errors import UserError
-from marketdata.pack import Pack
-from marketdata.panel import PricePanel, build_price_panel
-from marketdata.progress import NoProgress, Progress
-from marketdata.sources import DataSources
-from marketdata.store import Store
-from reports.crises import DEFAULT_WINDOWS
-from reports.exports import write_config, write_prices, write_returns, write_weights
-from reports.output import check_output_folder, resolve_folder, staged_folder
-from reports.pages import render_pages
-from reports.run_folder import copy_run_data, read_run
-from reports.signal_history import signal_records, write_signal_history
-from reports.summary import build_summary, write_summary
-from reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
-from signals.base import SignalResult
-from signals.evaluate import evaluate_signals
-from strategies.base import Strategy
-from strategies.registry import build_strategy
 
 __all__ = [
     "Backtested",

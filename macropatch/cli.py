@@ -20,14 +20,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backtests.column_metrics import Objective
-from backtests.executors import ExecutorKind
 from macropatch import api
+from macropatch.backtests.sweep.executors import ExecutorKind
+from macropatch.backtests.sweep.objective import Objective
 from macropatch.console import RichProgress, error_console, output_console
 from macropatch.experiment import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT, load_experiment
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from marketdata.ingest import (
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.ingest import (
     IngestReport,
     catalog_status,
     import_pack,
@@ -35,16 +35,16 @@ from marketdata.ingest import (
     pull_live,
     rebuild_store,
 )
-from marketdata.interrupts import Interrupted, interrupt_received, interruption
-from marketdata.pack import pack_from_environment
-from marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
-from marketdata.sources import offline_from_environment
-from marketdata.store import Store
-from reports import TableMetric, ValueKind, format_metric, format_value
-from reports.output import resolve_folder
-from signals.parameters import describe_parameters
-from signals.registry import SIGNALS
-from strategies.registry import STRATEGIES
+from macropatch.marketdata.interrupts import Interrupted, interrupt_received, interruption
+from macropatch.marketdata.pack import pack_from_environment
+from macropatch.marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
+from macropatch.marketdata.sources import offline_from_environment
+from macropatch.marketdata.store import Store
+from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
+from macropatch.reports.output import resolve_folder
+from macropatch.signals.parameters import describe_parameters
+from macropatch.signals.registry import SIGNALS
+from macropatch.strategies.registry import STRATEGIES
 
 app = typer.Typer(
     name="macropatch",

@@ -35,7 +35,7 @@ def _exit_interrupted() -> None:
 
 def main() -> None:
     """Load the command line and run it; Ctrl-C while loading exits 130 with one line."""
-    from marketdata.interrupts import install_interrupt_handler, interrupt_received
+    from macropatch.marketdata.interrupts import install_interrupt_handler, interrupt_received
 
     install_interrupt_handler()
     try:

@@ -22,16 +22,16 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from backtests.column_metrics import Objective
-from backtests.costs import Costs
-from backtests.grid import Grid, value_range
-from backtests.replay import Window
-from backtests.schedule import Rebalance
-from backtests.walk_forward import WindowMode
-from marketdata.errors import UserError
-from marketdata.files import read_toml
-from signals.base import Signal
-from signals.registry import SIGNALS, default_signals
+from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.engine.schedule import Rebalance
+from macropatch.backtests.stress.replay import Window
+from macropatch.backtests.sweep.grid import Grid, value_range
+from macropatch.backtests.sweep.objective import Objective
+from macropatch.backtests.sweep.walk_forward import WindowMode
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.files import read_toml
+from macropatch.signals.base import Signal
+from macropatch.signals.registry import SIGNALS, default_signals
 
 __all__ = [
     "MAXIMUM_PATHS",

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from macropatch.experiment import Experiment
-from marketdata.errors import UserError
-from marketdata.panel import PricePanel, build_price_panel
-from marketdata.progress import NoProgress, Progress
-from marketdata.sources import DataSources
-from strategies.base import CASH, Strategy
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.panel import PricePanel, build_price_panel
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.marketdata.sources import DataSources
+from macropatch.strategies.base import CASH, Strategy
 
 __all__ = ["load_prices"]
 

@@ -1,7 +1,7 @@
 """Scenario files: TOML documents validated at the boundary, then :class:`Scenario` values.
 
 A scenario file holds ``name``, ``description`` and a ``[shocks]`` table
-mapping factor names (:class:`backtests.factors.Factor`) to ``{ change = x }``
+mapping factor names (:class:`macropatch.backtests.stress.factors.Factor`) to ``{ change = x }``
 or ``{ to = x }``: finite numbers, in macropatch's units (a move of a yield,
 spread or unemployment rate of 1 or more, i.e. 100 points, or a return of
 1000% or more is taken for percent and refused; the VIX has no level at or
@@ -16,12 +16,12 @@ from typing import Annotated
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from backtests.factors import Factor, Move, Scenario, Shock
+from macropatch.backtests.stress.factors import Factor, Move, Scenario, Shock
 from macropatch.experiment import describe_validation_error
-from marketdata.catalog import Catalog, load_catalog
-from marketdata.errors import UserError
-from marketdata.files import read_toml
-from marketdata.units import canonical_units
+from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.files import read_toml
+from macropatch.marketdata.units import canonical_units
 
 __all__ = ["load_scenario", "load_scenarios"]
 

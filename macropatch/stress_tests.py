@@ -1,18 +1,18 @@
 """Wiring the stress tests of a run: the experiment's ``[stress]`` settings, the scenario
-files and the backtested run into :func:`backtests.stress.stress_test`."""
+files and the backtested run into :func:`macropatch.backtests.stress.study.stress_test`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from backtests.factors import Scenario
-from backtests.stress import BootstrapSettings, last_holdings, stress_test
+from macropatch.backtests.stress.factors import Scenario
+from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
 from macropatch.experiment import StressSettings
-from marketdata.errors import UserError
-from marketdata.progress import NoProgress, Progress
-from reports.summary import to_json_value
-from strategies.base import CASH
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.reports.summary import to_json_value
+from macropatch.strategies.base import CASH
 
 if TYPE_CHECKING:
     from macropatch.api import Backtested

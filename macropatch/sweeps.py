@@ -25,38 +25,39 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtests.backtest import backtest
-from backtests.batches import BatchStore
-from backtests.column_metrics import Objective, measure_columns
-from backtests.executors import ExecutorKind, available_cores, make_executor
-from backtests.grid import Grid, parse_assignment
-from backtests.overfitting import (
+from macropatch.backtests.engine.backtest import backtest
+from macropatch.backtests.metrics.columns import measure_columns
+from macropatch.backtests.sweep.batches import BatchStore
+from macropatch.backtests.sweep.executors import ExecutorKind, available_cores, make_executor
+from macropatch.backtests.sweep.grid import Grid, parse_assignment
+from macropatch.backtests.sweep.objective import Objective
+from macropatch.backtests.sweep.overfitting import (
     deflated_sharpe_ratio,
     distinct_columns,
     probabilistic_sharpe_ratio,
     probability_of_backtest_overfitting,
     sharpe_ratios_per_period,
 )
-from backtests.resources import Footprint, check_footprint, check_memory_budget
-from backtests.sweep import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
-from backtests.variants import plan_variants
-from backtests.walk_forward import WalkForward, walk_forward, walk_forward_windows
+from macropatch.backtests.sweep.resources import Footprint, check_footprint, check_memory_budget
+from macropatch.backtests.sweep.runner import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
+from macropatch.backtests.sweep.variants import plan_variants
+from macropatch.backtests.sweep.walk_forward import WalkForward, walk_forward, walk_forward_windows
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.marketdata.sources import DataSources
+from macropatch.marketdata.store import Store
+from macropatch.reports.html import write_text_atomically
+from macropatch.reports.output import FolderKind, check_output_folder, resolve_folder, staged_folder
+from macropatch.reports.parallel import TearsheetJob, render_tearsheets
+from macropatch.reports.summary import to_json_value
+from macropatch.reports.sweep_page import write_sweep_page
+from macropatch.signals.evaluate import evaluate_signals
+from macropatch.strategies.registry import build_strategy
 from macropatch.versioning import macropatch_version
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from marketdata.pack import Pack
-from marketdata.progress import NoProgress, Progress
-from marketdata.sources import DataSources
-from marketdata.store import Store
-from reports.html import write_text_atomically
-from reports.output import FolderKind, check_output_folder, resolve_folder, staged_folder
-from reports.parallel import TearsheetJob, render_tearsheets
-from reports.summary import to_json_value
-from reports.sweep_page import write_sweep_page
-from signals.evaluate import evaluate_signals
-from strategies.registry import build_strategy
 
 __all__ = ["DEFAULT_MAX_MEMORY", "SweepOutcome", "sweep", "sweep_grid"]
 

@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 __all__ = [
     "DEFAULT_CATALOG_PATH",
@@ -74,7 +74,7 @@ class LagAnchor(enum.Enum):
 class Derivation:
     """How a synthetic series is built from other catalog series.
 
-    ``method`` names a function in :mod:`marketdata.derived`; ``inputs`` are
+    ``method`` names a function in :mod:`macropatch.marketdata.derived`; ``inputs`` are
     series ids; ``parameters`` are that method's numeric parameters.
     """
 
@@ -85,7 +85,7 @@ class Derivation:
 
 @dataclass(frozen=True, kw_only=True)
 class QualityOverrides:
-    """A series' own limits for the data-quality checks (:mod:`marketdata.quality`).
+    """A series' own limits for the data-quality checks (:mod:`macropatch.marketdata.quality`).
 
     Each field left at ``None`` keeps the default for the series' kind,
     frequency and units. ``spike_warning`` and ``spike_hard`` are in the units
@@ -113,7 +113,7 @@ class SeriesSpec:
         What the series is, in words.
     kind, frequency, units
         ``units`` names the source's units (``percent``, ``usd``...); see
-        :mod:`marketdata.units` for how they are normalised on the way in.
+        :mod:`macropatch.marketdata.units` for how they are normalised on the way in.
     label
         Which end of its period an observation's date names.
     yfinance, fred

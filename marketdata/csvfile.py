@@ -7,7 +7,7 @@ series indexed by date, missing values (empty cells) dropped; blank lines
 are skipped. Any unparsable date or a date outside 1800-01-01..2199-12-31,
 non-numeric or infinite value, duplicate or out-of-order date, a row with
 more fields than the header, a NUL byte or bytes that are not UTF-8 is a
-:class:`~marketdata.errors.DataError` naming the file and line.
+:class:`~macropatch.marketdata.errors.DataError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from marketdata.errors import DataError
-from marketdata.files import CSV_LIMIT_BYTES, Unreadable, read_regular_bytes
-from marketdata.interrupts import deferred_interrupts
+from macropatch.marketdata.errors import DataError
+from macropatch.marketdata.files import CSV_LIMIT_BYTES, Unreadable, read_regular_bytes
+from macropatch.marketdata.interrupts import deferred_interrupts
 
 __all__ = ["EARLIEST_DATE", "LATEST_DATE", "file_digest", "read_series_csv", "read_user_series"]
 

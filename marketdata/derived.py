@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 __all__ = ["DERIVATIONS", "derive"]
 

@@ -8,7 +8,7 @@ fill the memory and a FIFO cannot hang the command; a file larger than the
 limit is refused without reading it; a TOML document nested deeper than
 :data:`TOML_DEPTH_LIMIT` is refused (Python's parser and pydantic would
 otherwise overflow the stack). Every refusal is a
-:class:`marketdata.errors.UserError` naming the file, and it never quotes
+:class:`macropatch.marketdata.errors.UserError` naming the file, and it never quotes
 the file's content.
 """
 
@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 __all__ = [
     "CSV_LIMIT_BYTES",

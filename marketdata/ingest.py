@@ -3,7 +3,7 @@
 Each :func:`import_pack` or :func:`pull_live` reads and checks every series
 first and then writes them all in one store transaction, so a bad file or a
 failed download leaves the earlier data intact. Every imported series goes
-through the data-quality checks (:mod:`marketdata.quality`); the findings
+through the data-quality checks (:mod:`macropatch.marketdata.quality`); the findings
 come back in the report (dirty data are stored: a run refuses them later,
 unless told ``--allow-dirty``). :func:`rebuild_store` replaces a damaged
 store with a fresh one.
@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from marketdata.catalog import Catalog, SeriesSpec, load_catalog
-from marketdata.csvfile import file_digest, read_user_series
-from marketdata.errors import UserError
-from marketdata.pack import Pack
-from marketdata.progress import NoProgress, Progress
-from marketdata.quality import Finding, check_series
-from marketdata.series import Provenance, SeriesData
-from marketdata.sources import fetch_live
-from marketdata.store import Store, StoreDamagedError
-from marketdata.units import to_canonical
+from macropatch.marketdata.catalog import Catalog, SeriesSpec, load_catalog
+from macropatch.marketdata.csvfile import file_digest, read_user_series
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.marketdata.quality import Finding, check_series
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.sources import fetch_live
+from macropatch.marketdata.store import Store, StoreDamagedError
+from macropatch.marketdata.units import to_canonical
 
 __all__ = [
     "IngestReport",

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 __all__ = ["BusyError", "busy_messages", "hold_lock", "wait_until"]
 

@@ -34,9 +34,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
-from marketdata.bounds import check_range
-from marketdata.pointintime import knowable_on
-from marketdata.series import SeriesData
+from macropatch.marketdata.bounds import check_range
+from macropatch.marketdata.pointintime import knowable_on
+from macropatch.marketdata.series import SeriesData
 
 __all__ = [
     "MINIMUM_VOLATILITY",
@@ -58,7 +58,7 @@ _BILL_DAYS = 91.0
 
 
 class SeriesLoader(Protocol):
-    """Anything that loads a catalog series (:class:`marketdata.sources.DataSources`)."""
+    """Anything that loads a catalog series (:class:`macropatch.marketdata.sources.DataSources`)."""
 
     def load(self, series_id: str) -> SeriesData: ...
 

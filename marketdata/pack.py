@@ -2,8 +2,8 @@
 
 Requires the pack folder (``--pack DIR`` or ``MACROPATCH_PACK``) laid out as
 ``../shared/data`` is (``etf/``, ``rates/``, ``credit/``...). Produces
-:class:`~marketdata.series.SeriesData` in canonical units (see
-:mod:`marketdata.units`), with the file and its SHA-256 as provenance.
+:class:`~macropatch.marketdata.series.SeriesData` in canonical units (see
+:mod:`macropatch.marketdata.units`), with the file and its SHA-256 as provenance.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from marketdata.catalog import SeriesSpec
-from marketdata.csvfile import file_digest, read_series_csv
-from marketdata.errors import DataError, MissingSeriesError, UserError
-from marketdata.series import Provenance, SeriesData
-from marketdata.units import to_canonical
+from macropatch.marketdata.catalog import SeriesSpec
+from macropatch.marketdata.csvfile import file_digest, read_series_csv
+from macropatch.marketdata.errors import DataError, MissingSeriesError, UserError
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.units import to_canonical
 
 __all__ = ["PACK_ENVIRONMENT_VARIABLE", "Pack", "pack_from_environment"]
 

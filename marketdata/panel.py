@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from marketdata.errors import UserError
-from marketdata.series import SeriesData
-from marketdata.sources import DataSources, DirtyDataError
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.series import SeriesData
+from macropatch.marketdata.sources import DataSources, DirtyDataError
 
 __all__ = ["BRIDGE_DAYS", "PricePanel", "Splice", "build_price_panel", "splice"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marketdata.series import SeriesData
+from macropatch.marketdata.series import SeriesData
 
 __all__ = ["knowable_on"]
 

@@ -1,13 +1,13 @@
 """Data-quality checks of one series: gaps, spikes, non-positive prices, staleness.
 
-Requires a :class:`~marketdata.series.SeriesData` (values in canonical units,
+Requires a :class:`~macropatch.marketdata.series.SeriesData` (values in canonical units,
 indexed by observation date). Produces a list of :class:`Finding`, each with a
 :class:`Severity`: a **hard** finding makes a run refuse the series (unless
 ``--allow-dirty``), a **warning** is only reported.
 
 The checks, with limits that follow the series' kind, frequency and units
 (see :func:`limits_for`) and that the catalog may override per series
-(``quality = {...}``, :class:`~marketdata.catalog.QualityOverrides`):
+(``quality = {...}``, :class:`~macropatch.marketdata.catalog.QualityOverrides`):
 
 - **gap**: calendar days between two observations beyond the frequency's
   limit (daily: more than 7 is a warning, more than 30 hard; monthly 45 and
@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from marketdata.catalog import Frequency, Kind, SeriesSpec
-from marketdata.series import SeriesData
-from marketdata.units import canonical_units
+from macropatch.marketdata.catalog import Frequency, Kind, SeriesSpec
+from macropatch.marketdata.series import SeriesData
+from macropatch.marketdata.units import canonical_units
 
 __all__ = [
     "KNOWN_CLOSURES",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from marketdata.catalog import SeriesSpec
+from macropatch.marketdata.catalog import SeriesSpec
 
 __all__ = ["Provenance", "SeriesData"]
 

@@ -5,11 +5,11 @@ order is fixed: the local store first, then the offline pack (when one is
 configured), then the live provider named in the catalog (unless live access
 is off). Synthetic series are derived from their inputs, resolved the same
 way. A series that no place can supply is a
-:class:`~marketdata.errors.MissingSeriesError` naming the series, the places
+:class:`~macropatch.marketdata.errors.MissingSeriesError` naming the series, the places
 tried and the command that fixes it.
 
 Every series located (not derived) goes through the data-quality checks of
-:mod:`marketdata.quality`, here and only here: one with a hard finding is
+:mod:`macropatch.marketdata.quality`, here and only here: one with a hard finding is
 refused with a :class:`DirtyDataError` naming the series, the check, the
 date and the fix, unless ``allow_dirty`` is set, in which case it is used and
 :meth:`DataSources.dirty_notes` says so. The store is read once, in one short
@@ -25,14 +25,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from marketdata.catalog import Catalog, Kind, SeriesSpec
-from marketdata.derived import derive
-from marketdata.errors import MissingSeriesError, UserError
-from marketdata.pack import Pack
-from marketdata.quality import Finding, check_series, hard_findings
-from marketdata.series import Provenance, SeriesData
-from marketdata.store import Store
-from marketdata.units import to_canonical
+from macropatch.marketdata.catalog import Catalog, Kind, SeriesSpec
+from macropatch.marketdata.derived import derive
+from macropatch.marketdata.errors import MissingSeriesError, UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.providers import fetch_fred, fetch_yahoo
+from macropatch.marketdata.quality import Finding, check_series, hard_findings
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.store import Store
+from macropatch.marketdata.units import to_canonical
 
 __all__ = [
     "OFFLINE_ENVIRONMENT_VARIABLE",
@@ -68,8 +69,6 @@ def values_digest(values: pd.Series) -> str:
 
 def fetch_live(spec: SeriesSpec) -> SeriesData:
     """Download ``spec`` from its live provider (yfinance or FRED)."""
-    from marketdata.providers import fetch_fred, fetch_yahoo
-
     if spec.yfinance:
         raw, source, location = (
             fetch_yahoo(spec.yfinance, series_id=spec.id),

@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 from platformdirs import user_cache_dir
 
-from marketdata.catalog import Catalog, SeriesSpec
-from marketdata.errors import UserError
-from marketdata.interrupts import deferred_interrupts, interrupt_received
-from marketdata.locks import BusyError, busy_messages, hold_lock, wait_until
-from marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.catalog import Catalog, SeriesSpec
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.interrupts import deferred_interrupts, interrupt_received
+from macropatch.marketdata.locks import BusyError, busy_messages, hold_lock, wait_until
+from macropatch.marketdata.series import Provenance, SeriesData
 
 __all__ = [
     "DEFAULT_STORE_TIMEOUT_SECONDS",

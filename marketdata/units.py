@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 __all__ = ["CANONICAL_UNITS", "PERCENT_UNITS", "canonical_units", "to_canonical"]
 

@@ -8,11 +8,11 @@ comparison page, ``write_signals_page`` the signal dashboard, and
 
 from __future__ import annotations
 
-from reports.comparison import write_comparison
-from reports.html import TableMetric, ValueKind, format_metric, format_value
-from reports.signals_page import write_signals_page
-from reports.summary import build_summary, to_json_value, write_summary
-from reports.tearsheet import write_tearsheet
+from macropatch.reports.comparison import write_comparison
+from macropatch.reports.html import TableMetric, ValueKind, format_metric, format_value
+from macropatch.reports.signals_page import write_signals_page
+from macropatch.reports.summary import build_summary, to_json_value, write_summary
+from macropatch.reports.tearsheet import write_tearsheet
 
 __all__ = [
     "TableMetric",

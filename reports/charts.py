@@ -19,8 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
-from backtests.metrics import drawdown_series, equity_curve
-from reports.html import (
+from macropatch.backtests.metrics.performance import drawdown_series, equity_curve
+from macropatch.reports.html import (
     TableMetric,
     ValueKind,
     date_axis,

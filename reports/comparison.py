@@ -1,7 +1,7 @@
 """``index.html``: every strategy of a run side by side, on one offline page.
 
 Requires the run's daily returns, one column per strategy (for the curves), and its
-summary from :func:`reports.summary.build_summary` (for every number shown, so
+summary from :func:`macropatch.reports.summary.build_summary` (for every number shown, so
 the page and ``summary.json`` cannot disagree). Produces one self-contained
 HTML file: inline CSS, charts as inline SVG drawn with matplotlib's SVG
 backend, no script, font or image from anywhere.
@@ -11,7 +11,7 @@ row per strategy with ``data-strategy="<name>"`` and one cell per metric with
 ``data-metric="<key>"``), equity curves on a log scale, drawdowns, the
 crisis table (``id="crises"``), the calendar-year heatmap
 (``id="annual-returns"``) and the correlation matrix (``id="correlation"``) --
-rows with ``data-strategy``, cells with ``data-column`` (:mod:`reports.charts`)
+rows with ``data-strategy``, cells with ``data-column`` (:mod:`macropatch.reports.charts`)
 -- the strategies' parameters, and the provenance of the run.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from backtests.metrics import PERIODS_PER_YEAR
-from reports.charts import (
+from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
+from macropatch.reports.charts import (
     HEAT_STYLE,
     annual_section,
     correlation_section,
@@ -34,7 +34,7 @@ from reports.charts import (
     drawdown_chart,
     equity_chart,
 )
-from reports.html import (
+from macropatch.reports.html import (
     TableMetric,
     chart_style,
     format_metric,
@@ -73,7 +73,7 @@ def write_comparison(
         Daily returns of the strategies of the run, one column each, the
         benchmark included; rows of the table follow the column order.
     summary
-        The run's summary (:func:`reports.summary.build_summary`): every number
+        The run's summary (:func:`macropatch.reports.summary.build_summary`): every number
         in the table is formatted from it with :func:`reports.html.format_metric`.
     path
         Where to write (``<out>/index.html``); written atomically.

@@ -1,7 +1,7 @@
 """Which patch did what, in which crisis: returns by stress window and by calendar year.
 
 Requires daily returns (a :class:`pandas.Series` on a ``DatetimeIndex``, as in
-:class:`backtests.result.Result`). Produces plain numbers for
+:class:`macropatch.backtests.engine.result.Result`). Produces plain numbers for
 ``summary.json``: the compounded return and the deepest drawdown of a strategy
 inside each stress window (:data:`DEFAULT_WINDOWS`), its compounded
 calendar-year returns, and the correlation of the strategies' daily returns.
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from backtests.metrics import max_drawdown
-from backtests.replay import DEFAULT_REPLAY_WINDOWS, Window
-from backtests.result import ResultSet
+from macropatch.backtests.engine.result import ResultSet
+from macropatch.backtests.metrics.performance import max_drawdown
+from macropatch.backtests.stress.replay import DEFAULT_REPLAY_WINDOWS, Window
 
 __all__ = [
     "DEFAULT_WINDOWS",
@@ -41,11 +41,11 @@ MIN_COVERAGE = 0.5
 
 StressWindow = Window
 """A named market crisis, from the S&P 500's closing peak (its own return not part of
-the window) to its closing trough (included): :class:`backtests.replay.Window`."""
+the window) to its closing trough (included): :class:`macropatch.backtests.stress.replay.Window`."""
 
 DEFAULT_WINDOWS: tuple[StressWindow, ...] = DEFAULT_REPLAY_WINDOWS
 """The crises shown on index.html by default: the stress tests' replay windows
-(:data:`backtests.replay.DEFAULT_REPLAY_WINDOWS`), so both pages show the same crises;
+(:data:`macropatch.backtests.stress.replay.DEFAULT_REPLAY_WINDOWS`), so both pages show the same crises;
 an experiment's ``[stress] windows`` replace them on both."""
 
 

@@ -1,6 +1,6 @@
 """The run's data files: returns, prices, weights and the experiment as run.
 
-Requires a :class:`~backtests.result.ResultSet`, the price panel the engine
+Requires a :class:`~macropatch.backtests.engine.result.ResultSet`, the price panel the engine
 traded and the resolved configuration. Produces ``returns.csv`` (daily
 returns, one column per strategy), ``prices.csv`` (every price series the
 engine traded, synthetic ones included), ``weights/<name>.csv`` (target
@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import tomli_w
 
-from backtests.result import ResultSet
-from marketdata.errors import UserError
-from marketdata.interrupts import deferred_interrupts
+from macropatch.backtests.engine.result import ResultSet
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.interrupts import deferred_interrupts
 
 __all__ = ["read_dated_csv", "write_config", "write_prices", "write_returns", "write_weights"]
 

@@ -78,7 +78,7 @@ class TableMetric(Enum):
 
     @property
     def key(self) -> str:
-        """The field name in ``summary.json`` and :class:`backtests.metrics.Performance`."""
+        """The field name in ``summary.json`` and :class:`macropatch.backtests.metrics.performance.Performance`."""
         return str(self.value[0])
 
     @property

@@ -5,7 +5,7 @@ is empty, or its marker file (``summary.json`` of a run, ``sweep.json`` of a
 sweep, ``batches/manifest.json`` of an unfinished sweep) is a JSON object
 whose ``"schema"`` names that kind of folder (:class:`FolderKind`). A user's
 folder that merely holds a file of the same name is refused with a
-:class:`marketdata.errors.UserError`.
+:class:`macropatch.marketdata.errors.UserError`.
 
 **All at once.** Files go to a hidden staging folder beside the target,
 ``.<name>.staging-<process>``. When everything is written the two folders
@@ -36,10 +36,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from backtests.batches import BATCHES_SCHEMA
-from marketdata.errors import UserError
-from marketdata.interrupts import deferred_interrupts
-from marketdata.processes import is_alive, process_token
+from macropatch.backtests.sweep.batches import BATCHES_SCHEMA
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.interrupts import deferred_interrupts
+from macropatch.marketdata.processes import is_alive, process_token
 
 __all__ = [
     "MARKER_LIMIT_BYTES",

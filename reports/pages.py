@@ -1,6 +1,6 @@
 """Every HTML page of a run, drawn from the run's numbers.
 
-Requires a run folder's numbers: the summary (:func:`reports.summary.
+Requires a run folder's numbers: the summary (:func:`macropatch.reports.summary.
 build_summary`), the daily returns (one column per strategy, the benchmark
 included) and the signal results. Produces ``tearsheets/<name>.html`` (one
 quantstats tearsheet per strategy, rendered in parallel processes),
@@ -19,12 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from marketdata.progress import NoProgress, Progress
-from reports.comparison import write_comparison
-from reports.parallel import TearsheetJob, render_tearsheets
-from reports.signals_page import write_signals_page
-from reports.stress_page import write_stress_page
-from signals.base import SignalResult
+from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.reports.comparison import write_comparison
+from macropatch.reports.parallel import TearsheetJob, render_tearsheets
+from macropatch.reports.signals_page import write_signals_page
+from macropatch.reports.stress_page import write_stress_page
+from macropatch.signals.base import SignalResult
 
 __all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_title"]
 

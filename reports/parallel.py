@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from backtests.executors import stop_pool
-from marketdata.interrupts import deferred_interrupts
-from marketdata.processes import become_worker
-from reports.tearsheet import write_tearsheet
+from macropatch.backtests.sweep.executors import stop_pool
+from macropatch.marketdata.interrupts import deferred_interrupts
+from macropatch.marketdata.processes import become_worker
+from macropatch.reports.tearsheet import write_tearsheet
 
 __all__ = ["TearsheetJob", "default_workers", "render_tearsheets"]
 

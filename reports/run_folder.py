@@ -6,7 +6,7 @@ Requires a folder written by a run (see the output contract in the README):
 :func:`copy_run_data`, which copies every file of the run but its pages (so a
 staging folder can receive new pages and replace the run all at once).
 
-Every problem with the folder is a :class:`marketdata.errors.UserError` naming
+Every problem with the folder is a :class:`macropatch.marketdata.errors.UserError` naming
 the file at fault.
 """
 
@@ -21,16 +21,16 @@ from typing import Any
 
 import pandas as pd
 
-from marketdata.errors import UserError
-from marketdata.files import read_user_bytes
-from reports.exports import read_dated_csv
-from reports.output import RUN_MARKER, FolderKind, resolve_folder
-from reports.signal_history import read_signal_history
-from signals.base import SignalResult
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.files import read_user_bytes
+from macropatch.reports.exports import read_dated_csv
+from macropatch.reports.output import RUN_MARKER, FolderKind, resolve_folder
+from macropatch.reports.signal_history import read_signal_history
+from macropatch.signals.base import SignalResult
 
 __all__ = ["PAGES", "FinishedRun", "copy_run_data", "read_run"]
 
-#: What :func:`reports.pages.render_pages` writes; everything else is the run's data.
+#: What :func:`macropatch.reports.pages.render_pages` writes; everything else is the run's data.
 PAGES = ("index.html", "signals.html", "stress.html", "tearsheets")
 
 

@@ -1,6 +1,6 @@
 """The signals of a run, kept among its files so its pages can be drawn again.
 
-Requires the run's :class:`signals.base.SignalResult` list. Produces
+Requires the run's :class:`macropatch.signals.base.SignalResult` list. Produces
 
 - ``signals/values.csv``: the measured value of every signal per day (NaN
   when unknown), one column per output name;
@@ -30,10 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from marketdata.errors import UserError
-from reports.exports import read_dated_csv
-from signals.base import SignalResult
-from signals.registry import build_signal
+from macropatch.marketdata.errors import UserError
+from macropatch.reports.exports import read_dated_csv
+from macropatch.signals.base import SignalResult
+from macropatch.signals.registry import build_signal
 
 __all__ = [
     "SIGNAL_FILES",

@@ -1,6 +1,6 @@
 """``signals.html``: the signal dashboard of a run.
 
-Requires the run's period and the :class:`signals.base.SignalResult` of every
+Requires the run's period and the :class:`macropatch.signals.base.SignalResult` of every
 signal computed for it. Produces one self-contained HTML page (inline CSS,
 charts as inline SVG from matplotlib's SVG backend, nothing fetched):
 
@@ -9,7 +9,7 @@ charts as inline SVG from matplotlib's SVG backend, nothing fetched):
   ``data-signal="<output name>"``): family, what fires it, output name, state on
   the last day of the period (``data-state``), value, threshold, date of the
   latest data, and share of known days on which it fired;
-- per family, in :class:`signals.base.Family` order, one small chart per
+- per family, in :class:`macropatch.signals.base.Family` order, one small chart per
   signal: its value, its threshold (dashed), fired stretches shaded red and
   unknown stretches hatched grey; a signal whose optional series was never
   imported shows how to import it instead.
@@ -37,7 +37,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from reports.html import (
+from macropatch.reports.html import (
     NOT_AVAILABLE,
     THIN_ABOVE,
     chart_style,
@@ -46,7 +46,7 @@ from reports.html import (
     render_page,
     write_page,
 )
-from signals.base import Family, SignalResult, SignalState
+from macropatch.signals.base import Family, SignalResult, SignalState
 
 __all__ = ["format_signal_number", "write_signals_page"]
 

@@ -1,6 +1,6 @@
 """``stress.html``: what each strategy did in history's crises and would do in the report's.
 
-Requires the content of ``stress.json`` (:func:`backtests.stress.stress_test`).
+Requires the content of ``stress.json`` (:func:`macropatch.backtests.stress.study.stress_test`).
 Produces one self-contained page:
 
 - the historical replay (``id="replay"``): each strategy's return, deepest
@@ -24,8 +24,8 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from reports.charts import HEAT_STYLE, heat_cell
-from reports.html import (
+from macropatch.reports.charts import HEAT_STYLE, heat_cell
+from macropatch.reports.html import (
     ValueKind,
     chart_style,
     figure_to_svg,

@@ -1,6 +1,6 @@
 """``summary.json``: the numbers of a run, per strategy, with where they came from.
 
-Requires a :class:`backtests.result.ResultSet` and the facts of the run,
+Requires a :class:`macropatch.backtests.engine.result.ResultSet` and the facts of the run,
 assembled by the caller. Produces a JSON-ready dict and the file::
 
     {
@@ -33,11 +33,11 @@ assembled by the caller. Produces a JSON-ready dict and the file::
                    "missing": [], "state": "quiet", "last_data": "2026-04-28"}, ...]
     }
 
-Metrics follow :mod:`backtests.metrics` (252 days a year, rf = 0; fractions,
+Metrics follow :mod:`macropatch.backtests.metrics.performance` (252 days a year, rf = 0; fractions,
 not percentages). Stress windows (every window of
-:data:`reports.crises.DEFAULT_WINDOWS`, ``null`` where the data do not cover
+:data:`macropatch.reports.crises.DEFAULT_WINDOWS`, ``null`` where the data do not cover
 it), calendar-year returns and the correlation of daily returns follow
-:mod:`reports.crises`. A number that does not exist (NaN) or is infinite is
+:mod:`macropatch.reports.crises`. A number that does not exist (NaN) or is infinite is
 ``null``.
 """
 
@@ -55,17 +55,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtests.metrics import measure
-from backtests.result import ResultSet
-from reports.crises import (
+from macropatch.backtests.engine.result import ResultSet
+from macropatch.backtests.metrics.performance import measure
+from macropatch.reports.crises import (
     DEFAULT_WINDOWS,
     StressWindow,
     annual_returns,
     correlations,
     stress_windows,
 )
-from reports.html import write_text_atomically
-from reports.output import FolderKind
+from macropatch.reports.html import write_text_atomically
+from macropatch.reports.output import FolderKind
 
 __all__ = [
     "DATA_SOURCE_KEYS",
@@ -110,10 +110,10 @@ def build_summary(
         with ``start`` and ``end`` or a pair of dates.
     signals
         One record per signal of the run
-        (:func:`reports.signal_history.signal_records`), kept as given.
+        (:func:`macropatch.reports.signal_history.signal_records`), kept as given.
     windows
         The crisis windows measured (the experiment's ``[stress] windows``, else
-        :data:`reports.crises.DEFAULT_WINDOWS`): the same as the stress tests replay.
+        :data:`macropatch.reports.crises.DEFAULT_WINDOWS`): the same as the stress tests replay.
 
     Returns
     -------

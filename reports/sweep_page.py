@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports.html import (
+from macropatch.reports.html import (
     NOT_AVAILABLE,
     ValueKind,
     format_value,

@@ -6,7 +6,7 @@ calendar. Produces one self-contained HTML file (``tearsheets/<name>.html``).
 How quantstats is held:
 
 - 252 periods a year, rf = 0, compounded: the conventions of
-  :mod:`backtests.metrics`, so the tearsheet's CAGR, volatility, Sharpe,
+  :mod:`macropatch.backtests.metrics.performance`, so the tearsheet's CAGR, volatility, Sharpe,
   Sortino, maximum drawdown and Calmar equal ``summary.json``;
 - ``match_dates=False``: with its default, quantstats drops every day before
   the first non-zero return of the strategy *or* the benchmark, so its
@@ -50,8 +50,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
-from backtests.metrics import PERIODS_PER_YEAR
-from reports.html import figure_to_svg, write_page
+from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
+from macropatch.reports.html import figure_to_svg, write_page
 
 __all__ = ["MINIMUM_DAYS", "write_tearsheet"]
 
@@ -60,7 +60,7 @@ MINIMUM_DAYS = 21
 charts fail on a handful of returns. A short page says so instead."""
 
 RISK_FREE_RATE = 0.0
-"""The tearsheet's risk-free rate, as in :mod:`backtests.metrics`."""
+"""The tearsheet's risk-free rate, as in :mod:`macropatch.backtests.metrics.performance`."""
 
 
 def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, title: str) -> Path:
@@ -71,7 +71,7 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
     returns
         The strategy's daily returns (fraction) on a DatetimeIndex; named after
         the strategy (the name labels the strategy's column). Missing days are
-        skipped, as :func:`backtests.metrics.measure` skips them.
+        skipped, as :func:`macropatch.backtests.metrics.performance.measure` skips them.
     benchmark
         The benchmark's daily returns; it must have a value on every day the
         strategy has one (extra days are ignored). Its name labels its column.

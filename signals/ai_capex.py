@@ -3,7 +3,7 @@
 The report's first trigger: hyperscaler capex above $400bn in 2025 while the
 revenue that would pay for it is far smaller; a market ever more concentrated
 in the few names that spend it; power as the binding constraint. Every signal
-here reads its inputs as knowable each day (:mod:`signals.base`) and uses
+here reads its inputs as knowable each day (:mod:`macropatch.signals.base`) and uses
 only trailing windows.
 """
 
@@ -15,8 +15,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from signals.base import Family, Signal
-from signals.windows import check_range, check_window, ratio_against_trailing_mean
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.windows import check_range, check_window, ratio_against_trailing_mean
 
 __all__ = ["AiRevenueGap", "MarketConcentration", "PowerDemand"]
 

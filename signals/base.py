@@ -31,12 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+import numpy as np
 import pandas as pd
 
-from marketdata.catalog import Catalog
-from marketdata.errors import MissingSeriesError
-from marketdata.pointintime import knowable_on
-from marketdata.series import SeriesData
+from macropatch.marketdata.catalog import Catalog
+from macropatch.marketdata.errors import MissingSeriesError
+from macropatch.marketdata.pointintime import knowable_on
+from macropatch.marketdata.series import SeriesData
 
 __all__ = [
     "Family",
@@ -49,7 +50,7 @@ __all__ = [
 
 
 class SeriesSource(Protocol):
-    """Where a signal's inputs come from (:class:`marketdata.sources.DataSources`)."""
+    """Where a signal's inputs come from (:class:`macropatch.marketdata.sources.DataSources`)."""
 
     catalog: Catalog
 
@@ -110,6 +111,21 @@ class SignalResult:
     """A composite's components known per day (None for other signals)."""
     components: int = 0
     """How many components a composite has (0 for other signals)."""
+
+    @classmethod
+    def unavailable(
+        cls, signal: Signal, calendar: pd.DatetimeIndex, series: tuple[str, ...]
+    ) -> SignalResult:
+        """A result unknown throughout (state "no data") because ``series`` could not be loaded."""
+        return cls(
+            name=signal.output_name(),
+            signal=signal,
+            value=pd.Series(np.nan, index=calendar),
+            fired=pd.Series(pd.NA, index=calendar, dtype="boolean"),
+            threshold=signal.chart_threshold(),
+            last_data=pd.Series(pd.NaT, index=calendar),
+            missing=series,
+        )
 
     def coverage_on(self, day: pd.Timestamp) -> str:
         """``"4 of 8 known"`` for a composite on ``day``; empty for other signals."""
@@ -208,9 +224,7 @@ class Signal(abc.ABC):
             knowable[series_id], seen = knowable_on(data, days)
             observed.append(seen)
         if missing:
-            from signals.evaluate import unavailable
-
-            return unavailable(self, days, tuple(missing))
+            return SignalResult.unavailable(self, days, tuple(missing))
         value, fired = self.compute(knowable)
         value = value.reindex(days).astype(float)
         flags = pd.Series(fired.reindex(days), dtype="object")

@@ -10,8 +10,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from marketdata.bounds import check_range
-from signals.base import Family, Signal
+from macropatch.marketdata.bounds import check_range
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.triggers import TRIGGERS
 
 __all__ = ["DEFAULT_COMPONENTS", "SystemStress"]
 
@@ -68,13 +69,11 @@ class SystemStress(Signal):
     """The components as the experiment configures them (set by :meth:`bound_to`)."""
 
     def __post_init__(self) -> None:
-        from signals.registry import SIGNALS
-
         if not self.components:
             raise ValueError("components must name at least one signal")
-        unknown = [name for name in self.components if name not in SIGNALS or name == self.name]
+        unknown = [name for name in self.components if name not in TRIGGERS]
         if unknown:
-            raise ValueError(f"components: {unknown[0]!r} is not a registered signal")
+            raise ValueError(f"components: {unknown[0]!r} is not a registered trigger")
         if self.weights and len(self.weights) != len(self.components):
             raise ValueError(f"weights must have one value per component ({len(self.components)})")
         if any(not np.isfinite(weight) or weight < 0 for weight in self.weights):
@@ -85,10 +84,8 @@ class SystemStress(Signal):
     def bound_to(self, signals: Mapping[str, Signal]) -> SystemStress:
         """This composite reading its components as configured in ``signals`` (by name);
         a component not in ``signals`` keeps its defaults."""
-        from signals.registry import build_signal
-
         parts = tuple(
-            signals[name] if name in signals else build_signal(name, {}) for name in self.components
+            signals[name] if name in signals else TRIGGERS[name]() for name in self.components
         )
         bound = dataclasses.replace(self)
         object.__setattr__(bound, "configured", parts)
@@ -121,9 +118,7 @@ class SystemStress(Signal):
         """The components, built once (``configured`` is set before anything reads them)."""
         if self.configured:
             return self.configured
-        from signals.registry import build_signal
-
-        return tuple(build_signal(name, {}) for name in self.components)
+        return tuple(TRIGGERS[name]() for name in self.components)
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 The report's fourth trigger: lower-income households fall behind on credit
 cards while the top decile keeps spending; a rising unemployment rate would
 stall consumption. Every signal here reads its inputs as knowable each day
-(:mod:`signals.base`) and uses only trailing windows and positive lags.
+(:mod:`macropatch.signals.base`) and uses only trailing windows and positive lags.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from signals.base import Family, Signal
-from signals.windows import check_range, check_window, ratio_against_trailing_mean
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.windows import check_range, check_window, ratio_against_trailing_mean
 
 __all__ = ["CardDelinquencyRising", "DiscretionaryLagging", "SahmRule"]
 

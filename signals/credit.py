@@ -2,7 +2,7 @@
 
 Spreads and shares are fractions (0.05 = 500 bp). Every ``compute`` uses only
 causal operations on the knowable daily inputs the
-:class:`~signals.base.Signal` base provides (trailing windows, positive
+:class:`~macropatch.signals.base.Signal` base provides (trailing windows, positive
 differences).
 """
 
@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from signals.base import Family, Signal
-from signals.windows import check_range, check_window, ratio_against_trailing_mean, trailing_change
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.windows import (
+    check_range,
+    check_window,
+    ratio_against_trailing_mean,
+    trailing_change,
+)
 
 __all__ = [
     "BaaSpreadAbove",

@@ -3,7 +3,7 @@
 The report's fifth trigger: central banks buy gold at a record pace, mostly
 emerging-market ones, while payment rails outside the dollar (mBridge) fork
 the protocol. Every signal here reads its inputs as knowable each day
-(:mod:`signals.base`) and uses only trailing windows.
+(:mod:`macropatch.signals.base`) and uses only trailing windows.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from signals.base import Family, Signal
-from signals.windows import against_trailing_mean, check_range, check_window
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.windows import against_trailing_mean, check_range, check_window
 
 __all__ = ["CentralBankGoldBuying", "DollarWeakening", "GoldTrend"]
 

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
-from marketdata.errors import MissingSeriesError
-from signals.base import SeriesSource, Signal, SignalResult
+from macropatch.marketdata.errors import MissingSeriesError
+from macropatch.signals.base import SeriesSource, Signal, SignalResult
 
-__all__ = ["evaluate_signals", "unavailable"]
-
-
-def unavailable(
-    signal: Signal, calendar: pd.DatetimeIndex, series: tuple[str, ...]
-) -> SignalResult:
-    """A result that is unknown throughout because ``series`` could not be loaded."""
-    return SignalResult(
-        name=signal.output_name(),
-        signal=signal,
-        value=pd.Series(np.nan, index=calendar),
-        fired=pd.Series(pd.NA, index=calendar, dtype="boolean"),
-        threshold=signal.chart_threshold(),
-        last_data=pd.Series(pd.NaT, index=calendar),
-        missing=series,
-    )
+__all__ = ["evaluate_signals"]
 
 
 def evaluate_signals(
@@ -47,5 +31,5 @@ def evaluate_signals(
                 or signal.inputs
             )
             notes.append(f"signal {signal.name}: no data ({error})")
-            results.append(unavailable(signal, calendar, missing))
+            results.append(SignalResult.unavailable(signal, calendar, missing))
     return results, notes

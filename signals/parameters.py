@@ -3,7 +3,7 @@
 Used for signals and strategies alike: unknown names, wrong types (``true``
 is no number, each item of a list is checked), numbers that are not finite
 and values the dataclass rejects (its ``__post_init__`` raising
-``ValueError``) become a :class:`~marketdata.errors.UserError` naming the
+``ValueError``) become a :class:`~macropatch.marketdata.errors.UserError` naming the
 field.
 """
 
@@ -16,9 +16,9 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from marketdata.bounds import recorded_bounds
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
+from macropatch.marketdata.bounds import recorded_bounds
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
 
 __all__ = ["ParameterDescription", "build_with_parameters", "describe_parameters"]
 
@@ -118,7 +118,7 @@ def _shown_default(value: object) -> str:
 def describe_parameters(cls: type) -> list[ParameterDescription]:
     """Every parameter of the dataclass ``cls`` (the fields set from experiment files), with
     its default and the bounds its own checks enforce (recorded while building it with its
-    defaults, :func:`marketdata.bounds.recorded_bounds`)."""
+    defaults, :func:`macropatch.marketdata.bounds.recorded_bounds`)."""
     hints = typing.get_type_hints(cls)
     bounds = recorded_bounds(cls)
     described = []

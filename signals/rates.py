@@ -1,7 +1,7 @@
 """Rates and bond vigilantes: the 10-year yield, the term premium, valuation, fiscal stress.
 
 Every signal here reads rates as fractions (0.05 = 5%) and uses only causal
-operations on the knowable daily inputs the :class:`~signals.base.Signal`
+operations on the knowable daily inputs the :class:`~macropatch.signals.base.Signal`
 base hands to ``compute`` (trailing windows, positive differences).
 """
 
@@ -15,8 +15,8 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-from signals.base import Family, Signal
-from signals.windows import check_range, check_window, days_ago, trailing_change
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.windows import check_range, check_window, days_ago, trailing_change
 
 __all__ = [
     "EQUITY_DURATION",

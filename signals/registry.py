@@ -5,58 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marketdata.errors import UserError
-from signals.ai_capex import AiRevenueGap, MarketConcentration, PowerDemand
-from signals.base import Signal
-from signals.composite import SystemStress
-from signals.consumer import CardDelinquencyRising, DiscretionaryLagging, SahmRule
-from signals.credit import (
-    BaaSpreadAbove,
-    HighYieldSpreadAbove,
-    HighYieldSpreadWidening,
-    SmallCapsLagging,
-    UnprofitableSmallCaps,
-)
-from signals.dollar_gold import CentralBankGoldBuying, DollarWeakening, GoldTrend
-from signals.parameters import build_with_parameters
-from signals.rates import FiscalStress, TenYearAbove, TermPremiumRising, ValuationGap
-from signals.volatility import VixCheap, VixStress
+from macropatch.marketdata.errors import UserError
+from macropatch.signals.base import Signal
+from macropatch.signals.composite import SystemStress
+from macropatch.signals.parameters import build_with_parameters
+from macropatch.signals.triggers import TRIGGERS
 
 __all__ = ["SIGNALS", "build_signal", "default_signals"]
 
-SIGNALS: Mapping[str, type[Signal]] = {
-    cls.name: cls
-    for cls in (
-        # rates and bond vigilantes
-        TenYearAbove,
-        TermPremiumRising,
-        ValuationGap,
-        FiscalStress,
-        # credit and zombie companies
-        HighYieldSpreadAbove,
-        HighYieldSpreadWidening,
-        BaaSpreadAbove,
-        SmallCapsLagging,
-        UnprofitableSmallCaps,
-        # consumer (K shape)
-        CardDelinquencyRising,
-        SahmRule,
-        DiscretionaryLagging,
-        # dollar and gold
-        GoldTrend,
-        DollarWeakening,
-        CentralBankGoldBuying,
-        # AI capex
-        AiRevenueGap,
-        MarketConcentration,
-        PowerDemand,
-        # volatility
-        VixCheap,
-        VixStress,
-        # composite
-        SystemStress,
-    )
-}
+SIGNALS: Mapping[str, type[Signal]] = {**TRIGGERS, SystemStress.name: SystemStress}
+"""Every registered signal: the triggers, then the composite."""
 
 
 def build_signal(name: str, parameters: Mapping[str, Any]) -> Signal:

@@ -3,7 +3,7 @@
 The report's sixth trigger: the VIX sits near historic lows while the macro
 risks above are high, so protection (long-dated volatility, deep
 out-of-the-money puts) is cheap. Every signal here reads its inputs as
-knowable each day (:mod:`signals.base`) and uses only trailing windows.
+knowable each day (:mod:`macropatch.signals.base`) and uses only trailing windows.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from marketdata.bounds import check_range, check_window
-from signals.base import Family, Signal
+from macropatch.marketdata.bounds import check_range, check_window
+from macropatch.signals.base import Family, Signal
 
 __all__ = ["VixCheap", "VixStress"]
 

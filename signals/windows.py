@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from marketdata.bounds import check_range, check_window
+from macropatch.marketdata.bounds import check_range, check_window
 
 __all__ = [
     "against_trailing_mean",

@@ -3,9 +3,9 @@
 For now the two benchmarks; the four patch strategies build on the same base.
 """
 
-from strategies.base import CASH, MarketView, Strategy, WeightError, constant_weights
-from strategies.benchmarks import SixtyForty, SpyBuyAndHold
-from strategies.registry import STRATEGIES, build_strategy
+from macropatch.strategies.base import CASH, MarketView, Strategy, WeightError, constant_weights
+from macropatch.strategies.benchmarks import SixtyForty, SpyBuyAndHold
+from macropatch.strategies.registry import STRATEGIES, build_strategy
 
 __all__ = [
     "CASH",

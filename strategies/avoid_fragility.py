@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from signals.windows import check_range
-from strategies.base import MarketView, Strategy
+from macropatch.signals.windows import check_range
+from macropatch.strategies.base import MarketView, Strategy
 
 __all__ = ["CONSUMER_SIGNALS", "REAL_ESTATE_SIGNALS", "SMALL_CAP_SIGNALS", "AvoidFragility"]
 

@@ -31,7 +31,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
-from signals.base import SeriesSource, SignalResult
+from macropatch.signals.base import SeriesSource, SignalResult
 
 __all__ = ["CASH", "MarketView", "Strategy", "SyntheticAsset", "WeightError"]
 

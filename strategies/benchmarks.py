@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from marketdata.bounds import check_range
-from strategies.base import MarketView, Strategy, constant_weights
+from macropatch.marketdata.bounds import check_range
+from macropatch.strategies.base import MarketView, Strategy, constant_weights
 
 __all__ = ["SixtyForty", "SpyBuyAndHold"]
 

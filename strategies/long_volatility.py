@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from marketdata.bounds import check_range
-from marketdata.options import PutOverlay
-from strategies.base import MarketView, Strategy, SyntheticAsset
+from macropatch.marketdata.bounds import check_range
+from macropatch.marketdata.options import PutOverlay
+from macropatch.strategies.base import MarketView, Strategy, SyntheticAsset
 
 __all__ = ["Hedge", "LongVolatility"]
 
@@ -26,7 +26,7 @@ class LongVolatility(Strategy):
     """The report's insurance: hold equities, spend a small budget a year on crash protection.
 
     Requires: the equity asset (SPY) and the hedge: by default a synthetic
-    put overlay (:class:`marketdata.options.PutOverlay`: S&P 500 puts struck
+    put overlay (:class:`macropatch.marketdata.options.PutOverlay`: S&P 500 puts struck
     ``moneyness`` below spot, ``tenor_months`` to expiry, rolled every
     ``roll_months``, priced daily by Black-Scholes from the VIX plus a skew
     adjustment), or a VIX futures fund. Reads the ``vix_cheap`` signal.

@@ -9,8 +9,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from marketdata.bounds import check_window
-from strategies.base import CASH, MarketView, Strategy, SyntheticAsset
+from macropatch.marketdata.bounds import check_window
+from macropatch.strategies.avoid_fragility import AvoidFragility
+from macropatch.strategies.base import CASH, MarketView, Strategy, SyntheticAsset
+from macropatch.strategies.long_volatility import LongVolatility
+from macropatch.strategies.quality_over_growth import QualityOverGrowth
+from macropatch.strategies.real_assets import RealAssets
 
 __all__ = ["PatchedPortfolio", "RiskBudget"]
 
@@ -50,11 +54,6 @@ class PatchedPortfolio(Strategy):
 
     @cached_property
     def sleeves(self) -> tuple[Strategy, ...]:
-        from strategies.avoid_fragility import AvoidFragility
-        from strategies.long_volatility import LongVolatility
-        from strategies.quality_over_growth import QualityOverGrowth
-        from strategies.real_assets import RealAssets
-
         return (RealAssets(), AvoidFragility(), QualityOverGrowth(), LongVolatility())
 
     @property

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from signals.windows import check_range, check_window
-from strategies.base import MarketView, Strategy
+from macropatch.signals.windows import check_range, check_window
+from macropatch.strategies.base import MarketView, Strategy
 
 __all__ = ["TILT_SIGNALS", "RealAssets"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from marketdata.errors import UserError
-from signals.parameters import build_with_parameters
-from strategies.avoid_fragility import AvoidFragility
-from strategies.base import Strategy
-from strategies.benchmarks import SixtyForty, SpyBuyAndHold
-from strategies.long_volatility import LongVolatility
-from strategies.patched import PatchedPortfolio
-from strategies.quality_over_growth import QualityOverGrowth
-from strategies.real_assets import RealAssets
+from macropatch.marketdata.errors import UserError
+from macropatch.signals.parameters import build_with_parameters
+from macropatch.strategies.avoid_fragility import AvoidFragility
+from macropatch.strategies.base import Strategy
+from macropatch.strategies.benchmarks import SixtyForty, SpyBuyAndHold
+from macropatch.strategies.long_volatility import LongVolatility
+from macropatch.strategies.patched import PatchedPortfolio
+from macropatch.strategies.quality_over_growth import QualityOverGrowth
+from macropatch.strategies.real_assets import RealAssets
 
 __all__ = ["STRATEGIES", "build_strategy"]
 

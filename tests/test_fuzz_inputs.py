@@ -28,15 +28,20 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from backtests.grid import parse_assignment
-from backtests.variants import plan_variants
+from macropatch.backtests.sweep.grid import parse_assignment
+from macropatch.backtests.sweep.variants import plan_variants
 from macropatch.cli import main
 from macropatch.experiment import Experiment, load_experiment
+from macropatch.marketdata.csvfile import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    read_series_csv,
+    read_user_series,
+)
+from macropatch.marketdata.errors import UserError
 from macropatch.scenario_files import load_scenario
-from marketdata.csvfile import EARLIEST_DATE, LATEST_DATE, read_series_csv, read_user_series
-from marketdata.errors import UserError
-from signals.registry import SIGNALS, build_signal
-from strategies.registry import STRATEGIES, build_strategy
+from macropatch.signals.registry import SIGNALS, build_signal
+from macropatch.strategies.registry import STRATEGIES, build_strategy
 from tests.macropatch.cli_helpers import tree_digest
 
 # A warning from a parser (pandas dropping fields, guessing a date format) is a bug too.

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import requests
 
-from marketdata.errors import ProviderError
-from marketdata.interrupts import deferred_interrupts
+from macropatch.marketdata.errors import ProviderError
+from macropatch.marketdata.interrupts import deferred_interrupts
 
 __all__ = ["FRED_CSV_URL", "fetch_fred"]
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from marketdata.errors import ProviderError
+from macropatch.marketdata.errors import ProviderError
 
 __all__ = ["fetch_yahoo"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 from tests.macropatch.cli_helpers import partial_pack, run_cli, tree_digest
 
 SPY = "etf/spy_adjclose_daily.csv"
@@ -402,9 +402,9 @@ class TestMessages:
         rollback - no transaction is active')."""
         import duckdb
 
-        from marketdata.catalog import load_catalog
-        from marketdata.series import Provenance, SeriesData
-        from marketdata.store import Store
+        from macropatch.marketdata.catalog import load_catalog
+        from macropatch.marketdata.series import Provenance, SeriesData
+        from macropatch.marketdata.store import Store
 
         store = Store(isolated_environment / "store.duckdb")
         store.create()
@@ -420,7 +420,7 @@ class TestMessages:
                 'IO Error: Could not write file "store.duckdb.wal": No space left on device'
             )
 
-        monkeypatch.setattr("marketdata.store._write_one", full)
+        monkeypatch.setattr("macropatch.marketdata.store._write_one", full)
         with pytest.raises(UserError, match="disk holding .* is full: nothing was written"):
             store.write([item])
         assert store.read_all(load_catalog()) == {}

@@ -18,11 +18,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.ingest import import_pack
-from marketdata.pack import Pack
-from marketdata.series import Provenance, SeriesData
-from marketdata.store import Store
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.ingest import import_pack
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.store import Store
 from tests.conftest import cheap_experiment
 from tests.macropatch.test_crash_safety import store_digest
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from macropatch.api import backtest_experiment
-from marketdata.errors import UserError
-from marketdata.pack import Pack
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.pack import Pack
 from tests.macropatch.cli_helpers import partial_pack
 
 REPOSITORY = Path(__file__).resolve().parents[2]

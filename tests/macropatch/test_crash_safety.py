@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.ingest import import_pack
-from marketdata.pack import Pack
-from marketdata.store import Store
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.ingest import import_pack
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.store import Store
 from tests.macropatch.cli_helpers import partial_pack
 
 pytestmark = pytest.mark.pack

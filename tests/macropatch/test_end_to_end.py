@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import quantstats as qs
 
-from marketdata.catalog import load_catalog
-from reports import TableMetric
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.reports import TableMetric
 from tests.macropatch.cli_helpers import run_cli
 
 CONTRACT = [
@@ -147,7 +147,7 @@ def test_data_status_lists_every_catalog_series_from_the_pack(
 
 
 def test_signals_page_shows_every_signal(default_run: tuple[Path, str]) -> None:
-    from signals.registry import default_signals
+    from macropatch.signals.registry import default_signals
 
     out, _ = default_run
     page = (out / "signals.html").read_text()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from macropatch.experiment import load_experiment
-from marketdata.errors import UserError
+from macropatch.marketdata.errors import UserError
 
 VALID = """
 name = "t"
@@ -132,8 +132,8 @@ def test_a_sweep_of_another_strategy_starts_from_an_empty_grid(repository) -> No
     """`--strategy real_assets --param strategy.gold_weight=...` used to merge the file's
     grid for quality_over_growth in, and fail on its signals."""
     from macropatch.experiment import load_experiment
+    from macropatch.marketdata.errors import UserError
     from macropatch.sweeps import sweep_grid
-    from marketdata.errors import UserError
 
     experiment = load_experiment(repository / "experiments" / "default.toml")
     grid = sweep_grid(experiment, ["strategy.gold_weight=0.2,0.3"], "real_assets")

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from marketdata.bounds import recorded_bounds
-from signals.parameters import describe_parameters
-from signals.registry import SIGNALS
-from strategies.registry import STRATEGIES
+from macropatch.marketdata.bounds import recorded_bounds
+from macropatch.signals.parameters import describe_parameters
+from macropatch.signals.registry import SIGNALS
+from macropatch.strategies.registry import STRATEGIES
 from tests.macropatch.cli_helpers import run_cli
 
 OWNERS = {**{f"signal {name}": cls for name, cls in SIGNALS.items()},

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.ingest import import_pack
-from marketdata.pack import Pack
-from marketdata.store import Store
-from reports.output import FolderKind, check_output_folder
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.ingest import import_pack
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.store import Store
+from macropatch.reports.output import FolderKind, check_output_folder
 from tests.conftest import cheap_experiment
 from tests.macropatch.cli_helpers import partial_pack, tree_digest
 
@@ -249,7 +249,7 @@ def test_an_import_during_a_rebuild_waits_and_lands_in_the_new_store(
 KILL_BETWEEN_RENAMES = """
 import os, sys
 from pathlib import Path
-import reports.output as output
+from macropatch.reports import output
 
 output._exchange = lambda first, second: False  # a system that cannot swap two folders
 real_replace = os.replace
@@ -291,7 +291,7 @@ def test_a_kill_between_the_two_renames_of_a_swap_is_undone_on_the_next_use(
 KILL_DURING_STORE_SWAP = """
 import os, sys
 from pathlib import Path
-from marketdata.store import Store
+from macropatch.marketdata.store import Store
 
 real_replace = os.replace
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from signals.registry import SIGNALS
+from macropatch.signals.registry import SIGNALS
 from tests.macropatch.cli_helpers import run_cli, tree_digest
 
 pytestmark = pytest.mark.pack

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.backtest import backtest
-from backtests.batches import BatchStore
+from macropatch.backtests.engine.backtest import backtest
+from macropatch.backtests.sweep.batches import BatchStore
 from macropatch.experiment import load_experiment
 from tests.conftest import sweep_experiment as _experiment
 from tests.macropatch.cli_helpers import run_cli, tree_digest
@@ -65,13 +65,13 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
     sweep_run: Path, pack_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every variant's returns from the batch files against a full vectorbt backtest."""
-    from backtests.grid import Grid
-    from backtests.variants import plan_variants
+    from macropatch.backtests.sweep.grid import Grid
+    from macropatch.backtests.sweep.variants import plan_variants
     from macropatch.loading import load_prices
-    from marketdata.catalog import load_catalog
-    from marketdata.pack import Pack
-    from marketdata.sources import DataSources
-    from signals.evaluate import evaluate_signals
+    from macropatch.marketdata.catalog import load_catalog
+    from macropatch.marketdata.pack import Pack
+    from macropatch.marketdata.sources import DataSources
+    from macropatch.signals.evaluate import evaluate_signals
 
     monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
     experiment = load_experiment(sweep_run.parent / "sweep.toml")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from macropatch.api import backtest_experiment
-from marketdata.pack import Pack
+from macropatch.marketdata.pack import Pack
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted((REPOSITORY / "experiments").rglob("*.toml"))

@@ -3,10 +3,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import Frequency, Kind, load_catalog
-from marketdata.derived import DERIVATIONS
-from marketdata.errors import UserError
-from marketdata.units import canonical_units
+from macropatch.marketdata.catalog import Frequency, Kind, load_catalog
+from macropatch.marketdata.derived import DERIVATIONS
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.units import canonical_units
 
 REQUIRED = [
     "spy",

@@ -3,8 +3,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.csvfile import read_series_csv
-from marketdata.errors import DataError
+from macropatch.marketdata.csvfile import read_series_csv
+from macropatch.marketdata.errors import DataError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketdata.derived import derive
-from marketdata.errors import UserError
+from macropatch.marketdata.derived import derive
+from macropatch.marketdata.errors import UserError
 
 
 def test_constant_yield_bond_earns_its_yield() -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata import ingest
-from marketdata.catalog import load_catalog
-from marketdata.errors import ProviderError
-from marketdata.pack import Pack
-from marketdata.series import Provenance, SeriesData
-from marketdata.sources import DataSources
-from marketdata.store import Store
+from macropatch.marketdata import ingest
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import ProviderError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.sources import DataSources
+from macropatch.marketdata.store import Store
 
 
 def fake_live(spec, values=(1.0, 2.0)) -> SeriesData:

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketdata.catalog import load_catalog
-from marketdata.options import (
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.options import (
     PutOverlay,
     black_scholes_call,
     black_scholes_put,
     continuously_compounded_rate,
     implied_volatility_for_strike,
 )
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
 from tests.signals.memory import MemorySources
 
 # ---------------------------------------------------------------- Black-Scholes

@@ -1,11 +1,11 @@
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.errors import MissingSeriesError, UserError
-from marketdata.pack import Pack
-from marketdata.panel import build_price_panel, splice
-from marketdata.sources import DataSources
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import MissingSeriesError, UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.panel import build_price_panel, splice
+from macropatch.marketdata.sources import DataSources
 
 
 def test_splice_joins_proxy_returns_at_first_day() -> None:

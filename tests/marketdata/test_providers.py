@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 import requests
 
-from marketdata.errors import ProviderError, UserError
-from marketdata.providers import FRED_CSV_URL, Provider, fetch_fred, fetch_yahoo
+from macropatch.marketdata.errors import ProviderError, UserError
+from macropatch.marketdata.providers import FRED_CSV_URL, Provider, fetch_fred, fetch_yahoo
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

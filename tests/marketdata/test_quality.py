@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from marketdata.pack import Pack
-from marketdata.panel import build_price_panel
-from marketdata.quality import (
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.panel import build_price_panel
+from macropatch.marketdata.quality import (
     Check,
     Move,
     Severity,
@@ -25,8 +25,8 @@ from marketdata.quality import (
     limits_for,
     summarise,
 )
-from marketdata.series import Provenance, SeriesData
-from marketdata.sources import DataSources, DirtyDataError
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.sources import DataSources, DirtyDataError
 from tests.conftest import cheap_experiment
 from tests.macropatch.cli_helpers import partial_pack, run_cli
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
+from macropatch.marketdata.catalog import load_catalog
 
 CATALOG = load_catalog()
 
@@ -64,8 +64,8 @@ def test_every_month_of_a_quarter_waits_for_the_quarters_figure(series: str) -> 
 
 
 def test_late_releases_must_be_dates(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from marketdata.catalog import load_catalog as load
-    from marketdata.errors import UserError
+    from macropatch.marketdata.catalog import load_catalog as load
+    from macropatch.marketdata.errors import UserError
 
     path = tmp_path / "catalog.toml"
     path.write_text(

@@ -4,10 +4,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from marketdata.series import Provenance, SeriesData
-from marketdata.store import Store, default_store_path
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.store import Store, default_store_path
 
 
 def series(spec_id: str, values: list[float], start: str = "2024-01-02") -> SeriesData:
@@ -68,8 +68,8 @@ def test_missing_store_reads_none(tmp_path: Path) -> None:
 
 def test_a_store_with_its_tables_and_no_series_reads_as_empty(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """What a first import interrupted before its commit leaves: it read as a crash."""
-    from marketdata.catalog import load_catalog
-    from marketdata.store import Store
+    from macropatch.marketdata.catalog import load_catalog
+    from macropatch.marketdata.store import Store
 
     store = Store(tmp_path / "store.duckdb")
     store.create()

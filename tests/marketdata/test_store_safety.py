@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from marketdata.series import Provenance, SeriesData
-from marketdata.store import (
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.store import (
     DEFAULT_STORE_TIMEOUT_SECONDS,
     Store,
     StoreBusyError,

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.errors import DataError, UserError
-from marketdata.ingest import import_user_series
-from marketdata.store import Store
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import DataError, UserError
+from macropatch.marketdata.ingest import import_user_series
+from macropatch.marketdata.store import Store
 
 
 def write(tmp_path: Path, text: str) -> Path:

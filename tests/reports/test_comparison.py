@@ -13,11 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.result import Result, ResultSet
-from reports.comparison import write_comparison
-from reports.html import TableMetric, ValueKind, external_links, format_metric, format_value
-from reports.signals_page import write_signals_page
-from reports.summary import build_summary, write_summary
+from macropatch.backtests.engine.result import Result, ResultSet
+from macropatch.reports.comparison import write_comparison
+from macropatch.reports.html import (
+    TableMetric,
+    ValueKind,
+    external_links,
+    format_metric,
+    format_value,
+)
+from macropatch.reports.signals_page import write_signals_page
+from macropatch.reports.summary import build_summary, write_summary
 
 EXTERNAL_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
@@ -293,7 +299,7 @@ def test_format_value(value: object, kind: ValueKind, text: str) -> None:
 
 
 def test_fired_runs_are_contiguous_true_stretches() -> None:
-    from reports.charts import fired_runs
+    from macropatch.reports.charts import fired_runs
 
     index = pd.bdate_range("2024-01-01", periods=8)
     fired = pd.Series(

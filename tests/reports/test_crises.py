@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.result import Result, ResultSet
-from reports.crises import (
+from macropatch.backtests.engine.result import Result, ResultSet
+from macropatch.reports.crises import (
     DEFAULT_WINDOWS,
     StressWindow,
     annual_returns,
@@ -125,8 +125,8 @@ def test_correlations_in_run_order_with_none_for_cash() -> None:
 
 def test_the_crisis_table_shows_the_runs_own_windows_with_their_dates() -> None:
     """index.html dropped 2015-16 without a word, and ignored the experiment's windows."""
-    from reports.charts import crises_section
-    from reports.crises import stress_windows as measure_windows
+    from macropatch.reports.charts import crises_section
+    from macropatch.reports.crises import stress_windows as measure_windows
 
     returns = daily([0.01, -0.02, 0.005] * 200, start="2015-01-02")
     mine = StressWindow("my sell-off", date(2015, 8, 10), date(2015, 8, 25))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from marketdata.errors import UserError
-from marketdata.processes import process_token
-from reports.output import FolderKind, check_output_folder, is_folder_of, staged_folder
+from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.processes import process_token
+from macropatch.reports.output import FolderKind, check_output_folder, is_folder_of, staged_folder
 from tests.macropatch.cli_helpers import tree_digest
 
 RUN = {"schema": FolderKind.RUN.schema}

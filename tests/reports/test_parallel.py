@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.parallel import TearsheetJob, render_tearsheets
+from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 
 
 def series(seed: int) -> pd.Series:

@@ -8,10 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketdata.errors import UserError
-from reports.signal_history import read_signal_history, signal_records, write_signal_history
-from signals.base import SignalResult, SignalState
-from signals.registry import build_signal
+from macropatch.marketdata.errors import UserError
+from macropatch.reports.signal_history import (
+    read_signal_history,
+    signal_records,
+    write_signal_history,
+)
+from macropatch.signals.base import SignalResult, SignalState
+from macropatch.signals.registry import build_signal
 
 DAYS = pd.DatetimeIndex(pd.bdate_range("2024-01-01", periods=5), name="date")
 

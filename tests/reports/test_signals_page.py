@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.html import external_links
-from reports.signals_page import format_signal_number, write_signals_page
-from signals.base import Family, Signal, SignalResult, SignalState
+from macropatch.reports.html import external_links
+from macropatch.reports.signals_page import format_signal_number, write_signals_page
+from macropatch.signals.base import Family, Signal, SignalResult, SignalState
 
 PERIOD = ("2021-01-04", "2023-06-30")
 EXTERNAL_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)

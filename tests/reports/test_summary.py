@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.metrics import measure
-from backtests.result import Result, ResultSet
-from reports.crises import DEFAULT_WINDOWS, annual_returns, correlations, stress_windows
-from reports.summary import RUN_KEYS, build_summary, to_json_value, write_summary
+from macropatch.backtests.engine.result import Result, ResultSet
+from macropatch.backtests.metrics.performance import measure
+from macropatch.reports.crises import DEFAULT_WINDOWS, annual_returns, correlations, stress_windows
+from macropatch.reports.summary import RUN_KEYS, build_summary, to_json_value, write_summary
 
 PERFORMANCE_KEYS = {
     "cagr",

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.metrics import measure
-from reports.tearsheet import write_tearsheet
+from macropatch.backtests.metrics.performance import measure
+from macropatch.reports.tearsheet import write_tearsheet
 
 EXTERNAL_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 CHART_SECTIONS = (

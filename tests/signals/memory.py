@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from marketdata.catalog import Catalog, load_catalog
-from marketdata.errors import MissingSeriesError
-from marketdata.series import Provenance, SeriesData
+from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.errors import MissingSeriesError
+from macropatch.marketdata.series import Provenance, SeriesData
 
 CATALOG = load_catalog()
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
-from signals.ai_capex import AiRevenueGap, MarketConcentration, PowerDemand
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
+from macropatch.signals.ai_capex import AiRevenueGap, MarketConcentration, PowerDemand
 from tests.signals.memory import MemorySources, calendar, daily
 
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from signals.base import SignalState
-from signals.rates import TenYearAbove
+from macropatch.signals.base import SignalState
+from macropatch.signals.rates import TenYearAbove
 from tests.signals.memory import MemorySources, calendar, daily
 
 
@@ -38,7 +38,7 @@ def test_threshold_out_of_range() -> None:
 
 
 def test_quarterly_delinquency_is_invisible_before_its_availability() -> None:
-    from signals.base import knowable_on
+    from macropatch.signals.base import knowable_on
 
     sources = MemorySources(
         {"card_delinquency": pd.Series([0.03], index=pd.DatetimeIndex(["2024-01-01"]))}

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from signals.composite import SystemStress
-from signals.registry import default_signals
+from macropatch.signals.composite import SystemStress
+from macropatch.signals.registry import default_signals
 from tests.signals.memory import MemorySources, calendar, daily
 
 COMPONENTS = ("ten_year_above", "vix_stress", "high_yield_spread_above")

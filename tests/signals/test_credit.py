@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
-from signals.base import Family, SignalState
-from signals.credit import (
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
+from macropatch.signals.base import Family, SignalState
+from macropatch.signals.credit import (
     BaaSpreadAbove,
     HighYieldSpreadAbove,
     HighYieldSpreadWidening,

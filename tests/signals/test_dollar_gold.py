@@ -5,11 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
-from signals.base import SignalState
-from signals.dollar_gold import CentralBankGoldBuying, DollarWeakening, GoldTrend
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
+from macropatch.signals.base import SignalState
+from macropatch.signals.dollar_gold import CentralBankGoldBuying, DollarWeakening, GoldTrend
 from tests.signals.memory import MemorySources, calendar, daily
 
 

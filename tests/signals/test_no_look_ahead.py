@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketdata.catalog import Frequency, Kind, Label
-from signals.registry import SIGNALS, build_signal
+from macropatch.marketdata.catalog import Frequency, Kind, Label
+from macropatch.signals.registry import SIGNALS, build_signal
 from tests.signals.memory import CATALOG, MemorySources
 
 START, END = "2015-01-01", "2021-12-31"

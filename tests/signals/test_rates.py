@@ -7,11 +7,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.sources import DataSources
-from signals.base import Family, SignalState
-from signals.rates import FiscalStress, TenYearAbove, TermPremiumRising, ValuationGap, fair_pe
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.sources import DataSources
+from macropatch.signals.base import Family, SignalState
+from macropatch.signals.rates import (
+    FiscalStress,
+    TenYearAbove,
+    TermPremiumRising,
+    ValuationGap,
+    fair_pe,
+)
 from tests.signals.memory import MemorySources
 
 

@@ -8,23 +8,23 @@ from pathlib import Path
 
 import pytest
 
-import signals
-from marketdata.catalog import load_catalog
-from marketdata.errors import UserError
-from signals.base import Family, Signal
-from signals.registry import SIGNALS, build_signal, default_signals
+from macropatch import signals
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.errors import UserError
+from macropatch.signals.base import Family, Signal
+from macropatch.signals.registry import SIGNALS, build_signal, default_signals
 from tests.macropatch.cli_helpers import run_cli
 
 
 def all_signal_classes() -> set[type[Signal]]:
     for module in pkgutil.iter_modules(signals.__path__):
-        importlib.import_module(f"signals.{module.name}")
+        importlib.import_module(f"macropatch.signals.{module.name}")
     found: set[type[Signal]] = set()
     pending = list(Signal.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls.__module__.startswith("signals."):
+        if cls.__module__.startswith("macropatch.signals."):
             found.add(cls)
     return found
 

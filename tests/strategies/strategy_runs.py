@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from backtests.backtest import backtest
-from backtests.costs import Costs
-from backtests.result import Result
-from backtests.schedule import Rebalance, apply_schedule
-from marketdata.catalog import load_catalog
-from marketdata.pack import Pack
-from marketdata.panel import build_price_panel
-from marketdata.sources import DataSources
-from signals.evaluate import evaluate_signals
-from signals.registry import default_signals
-from strategies.base import CASH, MarketView, Strategy
-from strategies.registry import STRATEGIES, build_strategy
+from macropatch.backtests.engine.backtest import backtest
+from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.engine.result import Result
+from macropatch.backtests.engine.schedule import Rebalance, apply_schedule
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.panel import build_price_panel
+from macropatch.marketdata.sources import DataSources
+from macropatch.signals.evaluate import evaluate_signals
+from macropatch.signals.registry import default_signals
+from macropatch.strategies.base import CASH, MarketView, Strategy
+from macropatch.strategies.registry import STRATEGIES, build_strategy
 
 START, END = pd.Timestamp("2000-01-03"), pd.Timestamp("2026-04-29")
 SCHEDULE = {"spy_buy_and_hold": Rebalance.ONCE}

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies.avoid_fragility import (
+from macropatch.strategies.avoid_fragility import (
     CONSUMER_SIGNALS,
     REAL_ESTATE_SIGNALS,
     SMALL_CAP_SIGNALS,
     AvoidFragility,
     group_firing,
 )
-from strategies.base import CASH, MarketView
+from macropatch.strategies.base import CASH, MarketView
 from tests.strategies.views import signal_result
 
 ASSETS = ["spy", "iwm", "xly", "vnq", "qual", "shy"]

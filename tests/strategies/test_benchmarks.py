@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketdata.errors import UserError
-from strategies import (
+from macropatch.marketdata.errors import UserError
+from macropatch.strategies import (
     CASH,
     MarketView,
     SixtyForty,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategies.base import CASH, MarketView
-from strategies.registry import STRATEGIES, build_strategy
+from macropatch.strategies.base import CASH, MarketView
+from macropatch.strategies.registry import STRATEGIES, build_strategy
 from tests.strategies.views import signal_result
 
 DAYS = pd.bdate_range("2020-01-01", periods=300, name="date")

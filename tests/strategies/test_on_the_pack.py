@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.metrics import measure
-from strategies.base import CASH
-from strategies.registry import STRATEGIES, build_strategy
+from macropatch.backtests.metrics.performance import measure
+from macropatch.strategies.base import CASH
+from macropatch.strategies.registry import STRATEGIES, build_strategy
 from tests.backtests.reference import simulate_reference
 from tests.strategies.strategy_runs import pack_market, pack_result, scheduled_targets
 

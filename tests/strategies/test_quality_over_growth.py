@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import CASH, MarketView
-from strategies.quality_over_growth import QualityOverGrowth
+from macropatch.strategies import CASH, MarketView
+from macropatch.strategies.quality_over_growth import QualityOverGrowth
 from tests.strategies.views import row, signal_result
 
 ASSETS = ["qual", "usmv", "xlp", "qqq"]

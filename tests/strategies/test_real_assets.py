@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import CASH, MarketView
-from strategies.real_assets import RealAssets
+from macropatch.strategies import CASH, MarketView
+from macropatch.strategies.real_assets import RealAssets
 from tests.strategies.views import row, signal_result
 
 ASSETS = ["gld", "copx", "xle", "ura", "nlr", "xlu"]

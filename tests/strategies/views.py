@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from signals.base import SignalResult
-from signals.registry import build_signal
+from macropatch.signals.base import SignalResult
+from macropatch.signals.registry import build_signal
 
 
 def signal_result(name: str, flags: list[bool | None], index: pd.DatetimeIndex) -> SignalResult:

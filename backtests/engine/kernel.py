@@ -1,0 +1,490 @@
+"""A returns-only numba kernel for target-weight portfolios: the fast path of sweeps.
+
+Requires what :func:`macropatch.backtests.engine.adapter.run_backtest` requires, for many variants
+of one strategy at once. Produces their daily returns (and turnover), equal to
+the engine's to ~1e-15 in the tests, in a pass over the days per variant,
+variants in parallel, without order records.
+
+It trades as the engine does (``tests/backtests/reference.py`` writes it out):
+orders sized off the value at the close, sells first then buys by ascending
+value, fills at ``close * (1 +/- slippage)`` paying ``fees``, the last buy cut
+to the cash left, vectorbt's tolerances (relative 1e-9, absolute 1e-12), the
+borrow fee paid pro rata before a close's orders; and it lags, fills missing
+prices, checks and fails as the engine does, naming the variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numba
+import numpy as np
+import pandas as pd
+
+from macropatch.backtests.engine.conventions import (
+    INITIAL_VALUE,
+    WEIGHT_SUM_TOLERANCE,
+    MissingPriceError,
+    check_lag_and_costs,
+    check_price_calendar,
+)
+from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
+
+__all__ = ["simulate_cube", "simulate_returns", "simulate_target_weights"]
+
+_RELATIVE_TOLERANCE = 1e-9
+"""vectorbt's relative float tolerance."""
+
+_ABSOLUTE_TOLERANCE = 1e-12
+"""vectorbt's absolute float tolerance (shares or units of cash)."""
+
+# Status codes of the kernel, one per variant (0: simulated).
+_OK, _PARTLY_NAN, _INFINITE, _SUM_OFF, _MISSING_PRICE, _BUST, _REJECTED, _BORROW = range(8)
+
+
+@numba.njit(cache=True)
+def _is_close(first: float, second: float) -> bool:
+    """vectorbt's ``is_close_nb``: equal within the relative or absolute tolerance."""
+    tolerance = max(_RELATIVE_TOLERANCE * max(abs(first), abs(second)), _ABSOLUTE_TOLERANCE)
+    return abs(first - second) <= tolerance
+
+
+@numba.njit(cache=True)
+def _add(first: float, second: float) -> float:
+    """vectorbt's ``add_nb``: ``first + second``, zero when the two (nearly) cancel."""
+    if np.sign(first) != np.sign(second):
+        cancel = _is_close(abs(first), abs(second))
+    else:
+        cancel = _is_close(first + second, 0.0)
+    return 0.0 if cancel else first + second
+
+
+@numba.njit(cache=True)
+def _worth(shares: np.ndarray, price: np.ndarray) -> float:
+    """Market value of the positions, summed in column order."""
+    total = 0.0
+    for asset in range(len(shares)):
+        total += shares[asset] * price[asset]
+    return total
+
+
+@numba.njit(cache=True)
+def _check_plan(plan: np.ndarray, valid: np.ndarray, lag: int) -> tuple[int, int, int]:
+    """The engine's input checks of one plan, as a status, in the engine's priority.
+
+    Rows partly NaN, then infinite, then off 1; then a missing price on a day
+    its asset is held (after the day's trades) or was held the day before.
+    """
+    days, assets = plan.shape
+    first = np.full(4, days)  # the first row partly NaN, infinite, off 1, without a price
+    culprit, current = -1, -1  # the asset without a price; the decision row in force
+    for day in range(days):
+        missing, infinite, total = 0, False, 0.0
+        for asset in range(assets):
+            weight = plan[day, asset]
+            if np.isnan(weight):
+                missing += 1
+            else:
+                infinite = infinite or np.isinf(weight)
+                total += weight
+        if 0 < missing < assets:
+            first[0] = min(first[0], day)
+        if infinite:
+            first[1] = min(first[1], day)
+        elif missing == 0 and abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            first[2] = min(first[2], day)
+        previous = current
+        if day >= lag and not np.isnan(plan[day - lag, 0]):
+            current = day - lag
+        for asset in range(assets):
+            if first[3] < days or valid[day, asset]:
+                continue
+            if (current >= 0 and plan[current, asset] != 0.0) or (
+                previous >= 0 and plan[previous, asset] != 0.0
+            ):
+                first[3], culprit = day, asset
+    for check in range(4):  # codes _PARTLY_NAN, _INFINITE, _SUM_OFF, _MISSING_PRICE
+        if first[check] < days:
+            return check + 1, first[check], culprit if check == 3 else -1
+    return _OK, -1, -1
+
+
+@numba.njit(cache=True)
+def _stable_order(values: np.ndarray, order: np.ndarray) -> None:
+    """Fill ``order`` with the indices sorting ``values`` ascending, ties in column order."""
+    for position in range(len(values)):
+        key = position
+        while position > 0 and values[order[position - 1]] > values[key]:
+            order[position] = order[position - 1]
+            position -= 1
+        order[position] = key
+
+
+@numba.njit(cache=True)
+def _simulate_variant(
+    close: np.ndarray,
+    plan: np.ndarray,
+    lag: int,
+    rates: np.ndarray,
+    cash_column: int,
+    returns: np.ndarray,
+    turnover: np.ndarray,
+) -> tuple[int, int, int]:
+    """Trade one variant's plan, writing its daily returns and turnover; a status out."""
+    days, assets = close.shape
+    fees, slippage, daily_borrow = rates[0], rates[1], rates[2] / PERIODS_PER_YEAR
+    shares = np.zeros(assets)
+    held_before = np.empty(assets)
+    order_value = np.empty(assets)
+    order = np.empty(assets, dtype=np.int64)
+    flows = np.empty(assets)
+    cash = INITIAL_VALUE  # what the orders may spend
+    ledger = INITIAL_VALUE  # the books' cash (recorded fills), which the NAV reports
+    previous_value = INITIAL_VALUE
+    shorting = False  # a short position that pays the borrow fee is held
+    for day in range(days):
+        price = close[day]
+        if shorting:  # the borrow fee, paid pro rata from every holding before any order
+            fee = 0.0
+            for asset in range(assets):
+                if shares[asset] < 0.0:
+                    fee += -shares[asset] * close[day - 1, asset] * daily_borrow[asset]
+            if fee > 0.0:
+                before = ledger + _worth(shares, price)
+                if fee >= before:
+                    return _BORROW, day, -1
+                kept = 1.0 - fee / before
+                for asset in range(assets):
+                    shares[asset] *= kept
+                cash *= kept
+                ledger *= kept
+        row = day - lag
+        if row >= 0 and not np.isnan(plan[row, 0]):
+            weights = plan[row]
+            booked = ledger + _worth(shares, price)  # the engine's value before trading
+            if not booked > 0.0:
+                return _BUST, day, -1
+            value = cash + _worth(shares, price)  # the sizing value
+            for asset in range(assets):
+                held_before[asset] = shares[asset] * price[asset]
+                order_value[asset] = weights[asset] * value - held_before[asset]
+                flows[asset] = 0.0
+            _stable_order(order_value, order)
+            traded = 0.0
+            for position in range(assets):
+                asset = int(order[position])
+                wanted = weights[asset] * value / price[asset] - shares[asset]
+                if _is_close(wanted, 0.0):
+                    continue  # vectorbt ignores the order
+                if wanted < 0.0:
+                    fill = price[asset] * (1.0 - slippage[asset])
+                    filled = -wanted * fill
+                    fee = filled * fees[asset]
+                    cash += _add(filled, -fee)
+                else:
+                    if _is_close(cash, 0.0):
+                        continue  # nothing left to buy with: rejected
+                    fill = price[asset] * (1.0 + slippage[asset])
+                    filled = wanted * fill
+                    fee = filled * fees[asset]
+                    if filled + fee <= cash or _is_close(filled + fee, cash):
+                        cash = _add(cash, -(filled + fee))
+                    else:  # the cash left buys less, fees included
+                        filled = cash / (1.0 + fees[asset])
+                        fee = cash - filled
+                        wanted = filled / fill
+                        cash = 0.0
+                flows[asset] = -wanted * fill - fee
+                shares[asset] = _add(shares[asset], wanted)
+                if asset != cash_column:
+                    traded += filled
+            day_flow = 0.0
+            for asset in range(assets):
+                if not _is_close(flows[asset], 0.0):
+                    day_flow += flows[asset]
+            ledger = _add(ledger, day_flow)
+            # The engine's on-target check: one holding off, by at most the day's costs.
+            costs = booked - (ledger + _worth(shares, price))
+            off, widest = 0, -np.inf
+            for asset in range(assets):
+                target = weights[asset] * booked
+                noise = _RELATIVE_TOLERANCE * (abs(target) + abs(held_before[asset]))
+                noise += _ABSOLUTE_TOLERANCE * (price[asset] + 1.0)
+                gap = abs(shares[asset] * price[asset] - target) - noise
+                if gap > 0.0:
+                    off += 1
+                widest = max(widest, gap)
+            if off > 1 or widest > costs * (1.0 + 1e-9):
+                return _REJECTED, day, -1
+            turnover[day] = traded / booked
+            shorting = False
+            for asset in range(assets):
+                shorting = shorting or (shares[asset] < 0.0 and daily_borrow[asset] > 0.0)
+        value_now = ledger + _worth(shares, price)
+        if previous_value == 0.0:  # vectorbt's get_return_nb
+            returns[day] = 0.0 if value_now == 0.0 else np.inf * np.sign(value_now)
+        else:
+            returns[day] = (value_now - previous_value) / abs(previous_value)
+        previous_value = value_now
+    return _OK, -1, -1
+
+
+def _read_only(dimensions: int, dtype: Any = numba.float64) -> Any:
+    return numba.types.Array(dtype, dimensions, "A", readonly=True)
+
+
+_SIGNATURE = numba.types.Tuple((numba.float64[:, ::1], numba.float64[:, ::1], numba.int64[:, ::1]))(
+    _read_only(2),
+    _read_only(2, numba.boolean),
+    _read_only(3),
+    numba.int64,
+    _read_only(2),
+    numba.int64,
+)
+"""The kernel's one compiled type (compiled on import, then cached): arrays of any
+strides, writeable ones accepted as read-only."""
+
+
+@numba.njit(_SIGNATURE, cache=True, parallel=True)
+def simulate_target_weights(
+    close: np.ndarray,
+    valid: np.ndarray,
+    targets: np.ndarray,
+    execution_lag: int,
+    rates: np.ndarray,
+    cash_column: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulate many target-weight plans over the same prices, one variant at a time.
+
+    Parameters
+    ----------
+    close, valid
+        Days by assets: closes, positive and finite (missing ones filled), and
+        False where the original was not (a variant holding the asset fails).
+    targets
+        Variants by days by assets: decision rows, not yet lagged, any strides.
+    execution_lag, cash_column
+        Rows from a decision to its trade; the column left out of the turnover.
+    rates
+        3 by assets: fees, slippage and annual borrow fee (0 for the cash asset).
+
+    Returns
+    -------
+    returns, turnover, status : numpy.ndarray
+        Variants by days, as :func:`simulate_cube`'s; variants by 3: a code (0
+        when simulated), the row or day of a failure and its asset (or -1).
+    """
+    variants, days, assets = targets.shape
+    returns = np.zeros((variants, days))
+    turnover = np.zeros((variants, days))
+    status = np.zeros((variants, 3), dtype=np.int64)
+    for variant in numba.prange(variants):
+        plan = targets[variant]
+        code, day, asset = _check_plan(plan, valid, execution_lag)
+        if code == _OK:
+            code, day, asset = _simulate_variant(
+                close, plan, execution_lag, rates, cash_column, returns[variant], turnover[variant]
+            )
+        status[variant, 0], status[variant, 1], status[variant, 2] = code, day, asset
+    return returns, turnover, status
+
+
+def _check_inputs(prices: pd.DataFrame, costs: Costs, execution_lag: int, cash_asset: str) -> None:
+    """The engine's checks of everything but the targets."""
+    check_lag_and_costs(execution_lag, costs)
+    if not isinstance(prices, pd.DataFrame):
+        raise ValueError(f"prices must be a DataFrame, got {type(prices).__name__}")
+    check_price_calendar(prices)
+    if cash_asset not in prices.columns:
+        raise ValueError(f"the cash asset {cash_asset!r} is not among the columns")
+
+
+def _cube_from_frame(targets: pd.DataFrame, prices: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """Variants by days by assets from ``(variant levels..., asset)`` columns, a view if it can."""
+    columns = targets.columns
+    if not isinstance(columns, pd.MultiIndex) or columns.nlevels < 2:
+        raise ValueError(
+            "targets need MultiIndex columns (variant levels..., asset), the asset last"
+        )
+    keys = columns.droplevel(-1)
+    variants = keys.unique()
+    assets = columns.get_level_values(-1)
+    asset_codes = prices.columns.get_indexer(assets)
+    variant_codes = variants.get_indexer(keys)
+    width = len(prices.columns)
+    counts = np.bincount(variant_codes, minlength=len(variants))
+    wrong = variant_codes[(asset_codes < 0) | columns.duplicated(keep=False)]
+    wrong = np.r_[wrong, np.flatnonzero(counts != width)]
+    if len(wrong):  # the first variant with an unknown, duplicate or missing asset
+        mine = assets[variant_codes == wrong.min()]
+        raise ValueError(
+            f"variant {variants[wrong.min()]!r}: targets and prices must have the same columns: "
+            f"without targets {[asset for asset in prices.columns if asset not in mine]}, "
+            f"without prices {[asset for asset in mine if asset not in prices.columns]}"
+        )
+    values = targets.to_numpy(dtype=np.float64, na_value=np.nan)  # a view for float64 columns
+    slots = variant_codes * width + asset_codes
+    if (slots != np.arange(len(slots))).any():
+        values = values[:, np.argsort(slots)]  # price column order within each variant
+    days = len(values)
+    if values.flags.f_contiguous:  # pandas' own layout: no copy
+        return values.T.reshape(len(variants), width, days).transpose(0, 2, 1), variants
+    return values.reshape(days, len(variants), width).transpose(1, 0, 2), variants
+
+
+_MESSAGES = {
+    _PARTLY_NAN: "target row on {day} is partly NaN: a row is all NaN or none",
+    _INFINITE: "target row on {day} has an infinite weight",
+    _SUM_OFF: "target row on {day} sums to {total:.12g}, not 1 (the cash asset takes the remainder)",
+    _MISSING_PRICE: "price of {asset!r} on {day} is {price}: it must be positive and finite "
+    "while the asset is held or traded",
+    _BUST: "the portfolio is worth nothing on {day}: nothing left to rebalance",
+    _BORROW: "the borrow fee of {day} exceeds the portfolio's value",
+    _REJECTED: "an order on {day} was rejected for want of cash, leaving weights off target "
+    "beyond that day's costs; lower the costs",
+}
+
+
+def simulate_cube(
+    cube: np.ndarray,
+    *,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int = 1,
+    cash_asset: str = "cash",
+    labels: Sequence[Hashable] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Daily returns and turnover of many target-weight variants, as the engine would trade them.
+
+    Parameters
+    ----------
+    cube
+        Variants by days by assets: each variant's decision rows on the
+        prices' calendar, one column per price column in the prices' order
+        (NaN row = no rebalance; a row of weights sums to 1 within 1e-9).
+    prices
+        Daily close of every asset, as for the engine.
+    costs
+        Fees and slippage on every asset but the cash asset; the borrow fee
+        on their short positions.
+    execution_lag
+        Trading days between a decision and its trade (rows shifted down;
+        the decisions of the last rows are never traded).
+    cash_asset
+        The column that holds the uninvested weight.
+    labels
+        One name per variant for the error messages (default: its number).
+
+    Returns
+    -------
+    returns, turnover : numpy.ndarray
+        Variants by days: daily returns (first day 0 unless trading on it)
+        and the engine's turnover (traded value of all assets but cash over
+        the value before trading).
+
+    Raises
+    ------
+    ValueError
+        In the engine's cases (a target row partly NaN, infinite or not
+        summing to 1, a bad ``execution_lag`` or prices, a missing price
+        where held or traded as :class:`~macropatch.backtests.engine.adapter.MissingPriceError`),
+        naming the variant; or if ``cube`` or ``labels`` do not fit.
+    RuntimeError
+        If a variant's order would be rejected for want of cash, its value
+        reaches zero, or the borrow fee exceeds it.
+
+    Notes
+    -----
+    Beyond ``cube`` (not copied if float64) the kernel allocates two
+    variants-by-days arrays; chunk the variants to bound memory.
+    """
+    _check_inputs(prices, costs, execution_lag, cash_asset)
+    cube = np.asarray(cube, dtype=np.float64)
+    if cube.ndim != 3 or cube.shape[1:] != prices.shape:
+        raise ValueError(
+            f"cube must be variants by {prices.shape} (days, assets), got {cube.shape}"
+        )
+    labels = range(len(cube)) if labels is None else labels
+    if len(labels) != len(cube):
+        raise ValueError(f"{len(labels)} labels for {len(cube)} variants")
+    # Where an asset is neither held nor traded its price cannot matter: missing ones take
+    # the last valid price, then the first, then 1.0 (the engine's rule).
+    values = prices.to_numpy(dtype=np.float64, na_value=np.nan)
+    valid = np.isfinite(values) & (values > 0)
+    close = pd.DataFrame(np.where(valid, values, np.nan)).ffill().bfill().fillna(1.0)
+    cash_column = list(prices.columns).index(cash_asset)
+    rates = np.array([[costs.fees], [costs.slippage], [costs.borrow]]).repeat(values.shape[1], 1)
+    rates[:, cash_column] = 0.0
+    returns, turnover, status = simulate_target_weights(
+        close.to_numpy(dtype=np.float64), valid, cube, int(execution_lag), rates, cash_column
+    )
+    failed = np.flatnonzero(status[:, 0] != _OK)
+    if not len(failed):
+        return returns, turnover
+    codes = status[failed, 0]  # input errors first, then missing prices, then the rest
+    variant = int(
+        failed[np.argmin(np.select([codes <= _SUM_OFF, codes == _MISSING_PRICE], [0, 1], 2))]
+    )
+    code, row, column = (int(number) for number in status[variant])
+    message = f"variant {labels[variant]!r}: " + _MESSAGES[code].format(
+        day=f"{pd.Timestamp(prices.index[row]):%Y-%m-%d}",
+        total=cube[variant, row].sum(),
+        asset=prices.columns[column],
+        price=prices.iat[row, column],
+    )
+    if code == _MISSING_PRICE:
+        raise MissingPriceError(message)
+    raise (ValueError if code <= _SUM_OFF else RuntimeError)(message)
+
+
+def simulate_returns(
+    *,
+    targets: pd.DataFrame,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int = 1,
+    cash_asset: str = "cash",
+) -> pd.DataFrame:
+    """Daily returns of many target-weight variants in one wide frame (see :func:`simulate_cube`).
+
+    Parameters
+    ----------
+    targets
+        Variants side by side, as sweeps put them: the prices' index, and
+        columns a MultiIndex ``(variant levels..., asset)``, the asset last,
+        each variant holding every price column in any order (a float64
+        frame in price column order is read without a copy).
+    prices, costs, execution_lag, cash_asset
+        As for :func:`simulate_cube`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Daily returns, index as ``prices``, one column per variant: the
+        variant levels, in order of first appearance.
+
+    Raises
+    ------
+    ValueError, RuntimeError
+        As :func:`simulate_cube`; a ValueError also when the frames' columns
+        or index differ from the prices'.
+    """
+    _check_inputs(prices, costs, execution_lag, cash_asset)
+    if not isinstance(targets, pd.DataFrame):
+        raise ValueError(f"targets must be a DataFrame, got {type(targets).__name__}")
+    if not targets.index.equals(prices.index):
+        raise ValueError("targets and prices must have the same index (the trading calendar)")
+    if targets.columns.empty:
+        raise ValueError("targets hold no variant")
+    cube, variants = _cube_from_frame(targets, prices)
+    returns, _ = simulate_cube(
+        cube,
+        prices=prices,
+        costs=costs,
+        execution_lag=execution_lag,
+        cash_asset=cash_asset,
+        labels=list(variants),
+    )
+    return pd.DataFrame(returns.T, index=prices.index, columns=variants, copy=False)

@@ -1,0 +1,136 @@
+"""The variants of a sweep: one strategy, its signals and their parameters, per grid point.
+
+Requires the swept strategy (registered name and base parameters), the
+experiment's signals (with their configured parameters) and a
+:class:`macropatch.backtests.sweep.grid.Grid`. Produces one :class:`VariantPlan` per grid
+point, in grid order: the strategy built with the variant's parameters and,
+for each signal it reads, the output name of the signal it sees (built with
+the variant's parameters), plus the distinct signals to evaluate once for the
+whole sweep.
+
+Every parameter is checked when the plans are made, before any work: an
+unknown signal or field, a value out of range, or a swept signal the strategy
+does not read is a :class:`macropatch.marketdata.errors.UserError` naming the path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from macropatch.backtests.sweep.grid import Grid, ParameterPath, Section
+from macropatch.marketdata.errors import UserError
+from macropatch.signals.base import Signal
+from macropatch.signals.registry import SIGNALS, build_signal
+from macropatch.strategies.base import Strategy
+from macropatch.strategies.registry import build_strategy
+
+__all__ = ["VariantPlan", "plan_variants"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantPlan:
+    """One variant: the strategy as built, and the signal output each of its signals reads."""
+
+    strategy: Strategy
+    signals: Mapping[str, str]
+
+
+def _signal_parameters(signal: Signal) -> dict[str, Any]:
+    return {
+        item.name: getattr(signal, item.name) for item in dataclasses.fields(signal) if item.init
+    }
+
+
+def plan_variants(
+    *,
+    strategy: str,
+    parameters: Mapping[str, Any],
+    signals: Sequence[Signal],
+    grid: Grid,
+) -> tuple[list[VariantPlan], dict[str, Signal]]:
+    """Build every variant of ``strategy`` over ``grid``.
+
+    Parameters
+    ----------
+    strategy, parameters
+        The swept strategy's registered name and its base parameters.
+    signals
+        The experiment's signals, with their configured parameters; a
+        variant changes only the fields its grid point names.
+    grid
+        The parameter grid.
+
+    Returns
+    -------
+    plans, distinct
+        One plan per grid point in grid order, and every distinct signal the
+        plans read, by output name (evaluate each once).
+    """
+    base_signals = {signal.name: signal for signal in signals}
+    base = build_strategy(strategy, parameters)
+    for path, _values in grid.axes:
+        if path.section is Section.SIGNALS:
+            if path.owner not in SIGNALS:
+                raise UserError(
+                    f"sweep parameter {path}: unknown signal {path.owner!r} "
+                    f"(known: {', '.join(sorted(SIGNALS))})"
+                )
+            if path.owner not in base.signals:
+                raise UserError(
+                    f"sweep parameter {path}: strategy {strategy!r} does not read "
+                    f"{path.owner!r} (it reads {', '.join(base.signals) or 'no signal'})"
+                )
+    built_signals: dict[tuple[str, tuple[tuple[str, Any], ...]], Signal] = {}
+    built_strategies: dict[tuple[tuple[str, Any], ...], Strategy] = {}
+    distinct: dict[str, Signal] = {}
+    plans = []
+    for variant in grid.variants():
+        overrides: dict[str, dict[str, Any]] = {}
+        strategy_overrides: dict[str, Any] = {}
+        for path, value in variant.items():
+            if path.section is Section.SIGNALS:
+                overrides.setdefault(path.owner, {})[path.field] = value
+            else:
+                strategy_overrides[path.field] = value
+        key = tuple(sorted(strategy_overrides.items()))
+        if key not in built_strategies:
+            built_strategies[key] = _built(
+                build_strategy, strategy, {**parameters, **strategy_overrides}, variant
+            )
+        variant_strategy = built_strategies[key]
+        outputs: dict[str, str] = {}
+        for name in variant_strategy.signals:
+            changes = overrides.get(name, {})
+            signal_key = (name, tuple(sorted(changes.items())))
+            if signal_key not in built_signals:
+                start = base_signals[name] if name in base_signals else build_signal(name, {})
+                built_signals[signal_key] = _built(
+                    build_signal, name, {**_signal_parameters(start), **changes}, variant
+                ).bound_to(base_signals)
+            signal = built_signals[signal_key]
+            outputs[name] = signal.output_name()
+            distinct.setdefault(signal.output_name(), signal)
+        plans.append(VariantPlan(strategy=variant_strategy, signals=outputs))
+    return plans, distinct
+
+
+def _where(variant: Mapping[ParameterPath, Any]) -> str:
+    return ", ".join(f"{path}={value}" for path, value in variant.items())
+
+
+def _built(
+    build: Callable[[str, Mapping[str, Any]], T],
+    name: str,
+    parameters: Mapping[str, Any],
+    variant: Mapping[ParameterPath, Any],
+) -> T:
+    """``build(name, parameters)``, an error naming the variant it was built for."""
+    try:
+        return build(name, parameters)
+    except UserError as error:
+        raise UserError(f"sweep variant {_where(variant)}: {error}") from None
