@@ -39,7 +39,6 @@ import time
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPOSITORY))
 
 GRID = {
     "signals.valuation_gap.threshold": [round(0.05 * step, 2) for step in range(10)],
@@ -232,6 +231,7 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
         return {"mode": "bt", "skipped": "bt is not installed (pip install bt)"}
     import pandas as pd
 
+    from macropatch.backtests.engine.lag import executed_frame
     from macropatch.backtests.sweep.runner import variant_targets
 
     experiment, _, plans, inputs, _ = _setup(pack, variants)
@@ -243,7 +243,9 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
         rows = pd.DataFrame(
             variant_targets(inputs, plan), index=prices.index, columns=prices.columns
         )
-        executed = rows.shift(experiment.execution_lag).dropna()  # bt trades on the row's date
+        executed = executed_frame(
+            rows, experiment.execution_lag
+        ).dropna()  # bt trades on the row's date
         strategy = bt.Strategy(
             "variant",
             [

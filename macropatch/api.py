@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from macropatch.backtests.engine.backtest import backtest
+from macropatch.backtesting import Backtested, backtest_experiment
 from macropatch.backtests.engine.result import ResultSet
-from macropatch.experiment import Experiment, StressSettings, load_experiment
-from macropatch.loading import load_prices
+from macropatch.experiment import StressSettings, load_experiment
 from macropatch.marketdata.catalog import Catalog, load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
-from macropatch.marketdata.panel import PricePanel, build_price_panel
+from macropatch.marketdata.panel import build_price_panel
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.store import Store
@@ -30,8 +29,6 @@ from macropatch.reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
 from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
-from macropatch.strategies.base import Strategy
-from macropatch.strategies.registry import build_strategy
 from macropatch.stress_tests import run_stress_tests
 from macropatch.sweeps import SweepOutcome, sweep
 from macropatch.versioning import macropatch_version
@@ -59,90 +56,6 @@ class RunOutcome:
     summary: dict
     stress: dict
     notes: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Backtested:
-    """An experiment backtested, before any file is written."""
-
-    experiment: Experiment
-    strategies: dict[str, Strategy]
-    panel: PricePanel
-    prices: pd.DataFrame
-    sources: DataSources
-    signals: tuple[SignalResult, ...]
-    results: ResultSet
-    notes: list[str]
-
-
-def backtest_experiment(
-    *,
-    experiment_path: Path,
-    pack: Pack | None = None,
-    store: Store | None = None,
-    live: bool = False,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    catalog: Catalog | None = None,
-    progress: Progress | None = None,
-    allow_dirty: bool = False,
-) -> Backtested:
-    """Load the data, evaluate the signals and backtest every strategy of an experiment.
-
-    Data come from the store, then the pack, then live providers (if
-    ``live``). The period runs from the experiment's start (or ``start``) to
-    its end (or ``end``), cut at the last day every traded asset has data.
-    A series that fails a hard data-quality check is refused unless
-    ``allow_dirty`` (then ``sources.dirty_notes()`` names it).
-    """
-    progress = progress or NoProgress()
-    experiment = load_experiment(experiment_path).with_period(start, end)
-    catalog = catalog or load_catalog()
-    strategies: dict[str, Strategy] = {
-        entry.label: build_strategy(entry.strategy, entry.parameters)
-        for entry in experiment.strategies
-    }
-    sources = DataSources(
-        catalog=catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
-    )
-    panel, prices, notes = load_prices(
-        strategies.values(), experiment=experiment, sources=sources, progress=progress
-    )
-    with progress.task("Computing signals", total=1) as task:
-        signal_results, signal_notes = evaluate_signals(
-            experiment.signals, sources, pd.DatetimeIndex(prices.index)
-        )
-        task.advance()
-    notes.extend(sources.notes)
-    notes.extend(signal_notes)
-    entries = {entry.label: entry for entry in experiment.strategies}
-
-    results = []
-    with progress.task("Backtesting", total=len(strategies)) as task:
-        for label, strategy in strategies.items():
-            results.append(
-                backtest(
-                    name=label,
-                    strategy=strategy,
-                    prices=prices,
-                    rebalance=entries[label].rebalance,
-                    costs=experiment.costs,
-                    execution_lag=experiment.execution_lag,
-                    config_hash=experiment.config_hash,
-                    signals={result.signal.name: result for result in signal_results},
-                )
-            )
-            task.advance()
-    return Backtested(
-        experiment=experiment,
-        strategies=strategies,
-        panel=panel,
-        prices=prices,
-        sources=sources,
-        signals=tuple(signal_results),
-        results=ResultSet(tuple(results)),
-        notes=notes,
-    )
 
 
 def run(

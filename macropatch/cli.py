@@ -37,12 +37,12 @@ from macropatch.marketdata.ingest import (
 )
 from macropatch.marketdata.interrupts import Interrupted, interrupt_received, interruption
 from macropatch.marketdata.pack import pack_from_environment
+from macropatch.marketdata.parameters import describe_parameters
 from macropatch.marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
 from macropatch.marketdata.sources import offline_from_environment
 from macropatch.marketdata.store import Store
 from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
 from macropatch.reports.output import resolve_folder
-from macropatch.signals.parameters import describe_parameters
 from macropatch.signals.registry import SIGNALS
 from macropatch.strategies.registry import STRATEGIES
 

@@ -4,8 +4,9 @@ files and the backtested run into :func:`macropatch.backtests.stress.study.stres
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from macropatch.backtesting import Backtested
 from macropatch.backtests.stress.factors import Scenario
 from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
 from macropatch.experiment import StressSettings
@@ -13,9 +14,6 @@ from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.reports.summary import to_json_value
 from macropatch.strategies.base import CASH
-
-if TYPE_CHECKING:
-    from macropatch.api import Backtested
 
 __all__ = ["run_stress_tests"]
 

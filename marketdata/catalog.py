@@ -10,15 +10,27 @@ from other series.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Strict,
+    ValidationError,
+    model_validator,
+)
 
 from macropatch.marketdata.errors import UserError
 
@@ -79,7 +91,7 @@ class Derivation:
     """
 
     method: str
-    inputs: tuple[str, ...]
+    inputs: Annotated[tuple[str, ...], Strict(False)]
     parameters: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -200,137 +212,131 @@ class SeriesSpec:
         return pd.DatetimeIndex(np.where(late > available, late, available))
 
 
-_ALLOWED_KEYS = {
-    "name",
-    "kind",
-    "frequency",
-    "units",
-    "label",
-    "yfinance",
-    "fred",
-    "pack_file",
-    "pack_column",
-    "publication_lag_days",
-    "lag_from",
-    "late_releases",
-    "lag_source",
-    "stale_after_days",
-    "proxies",
-    "derive",
-    "notes",
-    "user_supplied",
-    "quality",
-}
-
-_QUALITY_KEYS = {
-    "spike_warning": float,
-    "spike_hard": float,
-    "gap_warning_days": int,
-    "gap_hard_days": int,
-    "allow_non_positive": bool,
-}
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _enum(cls: type[enum.Enum], value: object, where: str) -> enum.Enum:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(member.value) for member in cls)
-        raise UserError(f"{where}: {value!r} is not one of {allowed}") from None
+class _QualityEntry(BaseModel):
+    """A ``quality = {...}`` table: each limit above zero, warnings at most the hard limits."""
+
+    model_config = _STRICT
+    spike_warning: PositiveFloat | None = None
+    spike_hard: PositiveFloat | None = None
+    gap_warning_days: PositiveInt | None = None
+    gap_hard_days: PositiveInt | None = None
+    allow_non_positive: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _QualityEntry:
+        for low, high in (("spike_warning", "spike_hard"), ("gap_warning_days", "gap_hard_days")):
+            below, above = getattr(self, low), getattr(self, high)
+            if below is not None and above is not None and below > above:
+                raise ValueError(f"{low} is above {high}")
+        return self
 
 
-def _quality(series_id: str, table: object, where: str) -> QualityOverrides:
-    if table is None:
-        return QualityOverrides()
-    if not isinstance(table, Mapping):
-        raise UserError(f"{where}: series {series_id!r}: quality must be a table")
-    values: dict[str, float | int | bool] = {}
-    for key, value in table.items():
-        kind = _QUALITY_KEYS.get(key)
-        if kind is None:
-            raise UserError(
-                f"{where}: unknown key {key!r} in {series_id}.quality "
-                f"(known: {', '.join(sorted(_QUALITY_KEYS))})"
-            )
-        accepted = (bool,) if kind is bool else (int,) if kind is int else (int, float)
-        if not isinstance(value, accepted) or (kind is not bool and isinstance(value, bool)):
-            raise UserError(f"{where}: {series_id}.quality.{key} must be a {kind.__name__}")
-        if kind is not bool and value <= 0:
-            raise UserError(f"{where}: {series_id}.quality.{key} must be above zero")
-        values[key] = kind(value)
-    overrides = QualityOverrides(**values)  # type: ignore[arg-type]
-    for low, high in (("spike_warning", "spike_hard"), ("gap_warning_days", "gap_hard_days")):
-        below, above = getattr(overrides, low), getattr(overrides, high)
-        if below is not None and above is not None and below > above:
-            raise UserError(f"{where}: {series_id}.quality.{low} is above {high}")
-    return overrides
+class _DerivationEntry(BaseModel):
+    model_config = _STRICT
+    method: str
+    inputs: Annotated[tuple[str, ...], Strict(False)]
+    parameters: dict[str, float] = {}
 
 
-def _late_releases(
-    series_id: str, table: object, where: str
-) -> Mapping[pd.Timestamp, pd.Timestamp]:
-    """``late_releases = { "2013-09-01" = "2013-10-22" }``: observation date -> release date."""
-    if table is None:
-        return MappingProxyType({})
-    if not isinstance(table, Mapping):
-        raise UserError(f"{where}: series {series_id!r}: late_releases must be a table")
-    releases = {}
-    for observed, released in table.items():
+class _SeriesEntry(BaseModel):
+    """One ``[series.<id>]`` table of the catalog file, as written."""
+
+    model_config = _STRICT
+    name: str
+    kind: Annotated[Kind, Strict(False)]
+    frequency: Annotated[Frequency, Strict(False)]
+    units: str
+    label: Annotated[Label, Strict(False)] = Label.PERIOD_START
+    yfinance: str | None = None
+    fred: str | None = None
+    pack_file: str | None = None
+    pack_column: str | None = None
+    publication_lag_days: NonNegativeInt = 0
+    lag_from: Annotated[LagAnchor, Strict(False)] = LagAnchor.PERIOD_END
+    late_releases: dict[str, Annotated[dt.date, Strict(False)]] = {}
+    lag_source: str = ""
+    stale_after_days: NonNegativeInt = 10
+    proxies: Annotated[tuple[str, ...], Strict(False)] = ()
+    derive: _DerivationEntry | None = None
+    user_supplied: bool = False
+    quality: _QualityEntry = _QualityEntry()
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _one_live_source(self) -> _SeriesEntry:
+        if self.yfinance and self.fred:
+            raise ValueError("two live sources (yfinance and fred)")
+        return self
+
+    def spec(self, series_id: str) -> SeriesSpec:
+        """The entry as the frozen :class:`SeriesSpec` the rest of the package reads."""
         try:
-            releases[pd.Timestamp(str(observed))] = pd.Timestamp(str(released))
+            late = {
+                pd.Timestamp(day): pd.Timestamp(released)
+                for day, released in self.late_releases.items()
+            }
         except ValueError:
-            raise UserError(
-                f"{where}: series {series_id!r}: late_releases {observed!r} = {released!r} "
-                "is not two dates"
-            ) from None
-    return MappingProxyType(releases)
-
-
-def _spec(series_id: str, entry: Mapping[str, object], where: str) -> SeriesSpec:
-    unknown = sorted(set(entry) - _ALLOWED_KEYS)
-    if unknown:
-        raise UserError(f"{where}: unknown key {unknown[0]!r} in series {series_id!r}")
-    for required in ("name", "kind", "frequency", "units"):
-        if required not in entry:
-            raise UserError(f"{where}: series {series_id!r} lacks {required!r}")
-    derive = entry.get("derive")
-    derivation = None
-    if derive is not None:
-        if not isinstance(derive, Mapping) or "method" not in derive or "inputs" not in derive:
-            raise UserError(f"{where}: series {series_id!r}: derive needs method and inputs")
-        derivation = Derivation(
-            method=str(derive["method"]),
-            inputs=tuple(str(x) for x in derive["inputs"]),  # type: ignore[union-attr]
-            parameters=MappingProxyType(
-                {str(k): float(v) for k, v in dict(derive.get("parameters", {})).items()}  # type: ignore[call-overload]
+            raise ValueError("late_releases must map dates to dates") from None
+        derive = self.derive
+        return SeriesSpec(
+            id=series_id,
+            name=self.name,
+            kind=self.kind,
+            frequency=self.frequency,
+            units=self.units,
+            label=self.label,
+            yfinance=self.yfinance or None,
+            fred=self.fred or None,
+            pack_file=self.pack_file or None,
+            pack_column=self.pack_column or None,
+            publication_lag_days=self.publication_lag_days,
+            lag_from=self.lag_from,
+            late_releases=MappingProxyType(late),
+            lag_source=self.lag_source,
+            stale_after_days=self.stale_after_days,
+            proxies=self.proxies,
+            derive=None
+            if derive is None
+            else Derivation(
+                method=derive.method,
+                inputs=derive.inputs,
+                parameters=MappingProxyType(dict(derive.parameters)),
             ),
+            user_supplied=self.user_supplied,
+            quality=QualityOverrides(**self.quality.model_dump()),
+            notes=self.notes,
         )
-    if entry.get("yfinance") and entry.get("fred"):
-        raise UserError(f"{where}: series {series_id!r} has two live sources")
-    return SeriesSpec(
-        id=series_id,
-        name=str(entry["name"]),
-        kind=_enum(Kind, entry["kind"], f"{where}: {series_id}.kind"),  # type: ignore[arg-type]
-        frequency=_enum(Frequency, entry["frequency"], f"{where}: {series_id}.frequency"),  # type: ignore[arg-type]
-        units=str(entry["units"]),
-        label=_enum(Label, entry.get("label", "period_start"), f"{where}: {series_id}.label"),  # type: ignore[arg-type]
-        yfinance=entry.get("yfinance") or None,  # type: ignore[arg-type]
-        fred=entry.get("fred") or None,  # type: ignore[arg-type]
-        pack_file=entry.get("pack_file") or None,  # type: ignore[arg-type]
-        pack_column=entry.get("pack_column") or None,  # type: ignore[arg-type]
-        publication_lag_days=int(entry.get("publication_lag_days", 0)),  # type: ignore[call-overload]
-        lag_from=_enum(
-            LagAnchor, entry.get("lag_from", "period_end"), f"{where}: {series_id}.lag_from"
-        ),  # type: ignore[arg-type]
-        late_releases=_late_releases(series_id, entry.get("late_releases"), where),
-        lag_source=str(entry.get("lag_source", "")),
-        stale_after_days=int(entry.get("stale_after_days", 10)),  # type: ignore[call-overload]
-        proxies=tuple(str(x) for x in entry.get("proxies", ())),  # type: ignore[attr-defined]
-        derive=derivation,
-        user_supplied=bool(entry.get("user_supplied", False)),
-        quality=_quality(series_id, entry.get("quality"), where),
-        notes=str(entry.get("notes", "")),
-    )
+
+
+def _problem(series_id: str, error: ValidationError) -> str:
+    """The first problem of a series' table, as one line naming the key."""
+    first = error.errors(include_url=False)[0]
+    location = [str(part) for part in first["loc"]]
+    place = ".".join([series_id, *location[:-1]]) if location else series_id
+    key = location[-1] if location else ""
+    kind, value = first["type"], first.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key {key!r} in {place}"
+    if kind == "missing":
+        return f"{place} lacks {key!r}"
+    if kind == "enum":
+        allowed = first.get("ctx", {}).get("expected", "").replace("'", "")
+        return f"{place}.{key}: {value!r} is not one of {allowed}"
+    if kind == "value_error":
+        return f"{place}: {first['ctx']['error']}"
+    return f"{place}.{key}: {first['msg'][0].lower()}{first['msg'][1:]}, got {value!r}"
+
+
+def _spec(series_id: str, entry: object, where: str) -> SeriesSpec:
+    try:
+        return _SeriesEntry.model_validate(entry).spec(series_id)
+    except ValidationError as error:
+        raise UserError(f"{where}: {_problem(series_id, error)}") from None
+    except ValueError as error:
+        raise UserError(f"{where}: series {series_id!r}: {error}") from None
 
 
 class Catalog(Mapping[str, SeriesSpec]):

@@ -27,18 +27,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Protocol, overload
+from typing import Annotated, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
-from macropatch.marketdata.bounds import check_range
+from macropatch.marketdata.bounds import Range
+from macropatch.marketdata.parameters import check_parameters
 from macropatch.marketdata.pointintime import knowable_on
 from macropatch.marketdata.series import SeriesData
 
 __all__ = [
+    "DividendYield",
+    "Moneyness",
+    "Months",
+    "PutShare",
+    "Skew",
     "MINIMUM_VOLATILITY",
     "PutOverlay",
     "SeriesLoader",
@@ -47,6 +53,18 @@ __all__ = [
     "continuously_compounded_rate",
     "implied_volatility_for_strike",
 ]
+
+Moneyness = Annotated[float, Range(0.0, 1.0, high_open=True)]
+"""How far below spot a put is struck, as a fraction of spot."""
+Months = Annotated[int, Range(1, 60, unit="months")]
+"""A put's tenor or roll period."""
+Skew = Annotated[float, Range(0.0, 20.0)]
+"""The volatility added per unit of moneyness (see :func:`skewed_volatility`)."""
+DividendYield = Annotated[float, Range(-1.0, 1.0, low_open=True, high_open=True, what="a fraction")]
+"""The index's continuous dividend yield."""
+PutShare = Annotated[float, Range(0.0, 1.0, low_open=True)]
+"""The share of an overlay's value spent on puts at each roll."""
+
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -316,48 +334,22 @@ class PutOverlay:
       the next day with all inputs.
     """
 
-    moneyness: float = 0.10
-    tenor_months: int = 3
-    roll_months: int = 1
-    skew: float = 1.0
-    dividend_yield: float = 0.015
+    moneyness: Moneyness = 0.10
+    tenor_months: Months = 3
+    roll_months: Months = 1
+    skew: Skew = 1.0
+    dividend_yield: DividendYield = 0.015
     underlying: str = "sp500"
     volatility: str = "vix"
     rate: str = "tbill_3m"
-    put_share: float = 0.02
+    put_share: PutShare = 0.02
 
     def __post_init__(self) -> None:
-        if isinstance(self.put_share, bool) or not isinstance(self.put_share, int | float):
-            raise ValueError(f"PutOverlay.put_share must be a number, got {self.put_share!r}")
-        check_range("put_share", self.put_share, 0.0, 1.0, low_open=True)
-        for name in ("moneyness", "skew", "dividend_yield"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"PutOverlay.{name} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"PutOverlay.{name} must be finite, got {value!r}")
-        for name in ("tenor_months", "roll_months"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
-                raise ValueError(
-                    f"PutOverlay.{name} must be a whole number of months from 1 to 60, got {value!r}"
-                )
-            check_range(name, value, 1, 60, unit="months")
+        check_parameters(self)
         for name in ("underlying", "volatility", "rate"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"PutOverlay.{name} must be a series id, got {value!r}")
-        check_range("moneyness", self.moneyness, 0.0, 1.0, high_open=True)
-        check_range("skew", self.skew, 0.0, 20.0)
-        check_range(
-            "dividend_yield",
-            self.dividend_yield,
-            -1.0,
-            1.0,
-            low_open=True,
-            high_open=True,
-            what="a fraction",
-        )
         if self.roll_months > self.tenor_months:
             raise ValueError(
                 f"PutOverlay.roll_months ({self.roll_months}) must be <= tenor_months "

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
-from macropatch.signals.windows import check_range, check_window, ratio_against_trailing_mean
+from macropatch.signals.windows import ratio_against_trailing_mean
 
 __all__ = ["AiRevenueGap", "MarketConcentration", "PowerDemand"]
 
@@ -55,10 +56,7 @@ class AiRevenueGap(Signal):
     #: End-user revenue per dollar of cost (a 50% gross margin).
     MARGIN_MULTIPLE: ClassVar[float] = 2.0
 
-    threshold: float = 600.0
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, 0.0, 10_000.0, high_open=True, unit="bn USD")
+    threshold: Annotated[float, Range(0.0, 10_000.0, high_open=True, unit="bn USD")] = 600.0
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -95,12 +93,8 @@ class MarketConcentration(Signal):
     family = Family.AI_CAPEX
     summary = "QQQ/SPY more than 5% above its one-year average"
 
-    threshold: float = 0.05
-    window_days: int = 252
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5)
-        check_window("window_days", self.window_days)
+    threshold: Annotated[float, Range(-0.5, 0.5)] = 0.05
+    window_days: Annotated[int, Window()] = 252
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -135,12 +129,8 @@ class PowerDemand(Signal):
     family = Family.AI_CAPEX
     summary = "Utilities/S&P 500 ratio above its 200-day average"
 
-    threshold: float = 0.0
-    window_days: int = 200
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5)
-        check_window("window_days", self.window_days)
+    threshold: Annotated[float, Range(-0.5, 0.5)] = 0.0
+    window_days: Annotated[int, Window()] = 200
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from macropatch.marketdata.catalog import Catalog
 from macropatch.marketdata.errors import MissingSeriesError
+from macropatch.marketdata.parameters import check_parameters
 from macropatch.marketdata.pointintime import knowable_on
 from macropatch.marketdata.series import SeriesData
 
@@ -163,6 +164,14 @@ class Signal(abc.ABC):
     family: ClassVar[Family]
     #: One line: what fires it, in the report's words.
     summary: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        """Check every parameter against its type and bounds (``ValueError`` naming it).
+
+        A subclass with a rule that ties fields together extends this and
+        calls ``super().__post_init__()`` first.
+        """
+        check_parameters(self)
 
     @property
     @abc.abstractmethod

@@ -69,6 +69,7 @@ class SystemStress(Signal):
     """The components as the experiment configures them (set by :meth:`bound_to`)."""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.components:
             raise ValueError("components must name at least one signal")
         unknown = [name for name in self.components if name not in TRIGGERS]

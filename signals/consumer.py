@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
-from macropatch.signals.windows import check_range, check_window, ratio_against_trailing_mean
+from macropatch.signals.windows import ratio_against_trailing_mean
 
 __all__ = ["CardDelinquencyRising", "DiscretionaryLagging", "SahmRule"]
 
@@ -50,14 +52,10 @@ class CardDelinquencyRising(Signal):
     family = Family.CONSUMER
     summary = "Credit-card delinquency above 3% and higher than a year earlier"
 
-    threshold: float = 0.03
-    window_days: int = 252
-
-    def __post_init__(self) -> None:
-        check_range(
-            "threshold", self.threshold, 0.0, 0.2, low_open=True, high_open=True, what="a fraction"
-        )
-        check_window("window_days", self.window_days, 21)
+    threshold: Annotated[
+        float, Range(0.0, 0.2, low_open=True, high_open=True, what="a fraction")
+    ] = 0.03
+    window_days: Annotated[int, Window(21)] = 252
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -95,12 +93,9 @@ class SahmRule(Signal):
     family = Family.CONSUMER
     summary = "Real-time Sahm rule at or above 0.5 percentage points"
 
-    threshold: float = 0.005
-
-    def __post_init__(self) -> None:
-        check_range(
-            "threshold", self.threshold, 0.0, 0.05, low_open=True, high_open=True, what="a fraction"
-        )
+    threshold: Annotated[
+        float, Range(0.0, 0.05, low_open=True, high_open=True, what="a fraction")
+    ] = 0.005
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -136,12 +131,8 @@ class DiscretionaryLagging(Signal):
     family = Family.CONSUMER
     summary = "Discretionary/staples ratio below its 200-day average"
 
-    threshold: float = 0.0
-    window_days: int = 200
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5, low_open=True, high_open=True)
-        check_window("window_days", self.window_days)
+    threshold: Annotated[float, Range(-0.5, 0.5, low_open=True, high_open=True)] = 0.0
+    window_days: Annotated[int, Window()] = 200
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
 from macropatch.signals.windows import (
-    check_range,
-    check_window,
     ratio_against_trailing_mean,
     trailing_change,
 )
@@ -44,10 +44,7 @@ class HighYieldSpreadAbove(Signal):
     family = Family.CREDIT
     summary = "high-yield spread above 500 bp"
 
-    threshold: float = 0.05
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, 0.0, 0.30)
+    threshold: Annotated[float, Range(0.0, 0.30)] = 0.05
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -73,12 +70,8 @@ class HighYieldSpreadWidening(Signal):
     family = Family.CREDIT
     summary = "high-yield spread up more than 100 bp in three months"
 
-    threshold: float = 0.01
-    window_days: int = 63
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.10, 0.10)
-        check_window("window_days", self.window_days, 1, 756)
+    threshold: Annotated[float, Range(-0.10, 0.10)] = 0.01
+    window_days: Annotated[int, Window(1, 756)] = 63
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -103,10 +96,7 @@ class BaaSpreadAbove(Signal):
     family = Family.CREDIT
     summary = "Baa corporate spread over the 10-year above 300 bp"
 
-    threshold: float = 0.03
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, 0.0, 0.20)
+    threshold: Annotated[float, Range(0.0, 0.20)] = 0.03
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -134,12 +124,8 @@ class SmallCapsLagging(Signal):
     family = Family.CREDIT
     summary = "Russell 2000 / S&P 500 ratio below its 200-day average"
 
-    threshold: float = 0.0
-    window_days: int = 200
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5)
-        check_window("window_days", self.window_days, 2, 1260)
+    threshold: Annotated[float, Range(-0.5, 0.5)] = 0.0
+    window_days: Annotated[int, Window(2, 1260)] = 200
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -165,10 +151,7 @@ class UnprofitableSmallCaps(Signal):
     family = Family.CREDIT
     summary = "more than 40% of Russell 2000 companies unprofitable"
 
-    threshold: float = 0.40
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, 0.0, 1.0)
+    threshold: Annotated[float, Range(0.0, 1.0)] = 0.40
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
-from macropatch.signals.windows import against_trailing_mean, check_range, check_window
+from macropatch.signals.windows import against_trailing_mean
 
 __all__ = ["CentralBankGoldBuying", "DollarWeakening", "GoldTrend"]
 
@@ -47,12 +49,8 @@ class GoldTrend(Signal):
     family = Family.DOLLAR_GOLD
     summary = "Gold above its 10-month (210-day) average"
 
-    threshold: float = 0.0
-    window_days: int = 210
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5)
-        check_window("window_days", self.window_days)
+    threshold: Annotated[float, Range(-0.5, 0.5)] = 0.0
+    window_days: Annotated[int, Window()] = 210
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -88,12 +86,8 @@ class DollarWeakening(Signal):
     family = Family.DOLLAR_GOLD
     summary = "Broad dollar index below its 200-day average"
 
-    threshold: float = 0.0
-    window_days: int = 200
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.5, 0.5)
-        check_window("window_days", self.window_days)
+    threshold: Annotated[float, Range(-0.5, 0.5)] = 0.0
+    window_days: Annotated[int, Window()] = 200
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -129,12 +123,9 @@ class CentralBankGoldBuying(Signal):
     family = Family.DOLLAR_GOLD
     summary = "Central-bank gold purchases above 200 tonnes a quarter"
 
-    threshold: float = 200.0
-
-    def __post_init__(self) -> None:
-        check_range(
-            "threshold", self.threshold, 0.0, 2000.0, low_open=True, high_open=True, unit="tonnes"
-        )
+    threshold: Annotated[
+        float, Range(0.0, 2000.0, low_open=True, high_open=True, unit="tonnes")
+    ] = 200.0
 
     @property
     def inputs(self) -> tuple[str, ...]:

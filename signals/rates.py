@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import overload
+from typing import Annotated, overload
 
 import numpy as np
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
-from macropatch.signals.windows import check_range, check_window, days_ago, trailing_change
+from macropatch.signals.windows import days_ago, trailing_change
 
 __all__ = [
     "EQUITY_DURATION",
@@ -86,12 +87,9 @@ class TenYearAbove(Signal):
     family = Family.RATES
     summary = "10-year Treasury yield above 5.0%"
 
-    threshold: float = 0.05
-
-    def __post_init__(self) -> None:
-        check_range(
-            "threshold", self.threshold, 0.0, 0.25, low_open=True, high_open=True, what="a fraction"
-        )
+    threshold: Annotated[
+        float, Range(0.0, 0.25, low_open=True, high_open=True, what="a fraction")
+    ] = 0.05
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -120,12 +118,8 @@ class TermPremiumRising(Signal):
     family = Family.RATES
     summary = "10-year term premium positive and rising"
 
-    threshold: float = 0.0
-    window_days: int = 63
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.05, 0.05)
-        check_window("window_days", self.window_days, 5, 756)
+    threshold: Annotated[float, Range(-0.05, 0.05)] = 0.0
+    window_days: Annotated[int, Window(5, 756)] = 63
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -162,19 +156,8 @@ class ValuationGap(Signal):
     family = Family.RATES
     summary = "S&P 500 P/E more than 20% above the fair P/E for the 10-year yield"
 
-    threshold: float = 0.20
-    equity_risk_premium: float = 0.05
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.9, 5.0)
-        check_range(
-            "equity_risk_premium",
-            self.equity_risk_premium,
-            0.0,
-            0.2,
-            low_open=True,
-            what="a fraction",
-        )
+    threshold: Annotated[float, Range(-0.9, 5.0)] = 0.20
+    equity_risk_premium: Annotated[float, Range(0.0, 0.2, low_open=True, what="a fraction")] = 0.05
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -208,12 +191,8 @@ class FiscalStress(Signal):
     family = Family.RATES
     summary = "effective interest rate on the federal debt rising over a year"
 
-    threshold: float = 0.0
-    window_days: int = 252
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, -0.02, 0.02)
-        check_window("window_days", self.window_days, 21, 1260)
+    threshold: Annotated[float, Range(-0.02, 0.02)] = 0.0
+    window_days: Annotated[int, Window(21, 1260)] = 252
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.parameters import build_with_parameters
 from macropatch.signals.base import Signal
 from macropatch.signals.composite import SystemStress
-from macropatch.signals.parameters import build_with_parameters
 from macropatch.signals.triggers import TRIGGERS
 
 __all__ = ["SIGNALS", "build_signal", "default_signals"]

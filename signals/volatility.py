@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
-from macropatch.marketdata.bounds import check_range, check_window
+from macropatch.marketdata.bounds import Range, Window, check_window
 from macropatch.signals.base import Family, Signal
 
 __all__ = ["VixCheap", "VixStress"]
@@ -48,21 +49,14 @@ class VixCheap(Signal):
     family = Family.VOLATILITY
     summary = "VIX in the bottom 20% of its five-year range"
 
-    threshold: float = 0.20
-    window_days: int = 1260
+    threshold: Annotated[
+        float, Range(0.0, 1.0, low_open=True, high_open=True, what="a percentile")
+    ] = 0.20
+    window_days: Annotated[int, Window(20, 5040)] = 1260
     min_days: int = 252
 
     def __post_init__(self) -> None:
-        check_range(
-            "threshold",
-            self.threshold,
-            0.0,
-            1.0,
-            low_open=True,
-            high_open=True,
-            what="a percentile",
-        )
-        check_window("window_days", self.window_days, 20, 5040)
+        super().__post_init__()
         check_window("min_days", self.min_days, 2, self.window_days)
 
     @property
@@ -96,10 +90,7 @@ class VixStress(Signal):
     family = Family.VOLATILITY
     summary = "VIX above 30"
 
-    threshold: float = 30.0
-
-    def __post_init__(self) -> None:
-        check_range("threshold", self.threshold, 5.0, 150.0, unit="index points")
+    threshold: Annotated[float, Range(5.0, 150.0, unit="index points")] = 30.0
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -11,9 +11,11 @@ Treasuries), or, in the long/short variant, the sleeve is also sold short.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
+from macropatch.marketdata.bounds import Range
 from macropatch.signals.windows import check_range
 from macropatch.strategies.base import MarketView, Strategy
 
@@ -124,10 +126,11 @@ class AvoidFragility(Strategy):
     small_caps_weight: float = 0.15
     discretionary_weight: float = 0.10
     real_estate_weight: float = 0.10
-    haven_quality_share: float = 0.5
+    haven_quality_share: Annotated[float, Range(0.0, 1.0)] = 0.5
     long_short: bool = False
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         weights = {
             "core_weight": self.core_weight,
             "small_caps_weight": self.small_caps_weight,
@@ -142,7 +145,6 @@ class AvoidFragility(Strategy):
                 "core_weight, small_caps_weight, discretionary_weight and real_estate_weight "
                 f"must sum to more than 0 and at most 1, got {total:.6g}"
             )
-        check_range("haven_quality_share", self.haven_quality_share, 0.0, 1.0)
         ids = list(self.assets)
         if any(not asset for asset in ids) or len(set(ids)) != len(ids):
             raise ValueError(

@@ -31,6 +31,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
+from macropatch.marketdata.parameters import check_parameters
 from macropatch.signals.base import SeriesSource, SignalResult
 
 __all__ = ["CASH", "MarketView", "Strategy", "SyntheticAsset", "WeightError"]
@@ -106,6 +107,14 @@ class Strategy(abc.ABC):
     min_weight: ClassVar[float] = 0.0
     max_weight: ClassVar[float] = 1.0
     leverage_allowance: ClassVar[float] = 0.0
+
+    def __post_init__(self) -> None:
+        """Check every parameter against its type and bounds (``ValueError`` naming it).
+
+        A subclass with a rule that ties fields together extends this and
+        calls ``super().__post_init__()`` first.
+        """
+        check_parameters(self)
 
     @property
     @abc.abstractmethod

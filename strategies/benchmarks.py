@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
-from macropatch.marketdata.bounds import check_range
+from macropatch.marketdata.bounds import Range
 from macropatch.strategies.base import MarketView, Strategy, constant_weights
 
 __all__ = ["SixtyForty", "SpyBuyAndHold"]
@@ -48,10 +49,7 @@ class SixtyForty(Strategy):
 
     equity: str = "spy"
     bonds: str = "ief"
-    equity_weight: float = 0.6
-
-    def __post_init__(self) -> None:
-        check_range("equity_weight", self.equity_weight, 0.0, 1.0)
+    equity_weight: Annotated[float, Range(0.0, 1.0)] = 0.6
 
     @property
     def assets(self) -> tuple[str, ...]:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
-from macropatch.marketdata.bounds import check_range
-from macropatch.marketdata.options import PutOverlay
+from macropatch.marketdata.bounds import Range
+from macropatch.marketdata.options import (
+    DividendYield,
+    Moneyness,
+    Months,
+    PutOverlay,
+    PutShare,
+    Skew,
+)
 from macropatch.strategies.base import MarketView, Strategy, SyntheticAsset
 
 __all__ = ["Hedge", "LongVolatility"]
@@ -52,21 +60,19 @@ class LongVolatility(Strategy):
 
     equity: str = "spy"
     hedge: Hedge = Hedge.PUT_OVERLAY
-    budget: float = 0.01
-    cheap_multiplier: float = 2.0
-    moneyness: float = 0.10
-    tenor_months: int = 3
-    roll_months: int = 1
-    skew: float = 1.0
-    dividend_yield: float = 0.015
-    put_share: float = 0.02
+    budget: Annotated[float, Range(0.0, 0.10, what="a yearly share of NAV")] = 0.01
+    cheap_multiplier: Annotated[float, Range(1.0, 5.0)] = 2.0
+    moneyness: Moneyness = 0.10
+    tenor_months: Months = 3
+    roll_months: Months = 1
+    skew: Skew = 1.0
+    dividend_yield: DividendYield = 0.015
+    put_share: PutShare = 0.02
     vix_fund: str = "vixy"
-    vix_fund_weight: float = 0.03
+    vix_fund_weight: Annotated[float, Range(0.0, 0.2)] = 0.03
 
     def __post_init__(self) -> None:
-        check_range("budget", self.budget, 0.0, 0.10, what="a yearly share of NAV")
-        check_range("cheap_multiplier", self.cheap_multiplier, 1.0, 5.0)
-        check_range("vix_fund_weight", self.vix_fund_weight, 0.0, 0.2)
+        super().__post_init__()
         if self.hedge is Hedge.PUT_OVERLAY:
             _ = self.overlay  # building it validates the option parameters
 

@@ -5,18 +5,59 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 
-from macropatch.marketdata.bounds import check_window
+from macropatch.marketdata.bounds import Window
 from macropatch.strategies.avoid_fragility import AvoidFragility
 from macropatch.strategies.base import CASH, MarketView, Strategy, SyntheticAsset
 from macropatch.strategies.long_volatility import LongVolatility
 from macropatch.strategies.quality_over_growth import QualityOverGrowth
 from macropatch.strategies.real_assets import RealAssets
 
-__all__ = ["PatchedPortfolio", "RiskBudget"]
+__all__ = ["PatchedPortfolio", "RiskBudget", "ex_ante_volatility"]
+
+
+def ex_ante_volatility(returns: pd.DataFrame, weights: pd.DataFrame, window: int) -> pd.Series:
+    """Daily volatility of each day's weights over the trailing window of returns.
+
+    Parameters
+    ----------
+    returns
+        Daily asset returns (rows = days; no missing values), a superset of
+        the columns of ``weights``.
+    weights
+        Weights per day (rows = the same days); a row with a missing weight
+        gives a missing volatility.
+    window
+        Trading days in the window, ending on (and including) the day.
+
+    Returns
+    -------
+    pandas.Series
+        ``sqrt(w_t' S_t w_t)``, with ``S_t`` the sample covariance (ddof 1)
+        of the returns of days ``t - window + 1 .. t``; NaN before the first
+        full window. Equals the standard deviation of ``returns @ w_t`` over
+        the window.
+    """
+    values = returns[weights.columns].to_numpy(dtype=np.float64)
+    held = weights.to_numpy(dtype=np.float64, na_value=np.nan)
+    days = len(values)
+    first = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
+    second = np.concatenate(
+        [np.zeros((1, values.shape[1], values.shape[1])),
+         np.cumsum(values[:, :, None] * values[:, None, :], axis=0)]
+    )  # fmt: skip
+    variance = np.full(days, np.nan)
+    if days >= window:
+        sums = first[window:] - first[:-window]
+        products = second[window:] - second[:-window]
+        covariance = (products - sums[:, :, None] * sums[:, None, :] / window) / (window - 1)
+        today = held[window - 1 :]
+        variance[window - 1 :] = np.einsum("ti,tij,tj->t", today, covariance, today)
+    return pd.Series(np.sqrt(np.clip(variance, 0.0, None)), index=returns.index)
 
 
 class RiskBudget(enum.Enum):
@@ -47,10 +88,7 @@ class PatchedPortfolio(Strategy):
     summary = "the four patch strategies combined, equal or inverse-volatility risk budgets"
 
     risk_budget: RiskBudget = RiskBudget.EQUAL
-    volatility_window_days: int = 126
-
-    def __post_init__(self) -> None:
-        check_window("volatility_window_days", self.volatility_window_days, 20, 1260)
+    volatility_window_days: Annotated[int, Window(20, 1260)] = 126
 
     @cached_property
     def sleeves(self) -> tuple[Strategy, ...]:
@@ -73,19 +111,26 @@ class PatchedPortfolio(Strategy):
         return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.hedges))
 
     def budgets(self, market: MarketView, sleeve_targets: list[pd.DataFrame]) -> pd.DataFrame:
-        """Budget of each sleeve per day (rows sum to 1)."""
+        """Budget of each sleeve per day (rows sum to 1).
+
+        ``inverse_volatility``: each sleeve's ex-ante volatility on day t is
+        that of its day-t targets over the trailing window of asset returns
+        ending on day t, ``sqrt(w' S w)`` with ``S`` the window's sample
+        covariance; all of it is known at t's close, when the budgets are
+        decided. Equal budgets until every sleeve has a full window.
+        """
         index = market.prices.index
         names = [sleeve.name for sleeve in self.sleeves]
         equal = pd.DataFrame(1.0 / len(names), index=index, columns=names)
         if self.risk_budget is RiskBudget.EQUAL:
             return equal
         returns = market.prices.pct_change(fill_method=None).fillna(0.0)
-        volatilities = {}
-        for name, targets in zip(names, sleeve_targets, strict=True):
-            held = targets.drop(columns=[CASH]).shift(1)  # yesterday's targets earn today's returns
-            sleeve_returns = (held * returns[held.columns]).sum(axis=1, min_count=1)
-            window = self.volatility_window_days
-            volatilities[name] = sleeve_returns.rolling(window, min_periods=window).std()
+        volatilities = {
+            name: ex_ante_volatility(
+                returns, targets.drop(columns=[CASH]), self.volatility_window_days
+            )
+            for name, targets in zip(names, sleeve_targets, strict=True)
+        }
         inverse = 1.0 / pd.DataFrame(volatilities).replace(0.0, np.nan)
         budgets = inverse.div(inverse.sum(axis=1), axis=0)
         complete = budgets.notna().all(axis=1)

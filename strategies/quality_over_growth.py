@@ -83,6 +83,7 @@ class QualityOverGrowth(Strategy):
     growth_weight_stressed: float = 0.0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         weights = {
             "quality_weight": self.quality_weight,
             "low_volatility_weight": self.low_volatility_weight,

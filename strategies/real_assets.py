@@ -9,11 +9,13 @@ de-dollarisation triggers fire and gold's own trend confirms them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 
-from macropatch.signals.windows import check_range, check_window
+from macropatch.marketdata.bounds import Range, Window
+from macropatch.signals.windows import check_range
 from macropatch.strategies.base import MarketView, Strategy
 
 __all__ = ["TILT_SIGNALS", "RealAssets"]
@@ -100,12 +102,13 @@ class RealAssets(Strategy):
     uranium_weight: float = 0.10
     nuclear_weight: float = 0.10
     utilities_weight: float = 0.15
-    tilt: float = 0.10
+    tilt: Annotated[float, Range(0.0, 1.0)] = 0.10
     include_uranium: bool = True
     trend_filter: bool = False
-    trend_window_days: int = 200
+    trend_window_days: Annotated[int, Window()] = 200
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         weights = self._all_weights()
         for field_name, weight in weights.items():
             check_range(field_name, weight, 0.0, 1.0)
@@ -120,8 +123,6 @@ class RealAssets(Strategy):
                 "include_uranium=false leaves no weight: gold_weight, copper_weight, "
                 "energy_weight and utilities_weight are all 0"
             )
-        check_range("tilt", self.tilt, 0.0, 1.0)
-        check_window("trend_window_days", self.trend_window_days)
         ids = [self.gold, self.copper, self.energy, self.uranium, self.nuclear, self.utilities]
         if any(not asset for asset in ids) or len(set(ids)) != len(ids):
             raise ValueError(

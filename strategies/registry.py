@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from macropatch.marketdata.errors import UserError
-from macropatch.signals.parameters import build_with_parameters
+from macropatch.marketdata.parameters import build_with_parameters
 from macropatch.strategies.avoid_fragility import AvoidFragility
 from macropatch.strategies.base import Strategy
 from macropatch.strategies.benchmarks import SixtyForty, SpyBuyAndHold

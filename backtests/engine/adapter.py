@@ -98,6 +98,7 @@ from macropatch.backtests.engine.conventions import (
     check_price_calendar,
 )
 from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.engine.lag import executed_rows
 from macropatch.backtests.engine.result import Result
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 
@@ -152,14 +153,6 @@ def _check_target_rows(values: np.ndarray, index: pd.DatetimeIndex) -> None:
             f"target row on {index[row]:%Y-%m-%d} sums to {sums[row]:.12g}, not 1 "
             "(the cash asset takes the remainder)"
         )
-
-
-def _lagged(values: np.ndarray, execution_lag: int) -> np.ndarray:
-    """Move each decision row ``execution_lag`` rows later (the execution delay)."""
-    executed = np.full_like(values, np.nan)
-    if execution_lag < len(values):
-        executed[execution_lag:] = values[: len(values) - execution_lag]
-    return executed
 
 
 def _held_weights(executed: np.ndarray) -> np.ndarray:
@@ -416,7 +409,7 @@ def run_backtest(
     columns = prices.columns
     decisions = aligned.to_numpy(dtype=np.float64, na_value=np.nan)
     _check_target_rows(decisions, index)
-    executed = _lagged(decisions, int(execution_lag))
+    executed = executed_rows(decisions, int(execution_lag))
     close = _engine_prices(prices, executed)
 
     portfolio = _simulate(
@@ -450,12 +443,12 @@ def run_backtest(
         day_scale = scale[index.get_indexer(pd.DatetimeIndex(trades["date"]))]
         for column in ("quantity", "value", "fees"):
             trades[column] = trades[column].to_numpy() * day_scale
-    executed_rows = ~np.isnan(executed[:, 0])
+    traded_days = ~np.isnan(executed[:, 0])
     return Result(
         name=name,
         returns=pd.Series(returns, index=index, name=name),
         value=pd.Series(value, index=index, name=name),
-        weights=pd.DataFrame(executed[executed_rows], index=index[executed_rows], columns=columns),
+        weights=pd.DataFrame(executed[traded_days], index=index[traded_days], columns=columns),
         trades=trades,
         turnover=pd.Series(traded / value_before, index=index, name=name),
         holdings=pd.DataFrame(holdings, index=index, columns=columns),

@@ -30,6 +30,7 @@ from macropatch.backtests.engine.conventions import (
     check_price_calendar,
 )
 from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.engine.lag import decision_row
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 
 __all__ = ["simulate_cube", "simulate_returns", "simulate_target_weights"]
@@ -96,8 +97,9 @@ def _check_plan(plan: np.ndarray, valid: np.ndarray, lag: int) -> tuple[int, int
         elif missing == 0 and abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             first[2] = min(first[2], day)
         previous = current
-        if day >= lag and not np.isnan(plan[day - lag, 0]):
-            current = day - lag
+        row = decision_row(day, lag)
+        if row >= 0 and not np.isnan(plan[row, 0]):
+            current = row
         for asset in range(assets):
             if first[3] < days or valid[day, asset]:
                 continue
@@ -160,7 +162,7 @@ def _simulate_variant(
                     shares[asset] *= kept
                 cash *= kept
                 ledger *= kept
-        row = day - lag
+        row = decision_row(day, lag)
         if row >= 0 and not np.isnan(plan[row, 0]):
             weights = plan[row]
             booked = ledger + _worth(shares, price)  # the engine's value before trading

@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from macropatch.marketdata.bounds import recorded_bounds
-from macropatch.signals.parameters import describe_parameters
+from macropatch.marketdata.parameters import describe_parameters, parameter_bounds
 from macropatch.signals.registry import SIGNALS
 from macropatch.strategies.registry import STRATEGIES
 from tests.macropatch.cli_helpers import run_cli
@@ -57,7 +56,7 @@ def test_help_texts_keep_their_brackets(command: str, capsys, monkeypatch) -> No
 def test_the_bounds_shown_are_the_bounds_enforced(owner: str) -> None:
     """Each listed bound comes from the check itself; a value just outside it is refused."""
     cls = OWNERS[owner]
-    bounds = recorded_bounds(cls)
+    bounds = parameter_bounds(cls)
     described = {parameter.name: parameter for parameter in describe_parameters(cls)}
     for name, interval in bounds.items():
         if name not in described:

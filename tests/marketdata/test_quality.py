@@ -76,11 +76,11 @@ def test_limits_follow_kind_frequency_and_units() -> None:
     ("table", "message"),
     [
         ("quality = { spike_warn = 0.3 }", "unknown key 'spike_warn'"),
-        ("quality = { spike_hard = 'big' }", "must be a float"),
-        ("quality = { gap_hard_days = 2.5 }", "must be a int"),
+        ("quality = { spike_hard = 'big' }", "spike_hard: input should be a valid number"),
+        ("quality = { gap_hard_days = 2.5 }", "gap_hard_days: input should be a valid integer"),
         ("quality = { spike_warning = 0.9, spike_hard = 0.5 }", "spike_warning is above"),
-        ("quality = { allow_non_positive = 1 }", "must be a bool"),
-        ("quality = { spike_hard = -1.0 }", "above zero"),
+        ("quality = { allow_non_positive = 1 }", "allow_non_positive: input should be a valid boolean"),
+        ("quality = { spike_hard = -1.0 }", "greater than 0"),
     ],
 )
 def test_catalog_overrides_are_checked(tmp_path: Path, table: str, message: str) -> None:
