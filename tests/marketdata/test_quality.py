@@ -79,7 +79,10 @@ def test_limits_follow_kind_frequency_and_units() -> None:
         ("quality = { spike_hard = 'big' }", "spike_hard: input should be a valid number"),
         ("quality = { gap_hard_days = 2.5 }", "gap_hard_days: input should be a valid integer"),
         ("quality = { spike_warning = 0.9, spike_hard = 0.5 }", "spike_warning is above"),
-        ("quality = { allow_non_positive = 1 }", "allow_non_positive: input should be a valid boolean"),
+        (
+            "quality = { allow_non_positive = 1 }",
+            "allow_non_positive: input should be a valid boolean",
+        ),
         ("quality = { spike_hard = -1.0 }", "greater than 0"),
     ],
 )
