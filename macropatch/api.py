@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -91,53 +92,67 @@ def run(
         progress=progress,
         allow_dirty=allow_dirty,
     )
-    experiment, panel, prices, sources = done.experiment, done.panel, done.prices, done.sources
-    signal_results, result_set, notes = done.signals, done.results, done.notes
-    assets = list(prices.columns)
-
-    provenance = [
-        {
-            "series": item.spec.id,
-            "source": item.provenance.source,
-            "location": item.provenance.location,
-            "first_date": str(item.first_date.date()),
-            "last_date": str(item.last_date.date()),
-            "content_hash": item.provenance.content_hash,
-        }
-        for item in sources.loaded()
-    ]
-    splices = [
-        {"series": item.series, "proxy": item.proxy, "joined": str(item.joined.date())}
-        for item in panel.splices
-        if item.joined > prices.index[0]
-    ]
-    period = {"start": str(prices.index[0].date()), "end": str(prices.index[-1].date())}
+    prices, sources = done.prices, done.sources
+    provenance = [item.record() for item in sources.loaded()]
+    splices = [item.record() for item in done.panel.splices_after(prices.index[0])]
     # The stress tests load series of their own (factors), so they run before the notes
     # name every dirty series used.
     stress_summary = run_stress_tests(
         done, stress, scenarios=scenarios, version=macropatch_version(), progress=progress
     )
-    notes = [*notes, *sources.dirty_notes()]
+    notes = [*done.notes, *sources.dirty_notes()]
     if len(prices) < TEARSHEET_MINIMUM_DAYS:
         notes.append(
             f"the period holds {len(prices)} trading days: too few for quantstats tearsheets "
             f"(at least {TEARSHEET_MINIMUM_DAYS}); their pages say so, index.html has the metrics"
         )
-    run_info = {
+    run_info = _run_info(done, provenance=provenance, splices=splices, notes=notes)
+    summary = build_summary(
+        done.results,
+        run_info=run_info,
+        signals=signal_records(done.signals, pd.Timestamp(prices.index[-1])),
+        windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
+    )
+    with staged_folder(out) as folder:
+        _write_run(folder, done, summary=summary, stress=stress_summary, progress=progress)
+    return RunOutcome(
+        out=resolve_folder(out),
+        results=done.results,
+        summary=summary,
+        stress=stress_summary,
+        notes=tuple(notes),
+    )
+
+
+def _run_info(
+    done: Backtested,
+    *,
+    provenance: list[dict[str, str]],
+    splices: list[dict[str, str]],
+    notes: list[str],
+) -> dict[str, Any]:
+    """The ``run`` section of ``summary.json``: what ran, on which data, under which costs."""
+    experiment, prices = done.experiment, done.prices
+    costs = experiment.costs
+    return {
         "experiment": experiment.name,
         "experiment_file": experiment.source,
         "config_hash": experiment.config_hash,
-        "data_hash": panel.data_hash,
+        "data_hash": done.panel.data_hash,
         "macropatch_version": macropatch_version(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "period": {**period, "days": len(prices)},
+        "period": {
+            "start": str(prices.index[0].date()),
+            "end": str(prices.index[-1].date()),
+            "days": len(prices),
+        },
         "costs": {
-            "fees": experiment.costs.fees,
-            "slippage": experiment.costs.slippage,
-            "fees_bps": experiment.costs.fees * 1e4,
-            "slippage_bps": experiment.costs.slippage * 1e4,
-            "borrow": experiment.costs.borrow,
-            "borrow_bps": experiment.costs.borrow * 1e4,
+            "fees": costs.fees,
+            "slippage": costs.slippage,
+            "fees_bps": costs.fees * 1e4,
+            "slippage_bps": costs.slippage * 1e4,
+            "borrow": costs.borrow,
+            "borrow_bps": costs.borrow * 1e4,
         },
         "execution_lag": experiment.execution_lag,
         "benchmark": experiment.benchmark,
@@ -147,49 +162,44 @@ def run(
         "splices": splices,
         "notes": notes,
     }
-    summary = build_summary(
-        result_set,
-        run_info=run_info,
-        signals=signal_records(signal_results, pd.Timestamp(prices.index[-1])),
-        windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
-    )
 
-    with staged_folder(out) as folder:
-        write_summary(summary, folder / "summary.json")
-        write_returns(result_set, folder / "returns.csv")
-        write_prices(prices[assets], folder / "prices.csv")
-        write_weights(result_set, folder / "weights")
-        write_signal_history(signal_results, folder / "signals")
-        write_summary(stress_summary, folder / "stress.json")
-        write_config(
-            {
-                **experiment.document,
-                "resolved": {
-                    "period": run_info["period"],
-                    "config_hash": experiment.config_hash,
-                    "data_hash": panel.data_hash,
-                    "version": run_info["macropatch_version"],
-                    "data": provenance,
-                    "splices": splices,
-                    "notes": notes,
-                },
-            },
-            folder / "config.resolved.toml",
-        )
-        render_pages(
-            folder,
-            summary=summary,
-            returns=result_set.returns(),
-            signals=signal_results,
-            stress=stress_summary,
-            progress=progress,
-        )
-    return RunOutcome(
-        out=resolve_folder(out),
-        results=result_set,
+
+def _write_run(
+    folder: Path,
+    done: Backtested,
+    *,
+    summary: dict[str, Any],
+    stress: dict[str, Any],
+    progress: Progress,
+) -> None:
+    """The output contract of a run, written into ``folder``."""
+    results, prices = done.results, done.prices
+    run_info = summary["run"]
+    write_summary(summary, folder / "summary.json")
+    write_returns(results, folder / "returns.csv")
+    write_prices(prices, folder / "prices.csv")
+    write_weights(results, folder / "weights")
+    write_signal_history(done.signals, folder / "signals")
+    write_summary(stress, folder / "stress.json")
+    resolved = {
+        "period": run_info["period"],
+        "config_hash": done.experiment.config_hash,
+        "data_hash": done.panel.data_hash,
+        "version": run_info["macropatch_version"],
+        "data": run_info["data"],
+        "splices": run_info["splices"],
+        "notes": run_info["notes"],
+    }
+    write_config(
+        {**done.experiment.document, "resolved": resolved}, folder / "config.resolved.toml"
+    )
+    render_pages(
+        folder,
         summary=summary,
-        stress=stress_summary,
-        notes=tuple(notes),
+        returns=results.returns(),
+        signals=done.signals,
+        stress=stress,
+        progress=progress,
     )
 
 

@@ -301,53 +301,65 @@ def stress_command(
         output_console.print(f"Reports: {outcome.out / 'stress.html'}", markup=False)
 
 
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="PATH=START:STOP:STEP or PATH=a,b,c (e.g. signals.ten_year_above.threshold="
+        "0.04:0.06:0.005); adds to or replaces [sweep.parameters]. Repeatable.",
+        show_default=False,
+    ),
+]
+SweptOption = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        help="Label of the strategy to sweep (default: [sweep] strategy).",
+        show_default=False,
+    ),
+]
+ObjectiveOption = Annotated[
+    Objective | None,
+    typer.Option(
+        help="Metric that ranks the variants (default: [sweep] objective).", show_default=False
+    ),
+]
+ExecutorOption = Annotated[
+    ExecutorKind, typer.Option(help="Where batches run: local processes, dask or inline.")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask scheduler address tcp://HOST:PORT (default: a LocalCluster).",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Worker processes (default: one per core).", show_default=False),
+]
+MaxMemoryOption = Annotated[
+    str, typer.Option("--max-memory", help="Memory budget of all workers together.")
+]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Keep the batches an interrupted run finished.")
+]
+
+
 @app.command("sweep")
 def sweep_command(
     experiment: Annotated[
         Path, typer.Option(help="Experiment TOML file (its [sweep] table).")
     ] = DEFAULT_EXPERIMENT,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            help="PATH=START:STOP:STEP or PATH=a,b,c (e.g. signals.ten_year_above.threshold="
-            "0.04:0.06:0.005); adds to or replaces [sweep.parameters]. Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    strategy: Annotated[
-        str | None,
-        typer.Option(
-            help="Label of the strategy to sweep (default: [sweep] strategy).", show_default=False
-        ),
-    ] = None,
-    objective: Annotated[
-        Objective | None,
-        typer.Option(
-            help="Metric that ranks the variants (default: [sweep] objective).", show_default=False
-        ),
-    ] = None,
+    param: ParamOption = None,
+    strategy: SweptOption = None,
+    objective: ObjectiveOption = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/sweep"),
-    executor: Annotated[
-        ExecutorKind, typer.Option(help="Where batches run: local processes, dask or inline.")
-    ] = ExecutorKind.LOCAL,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Dask scheduler address tcp://HOST:PORT (default: a LocalCluster).",
-            show_default=False,
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="Worker processes (default: one per core).", show_default=False),
-    ] = None,
-    max_memory: Annotated[
-        str, typer.Option("--max-memory", help="Memory budget of all workers together.")
-    ] = "2GB",
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Keep the batches an interrupted run finished.")
-    ] = False,
+    executor: ExecutorOption = ExecutorKind.LOCAL,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    max_memory: MaxMemoryOption = "2GB",
+    resume: ResumeOption = False,
     pack: PackOption = None,
     offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
@@ -372,18 +384,23 @@ def sweep_command(
             allow_dirty=allow_dirty,
         )
     with interruption(f"{outcome.out} was written in full"):
-        summary = outcome.summary
-        spec, best = summary["sweep"], summary["best_in_sample"]
-        output_console.print(
-            f"{spec['variants']} variants of {spec['strategy']} "
-            f"({summary['overfitting']['trials']} distinct) in {spec['sweep_seconds']:.1f} s "
-            f"({spec['variants_per_second']:.0f} a second, {spec['executor']})",
-            markup=False,
-        )
-        parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
-        output_console.print(f"best in sample: {parameters}", markup=False)
-        output_console.print(summary["verdict"]["text"], markup=False)
-        output_console.print(f"Report: {outcome.out / 'sweep.html'}", markup=False)
+        _print_sweep(outcome)
+
+
+def _print_sweep(outcome: api.SweepOutcome) -> None:
+    """What a finished sweep found, in four lines."""
+    summary = outcome.summary
+    spec, best = summary["sweep"], summary["best_in_sample"]
+    output_console.print(
+        f"{spec['variants']} variants of {spec['strategy']} "
+        f"({summary['overfitting']['trials']} distinct) in {spec['sweep_seconds']:.1f} s "
+        f"({spec['variants_per_second']:.0f} a second, {spec['executor']})",
+        markup=False,
+    )
+    parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
+    output_console.print(f"best in sample: {parameters}", markup=False)
+    output_console.print(summary["verdict"]["text"], markup=False)
+    output_console.print(f"Report: {outcome.out / 'sweep.html'}", markup=False)
 
 
 @app.command("signals")

@@ -278,6 +278,10 @@ def _month_ends(calendar: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:
     return ends
 
 
+_Puts = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Strike, expiry and settled value of a put, per day."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class PutOverlay:
     """A position fully invested in out-of-the-money index puts, rolled monthly.
@@ -436,6 +440,43 @@ class PutOverlay:
         rate = continuously_compounded_rate(_known_on(sources.load(self.rate), calendar))
         valid = np.isfinite(spot) & (spot > 0) & np.isfinite(vix) & (vix > 0) & np.isfinite(rate)
 
+        held, outgoing_put, rolled = self._rolls(calendar, spot, valid)
+        strike, expiry, settled = held
+        mark = self._marks(spot, vix, rate, strike, expiry, settled, dates=calendar, valid=valid)
+        outgoing = self._marks(spot, vix, rate, *outgoing_put, dates=calendar, valid=valid)
+        if np.any(rolled & ~(mark > 0)):
+            day = calendar[int(np.argmax(rolled & ~(mark > 0)))]
+            raise ValueError(f"{self.asset_id}: a new put has no positive price on {day.date()}")
+        ratio = np.ones(n)
+        first_roll = int(np.argmax(rolled)) if rolled.any() else n
+        later = rolled.copy()
+        later[: first_roll + 1] = False
+        ratio[later] = outgoing[later] / mark[later]
+        units = np.full(n, np.nan)
+        if first_roll < n:
+            units[first_roll:] = np.cumprod(ratio[first_roll:]) / mark[first_roll]
+        return pd.DataFrame(
+            {
+                "strike": strike,
+                "expiry": pd.DatetimeIndex(expiry),
+                "units": units,
+                "mark": pd.Series(mark).ffill().to_numpy(),
+                "sold": np.where(later, outgoing, np.nan),
+                "rolled": rolled,
+            },
+            index=calendar,
+        )
+
+    def _rolls(
+        self, calendar: pd.DatetimeIndex, spot: np.ndarray, valid: np.ndarray
+    ) -> tuple[_Puts, _Puts, np.ndarray]:
+        """The put held after each day's trades, the put sold on each roll day, and the roll days.
+
+        Each put is ``(strike, expiry, settled)``: ``settled`` is its value
+        once expired (NaN before). Rolls are due on the month ends of the
+        roll calendar and happen on the first day with every input.
+        """
+        n = len(calendar)
         strike = np.full(n, np.nan)
         expiry = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         rolled = np.zeros(n, dtype=bool)
@@ -473,31 +514,8 @@ class PutOverlay:
                 expiry[i] = held_expiry
                 settled[i] = held_settled
 
-        mark = self._marks(spot, vix, rate, strike, expiry, settled, dates=calendar, valid=valid)
-        leaving = (outgoing_strike, outgoing_expiry, outgoing_settled)
-        outgoing = self._marks(spot, vix, rate, *leaving, dates=calendar, valid=valid)
-        if np.any(rolled & ~(mark > 0)):
-            day = calendar[int(np.argmax(rolled & ~(mark > 0)))]
-            raise ValueError(f"{self.asset_id}: a new put has no positive price on {day.date()}")
-        ratio = np.ones(n)
-        first_roll = int(np.argmax(rolled)) if rolled.any() else n
-        later = rolled.copy()
-        later[: first_roll + 1] = False
-        ratio[later] = outgoing[later] / mark[later]
-        units = np.full(n, np.nan)
-        if first_roll < n:
-            units[first_roll:] = np.cumprod(ratio[first_roll:]) / mark[first_roll]
-        return pd.DataFrame(
-            {
-                "strike": strike,
-                "expiry": pd.DatetimeIndex(expiry),
-                "units": units,
-                "mark": pd.Series(mark).ffill().to_numpy(),
-                "sold": np.where(later, outgoing, np.nan),
-                "rolled": rolled,
-            },
-            index=calendar,
-        )
+        held = (strike, expiry, settled)
+        return held, (outgoing_strike, outgoing_expiry, outgoing_settled), rolled
 
     def _marks(
         self,

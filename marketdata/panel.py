@@ -41,6 +41,10 @@ class Splice:
     proxy_first: pd.Timestamp
     joined: pd.Timestamp
 
+    def record(self) -> dict[str, str]:
+        """The splice as a run's provenance lists it."""
+        return {"series": self.series, "proxy": self.proxy, "joined": str(self.joined.date())}
+
 
 @dataclass(frozen=True, kw_only=True)
 class PricePanel:
@@ -54,6 +58,10 @@ class PricePanel:
     data_ends: Mapping[str, pd.Timestamp] = field(default_factory=dict)
     """The last observation of each asset and of the calendar series, proxies spliced,
     before any cut to the calendar or the period."""
+
+    def splices_after(self, first_day: pd.Timestamp) -> list[Splice]:
+        """The splices that join after ``first_day`` (earlier ones are outside the period)."""
+        return [item for item in self.splices if item.joined > first_day]
 
     @property
     def data_hash(self) -> str:

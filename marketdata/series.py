@@ -57,6 +57,17 @@ class SeriesData:
             np.where(known, released, computed.to_numpy(dtype="datetime64[ns]"))
         )
 
+    def record(self) -> dict[str, str]:
+        """Where the series came from and what it spans, as a run's provenance lists it."""
+        return {
+            "series": self.spec.id,
+            "source": self.provenance.source,
+            "location": self.provenance.location,
+            "first_date": str(self.first_date.date()),
+            "last_date": str(self.last_date.date()),
+            "content_hash": self.provenance.content_hash,
+        }
+
     @property
     def first_date(self) -> pd.Timestamp:
         return pd.Timestamp(self.values.index[0])

@@ -91,18 +91,7 @@ def render_pages(
     if benchmark not in returns.columns:
         raise KeyError(f"benchmark {benchmark!r} has no returns")
     names = [str(name) for name in returns.columns]
-    (folder / "tearsheets").mkdir(exist_ok=True)
-    jobs = [
-        TearsheetJob(
-            returns=returns[name].rename(name),
-            benchmark=returns[benchmark].rename(benchmark),
-            path=folder / "tearsheets" / f"{name}.html",
-            title=tearsheet_title(name, measured[name]),
-        )
-        for name in names
-    ]
-    with progress.task("Rendering tearsheets", total=len(jobs)) as task:
-        written = render_tearsheets(jobs, on_done=lambda _path: task.advance())
+    written = _tearsheets(folder, returns, benchmark, measured, progress)
     period = run["period"]
     written.append(
         write_signals_page(
@@ -128,3 +117,25 @@ def render_pages(
         )
     )
     return written
+
+
+def _tearsheets(
+    folder: Path,
+    returns: pd.DataFrame,
+    benchmark: str,
+    measured: Mapping[str, Mapping[str, Any]],
+    progress: Progress,
+) -> list[Path]:
+    """One quantstats tearsheet per strategy, against the benchmark, in ``folder/tearsheets``."""
+    (folder / "tearsheets").mkdir(exist_ok=True)
+    jobs = [
+        TearsheetJob(
+            returns=returns[name].rename(name),
+            benchmark=returns[benchmark].rename(benchmark),
+            path=folder / "tearsheets" / f"{name}.html",
+            title=tearsheet_title(name, measured[name]),
+        )
+        for name in (str(column) for column in returns.columns)
+    ]
+    with progress.task("Rendering tearsheets", total=len(jobs)) as task:
+        return render_tearsheets(jobs, on_done=lambda _path: task.advance())

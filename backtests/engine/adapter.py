@@ -155,6 +155,31 @@ def _check_target_rows(values: np.ndarray, index: pd.DatetimeIndex) -> None:
         )
 
 
+def _traded_value(trades: pd.DataFrame, index: pd.DatetimeIndex, cash_asset: str) -> np.ndarray:
+    """Per day, the absolute value traded in risky assets (the cash asset's flows excluded)."""
+    traded = np.zeros(len(index))
+    risky = trades["asset"] != cash_asset
+    np.add.at(
+        traded,
+        index.get_indexer(pd.DatetimeIndex(trades.loc[risky, "date"])),
+        trades.loc[risky, "value"].abs().to_numpy(),
+    )
+    return traded
+
+
+def _after_borrow(
+    scale: np.ndarray, value: np.ndarray, trades: pd.DataFrame, index: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """The value, returns and trades once the borrow fee's daily ``scale`` is applied."""
+    value = value * scale
+    returns = value / np.r_[INITIAL_VALUE, value[:-1]] - 1.0
+    day_scale = scale[index.get_indexer(pd.DatetimeIndex(trades["date"]))]
+    trades = trades.copy()
+    for column in ("quantity", "value", "fees"):
+        trades[column] = trades[column].to_numpy() * day_scale
+    return value, returns, trades
+
+
 def _held_weights(executed: np.ndarray) -> np.ndarray:
     """Target weight in force at each close after trading (0 before the first trade)."""
     # Rows are all NaN or all weights, so a row-wise carry forward is a column-wise one.
@@ -405,8 +430,7 @@ def run_backtest(
     """
     check_lag_and_costs(execution_lag, costs)
     aligned = _aligned_targets(targets, prices, cash_asset)
-    index = pd.DatetimeIndex(prices.index)
-    columns = prices.columns
+    index, columns = pd.DatetimeIndex(prices.index), prices.columns
     decisions = aligned.to_numpy(dtype=np.float64, na_value=np.nan)
     _check_target_rows(decisions, index)
     executed = executed_rows(decisions, int(execution_lag))
@@ -418,6 +442,27 @@ def run_backtest(
         costs,
         cash_column=list(columns).index(cash_asset),
     )
+    return _result(
+        name, portfolio, close=close, executed=executed, prices=prices, aligned=aligned,
+        costs=costs, cash_asset=cash_asset, parameters=parameters, config_hash=config_hash,
+    )  # fmt: skip
+
+
+def _result(
+    name: str,
+    portfolio: vbt.Portfolio,
+    *,
+    close: np.ndarray,
+    executed: np.ndarray,
+    prices: pd.DataFrame,
+    aligned: pd.DataFrame,
+    costs: Costs,
+    cash_asset: str,
+    parameters: Mapping[str, object] | None,
+    config_hash: str,
+) -> Result:
+    """The :class:`Result` of a simulated portfolio, checked on target, borrow fee applied."""
+    index, columns = pd.DatetimeIndex(prices.index), prices.columns
     value = np.asarray(portfolio.value(), dtype=np.float64).reshape(-1)
     holdings = _holdings(np.asarray(portfolio.assets(), dtype=np.float64), close, value)
     returns = np.asarray(portfolio.returns(), dtype=np.float64).reshape(-1)
@@ -426,23 +471,14 @@ def run_backtest(
     _check_on_target(executed, positions, close, value_before, value, index, columns)
 
     trades = _orders_frame(portfolio, index)
-    traded = np.zeros(len(index))
-    risky = trades["asset"] != cash_asset
-    np.add.at(
-        traded,
-        index.get_indexer(pd.DatetimeIndex(trades.loc[risky, "date"])),
-        trades.loc[risky, "value"].abs().to_numpy(),
-    )
+    traded = _traded_value(trades, index, cash_asset)
     # The borrow fee scales the outcome (the turnover, a ratio, is unchanged).
     rates = np.full(len(columns), costs.borrow)
     rates[list(columns).index(cash_asset)] = 0.0
     if costs.borrow > 0 and (positions[:, rates > 0] < 0).any():
-        scale = _borrow_scale(positions, close, value_before, rates)
-        value = value * scale
-        returns = value / np.r_[INITIAL_VALUE, value[:-1]] - 1.0
-        day_scale = scale[index.get_indexer(pd.DatetimeIndex(trades["date"]))]
-        for column in ("quantity", "value", "fees"):
-            trades[column] = trades[column].to_numpy() * day_scale
+        value, returns, trades = _after_borrow(
+            _borrow_scale(positions, close, value_before, rates), value, trades, index
+        )
     traded_days = ~np.isnan(executed[:, 0])
     return Result(
         name=name,

@@ -125,6 +125,63 @@ def _stable_order(values: np.ndarray, order: np.ndarray) -> None:
 
 
 @numba.njit(cache=True)
+def _kept_after_borrow(
+    shares: np.ndarray, close: np.ndarray, day: int, daily_borrow: np.ndarray, ledger: float
+) -> float:
+    """The share of every holding left after the day's borrow fee (1: none; 0: all taken)."""
+    fee = 0.0
+    for asset in range(len(shares)):
+        if shares[asset] < 0.0:
+            fee += -shares[asset] * close[day - 1, asset] * daily_borrow[asset]
+    if fee <= 0.0:
+        return 1.0
+    before = ledger + _worth(shares, close[day])
+    return 0.0 if fee >= before else 1.0 - fee / before
+
+
+@numba.njit(cache=True)
+def _day_flow(flows: np.ndarray) -> float:
+    """The day's cash flows summed, each vanishing one left out (as vectorbt books them)."""
+    total = 0.0
+    for flow in flows:
+        if not _is_close(flow, 0.0):
+            total += flow
+    return total
+
+
+@numba.njit(cache=True)
+def _off_target(
+    weights: np.ndarray,
+    booked: float,
+    shares: np.ndarray,
+    held_before: np.ndarray,
+    price: np.ndarray,
+    ledger: float,
+) -> bool:
+    """The engine's on-target check failed: more than one holding off, or one by more than
+    the day's costs (``booked`` less the value after trading)."""
+    costs = booked - (ledger + _worth(shares, price))
+    off, widest = 0, -np.inf
+    for asset in range(len(shares)):
+        target = weights[asset] * booked
+        noise = _RELATIVE_TOLERANCE * (abs(target) + abs(held_before[asset]))
+        noise += _ABSOLUTE_TOLERANCE * (price[asset] + 1.0)
+        gap = abs(shares[asset] * price[asset] - target) - noise
+        if gap > 0.0:
+            off += 1
+        widest = max(widest, gap)
+    return off > 1 or widest > costs * (1.0 + 1e-9)
+
+
+@numba.njit(cache=True)
+def _day_return(value_now: float, previous_value: float) -> float:
+    """The day's return as vectorbt's ``get_return_nb`` computes it."""
+    if previous_value == 0.0:
+        return 0.0 if value_now == 0.0 else np.inf * np.sign(value_now)
+    return (value_now - previous_value) / abs(previous_value)
+
+
+@numba.njit(cache=True)
 def _simulate_variant(
     close: np.ndarray,
     plan: np.ndarray,
@@ -138,10 +195,8 @@ def _simulate_variant(
     days, assets = close.shape
     fees, slippage, daily_borrow = rates[0], rates[1], rates[2] / PERIODS_PER_YEAR
     shares = np.zeros(assets)
-    held_before = np.empty(assets)
-    order_value = np.empty(assets)
+    held_before, order_value, flows = np.empty(assets), np.empty(assets), np.empty(assets)
     order = np.empty(assets, dtype=np.int64)
-    flows = np.empty(assets)
     cash = INITIAL_VALUE  # what the orders may spend
     ledger = INITIAL_VALUE  # the books' cash (recorded fills), which the NAV reports
     previous_value = INITIAL_VALUE
@@ -149,15 +204,10 @@ def _simulate_variant(
     for day in range(days):
         price = close[day]
         if shorting:  # the borrow fee, paid pro rata from every holding before any order
-            fee = 0.0
-            for asset in range(assets):
-                if shares[asset] < 0.0:
-                    fee += -shares[asset] * close[day - 1, asset] * daily_borrow[asset]
-            if fee > 0.0:
-                before = ledger + _worth(shares, price)
-                if fee >= before:
-                    return _BORROW, day, -1
-                kept = 1.0 - fee / before
+            kept = _kept_after_borrow(shares, close, day, daily_borrow, ledger)
+            if kept <= 0.0:
+                return _BORROW, day, -1
+            if kept < 1.0:
                 for asset in range(assets):
                     shares[asset] *= kept
                 cash *= kept
@@ -202,33 +252,13 @@ def _simulate_variant(
                 shares[asset] = _add(shares[asset], wanted)
                 if asset != cash_column:
                     traded += filled
-            day_flow = 0.0
-            for asset in range(assets):
-                if not _is_close(flows[asset], 0.0):
-                    day_flow += flows[asset]
-            ledger = _add(ledger, day_flow)
-            # The engine's on-target check: one holding off, by at most the day's costs.
-            costs = booked - (ledger + _worth(shares, price))
-            off, widest = 0, -np.inf
-            for asset in range(assets):
-                target = weights[asset] * booked
-                noise = _RELATIVE_TOLERANCE * (abs(target) + abs(held_before[asset]))
-                noise += _ABSOLUTE_TOLERANCE * (price[asset] + 1.0)
-                gap = abs(shares[asset] * price[asset] - target) - noise
-                if gap > 0.0:
-                    off += 1
-                widest = max(widest, gap)
-            if off > 1 or widest > costs * (1.0 + 1e-9):
+            ledger = _add(ledger, _day_flow(flows))
+            if _off_target(weights, booked, shares, held_before, price, ledger):
                 return _REJECTED, day, -1
             turnover[day] = traded / booked
-            shorting = False
-            for asset in range(assets):
-                shorting = shorting or (shares[asset] < 0.0 and daily_borrow[asset] > 0.0)
+            shorting = bool(np.any((shares < 0.0) & (daily_borrow > 0.0)))
         value_now = ledger + _worth(shares, price)
-        if previous_value == 0.0:  # vectorbt's get_return_nb
-            returns[day] = 0.0 if value_now == 0.0 else np.inf * np.sign(value_now)
-        else:
-            returns[day] = (value_now - previous_value) / abs(previous_value)
+        returns[day] = _day_return(value_now, previous_value)
         previous_value = value_now
     return _OK, -1, -1
 
@@ -423,8 +453,19 @@ def simulate_cube(
         close.to_numpy(dtype=np.float64), valid, cube, int(execution_lag), rates, cash_column
     )
     failed = np.flatnonzero(status[:, 0] != _OK)
-    if not len(failed):
-        return returns, turnover
+    if len(failed):
+        raise _first_failure(status, failed, cube, prices, labels)
+    return returns, turnover
+
+
+def _first_failure(
+    status: np.ndarray,
+    failed: np.ndarray,
+    cube: np.ndarray,
+    prices: pd.DataFrame,
+    labels: Sequence[object] | range,
+) -> Exception:
+    """The error of the failed variant the engine would report first, naming it."""
     codes = status[failed, 0]  # input errors first, then missing prices, then the rest
     variant = int(
         failed[np.argmin(np.select([codes <= _SUM_OFF, codes == _MISSING_PRICE], [0, 1], 2))]
@@ -437,8 +478,8 @@ def simulate_cube(
         price=prices.iat[row, column],
     )
     if code == _MISSING_PRICE:
-        raise MissingPriceError(message)
-    raise (ValueError if code <= _SUM_OFF else RuntimeError)(message)
+        return MissingPriceError(message)
+    return (ValueError if code <= _SUM_OFF else RuntimeError)(message)
 
 
 def simulate_returns(

@@ -161,14 +161,7 @@ def conditional_block_bootstrap(
             f"the condition {condition.name!r} must be on the returns' days "
             f"({len(condition)} against {len(returns)} rows, or other dates)"
         )
-    values = returns.to_numpy(dtype=np.float64, na_value=np.nan)
-    unusable = ~np.isfinite(values) | (values <= -1.0)
-    if unusable.any():
-        row, column = np.argwhere(unusable)[0]
-        raise UserError(
-            f"returns column {returns.columns[column]!r} has {values[row, column]} on "
-            f"{returns.index[row]}: the bootstrap needs finite returns above -100% every day"
-        )
+    values = _usable_returns(returns)
     eligible = eligible_block_starts(condition, block_days=block_days)
     condition_days = int(_fired(condition).sum())
     if len(eligible) < minimum_starts:
@@ -179,15 +172,7 @@ def conditional_block_bootstrap(
     blocks = math.ceil(horizon_days / block_days)
     last_length = horizon_days - (blocks - 1) * block_days
     starts = draw_block_starts(eligible, paths=paths, blocks=blocks, seed=seed)
-    cumulative = np.zeros((len(values) + 1, values.shape[1]))
-    np.cumsum(np.log1p(values), axis=0, out=cumulative[1:])
-    # log growth of a block at each eligible start: full length, and the last block's length
-    full = cumulative[eligible + block_days] - cumulative[eligible]
-    last = cumulative[eligible + last_length] - cumulative[eligible]
-    slot = np.searchsorted(eligible, starts)  # row of each drawn start in `full` / `last`
-    growth = last[slot[:, -1]]
-    for block in range(blocks - 1):
-        growth += full[slot[:, block]]
+    growth = _path_growth(values, eligible, starts, block_days, last_length)
     outcomes = pd.DataFrame(
         np.expm1(growth), index=pd.RangeIndex(paths, name="path"), columns=returns.columns
     )
@@ -200,6 +185,39 @@ def conditional_block_bootstrap(
         horizon_days=horizon_days,
         block_days=block_days,
     )
+
+
+def _usable_returns(returns: pd.DataFrame) -> np.ndarray:
+    """The returns as floats, refusing a missing, infinite or <= -100% one (UserError)."""
+    values = returns.to_numpy(dtype=np.float64, na_value=np.nan)
+    unusable = ~np.isfinite(values) | (values <= -1.0)
+    if unusable.any():
+        row, column = np.argwhere(unusable)[0]
+        raise UserError(
+            f"returns column {returns.columns[column]!r} has {values[row, column]} on "
+            f"{returns.index[row]}: the bootstrap needs finite returns above -100% every day"
+        )
+    return values
+
+
+def _path_growth(
+    values: np.ndarray,
+    eligible: np.ndarray,
+    starts: np.ndarray,
+    block_days: int,
+    last_length: int,
+) -> np.ndarray:
+    """Log growth of each path (paths x columns): its full blocks, then its shorter last one."""
+    cumulative = np.zeros((len(values) + 1, values.shape[1]))
+    np.cumsum(np.log1p(values), axis=0, out=cumulative[1:])
+    # log growth of a block at each eligible start: full length, and the last block's length
+    full = cumulative[eligible + block_days] - cumulative[eligible]
+    last = cumulative[eligible + last_length] - cumulative[eligible]
+    slot = np.searchsorted(eligible, starts)  # row of each drawn start in `full` / `last`
+    growth = last[slot[:, -1]]
+    for block in range(starts.shape[1] - 1):
+        growth += full[slot[:, block]]
+    return growth
 
 
 def _fired(condition: pd.Series) -> np.ndarray:

@@ -191,6 +191,30 @@ class FactorModel:
         return held
 
 
+def _checked_values(
+    asset_returns: pd.DataFrame, factors: pd.DataFrame, minimum_observations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two frames as float arrays, after the checks :func:`fit_factor_model` documents."""
+    factor_count = len(factors.columns)
+    if factor_count == 0 or minimum_observations < factor_count + 2:
+        raise ValueError(f"need a factor and minimum_observations >= {factor_count + 2}")
+    unique = not (asset_returns.columns.has_duplicates or factors.columns.has_duplicates)
+    if not (unique and isinstance(factors.index, pd.DatetimeIndex)):
+        raise ValueError("need unique asset and factor names and a DatetimeIndex")
+    if not asset_returns.index.equals(factors.index):
+        raise UserError(
+            "asset returns and factors must cover the same months: asset returns run "
+            f"{_span(asset_returns.index)}, factors {_span(factors.index)}"
+        )
+    returns_values = asset_returns.to_numpy(dtype=float, na_value=np.nan)
+    factor_values = factors.to_numpy(dtype=float, na_value=np.nan)
+    for frame, values in ((asset_returns, returns_values), (factors, factor_values)):
+        infinite = np.isinf(values).any(axis=0)
+        if infinite.any():
+            raise UserError(f"column {frame.columns[infinite.argmax()]!r} holds infinite values")
+    return returns_values, factor_values
+
+
 def fit_factor_model(
     asset_returns: pd.DataFrame, factors: pd.DataFrame, *, minimum_observations: int = 36
 ) -> FactorModel:
@@ -212,22 +236,7 @@ def fit_factor_model(
         factors are collinear on an asset's sample.
     """
     factor_count = len(factors.columns)
-    if factor_count == 0 or minimum_observations < factor_count + 2:
-        raise ValueError(f"need a factor and minimum_observations >= {factor_count + 2}")
-    unique = not (asset_returns.columns.has_duplicates or factors.columns.has_duplicates)
-    if not (unique and isinstance(factors.index, pd.DatetimeIndex)):
-        raise ValueError("need unique asset and factor names and a DatetimeIndex")
-    if not asset_returns.index.equals(factors.index):
-        raise UserError(
-            "asset returns and factors must cover the same months: asset returns run "
-            f"{_span(asset_returns.index)}, factors {_span(factors.index)}"
-        )
-    returns_values = asset_returns.to_numpy(dtype=float, na_value=np.nan)
-    factor_values = factors.to_numpy(dtype=float, na_value=np.nan)
-    for frame, values in ((asset_returns, returns_values), (factors, factor_values)):
-        infinite = np.isinf(values).any(axis=0)
-        if infinite.any():
-            raise UserError(f"column {frame.columns[infinite.argmax()]!r} holds infinite values")
+    returns_values, factor_values = _checked_values(asset_returns, factors, minimum_observations)
     assets = [str(asset) for asset in asset_returns.columns]
     names = [str(factor) for factor in factors.columns]
     betas = pd.DataFrame(np.nan, index=assets, columns=names)
