@@ -27,6 +27,7 @@ def _yearly(returns: pd.Series) -> float:
 
 
 def main() -> None:
+    """Print the table for the pack given on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", type=Path, default=Path("../shared/data"))
     arguments = parser.parse_args()

@@ -49,7 +49,8 @@ GRID = {
 
 def _tree_rss() -> int:
     """Resident memory of this process and all its descendants, summed (shared pages
-    count once per process, so this overstates a forked tree: an upper bound)."""
+    count once per process, so this overstates a forked tree: an upper bound).
+    """
     parents: dict[int, int] = {}
     sizes: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -267,6 +268,7 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
 
 
 def main() -> None:
+    """Run the modes asked for on the command line and print their figures side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", type=Path, default=REPOSITORY.parent / "shared" / "data")
     parser.add_argument("--variants", type=int, default=1000)

@@ -54,8 +54,8 @@ class RunOutcome:
 
     out: Path
     results: ResultSet
-    summary: dict
-    stress: dict
+    summary: dict[str, Any]
+    stress: dict[str, Any]
     notes: tuple[str, ...]
 
 
@@ -76,7 +76,8 @@ def run(
     """Backtest every strategy of an experiment and write the output contract to ``out``
     (see :func:`backtest_experiment` for the data, the period and ``allow_dirty``), stress
     tests included (``stress`` overrides the experiment's ``[stress]``). The dirty series
-    used under ``allow_dirty`` are listed in ``summary.json``'s ``run.notes``."""
+    used under ``allow_dirty`` are listed in ``summary.json``'s ``run.notes``.
+    """
     progress = progress or NoProgress()
     check_output_folder(out)  # before the work, not after it
     stress = stress or load_experiment(experiment_path).stress

@@ -103,7 +103,8 @@ def _kept_folder(folder: Path) -> str:
 
 def _kept_sweep(folder: Path) -> str:
     """What a Ctrl-C before a sweep's swap leaves: its results as they were, and the batches
-    it finished, kept for ``--resume``."""
+    it finished, kept for ``--resume``.
+    """
     out = resolve_folder(folder)
     return (
         f"the results in {out} are as they were; the batches finished so far are kept in "
@@ -578,7 +579,8 @@ def data_pull(
 @data_app.command("status")
 def data_status(pack: PackOption = None) -> None:
     """One row per catalog series: where a run takes it from (the store, else the pack),
-    first and last date, rows, stale or not."""
+    first and last date, rows, stale or not.
+    """
     store = _store()
     folder = pack_from_environment(pack)
     rows = catalog_status(store, today=dt.date.today(), pack=folder)
@@ -695,7 +697,7 @@ def data_rebuild(
 
 
 def _one_line(message: str) -> str:
-    """A message on one line: line breaks (in a file name, say) shown as ``\\n``."""
+    r"""A message on one line: line breaks (in a file name, say) shown as ``\n``."""
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
@@ -715,7 +717,8 @@ def main() -> None:
 
     def unraisable(report: sys.UnraisableHookArgs) -> None:
         """A Ctrl-C that Python could only report (in a fork handler, a finaliser): keep it
-        quiet and remember it, so that the command still ends as interrupted."""
+        quiet and remember it, so that the command still ends as interrupted.
+        """
         if isinstance(report.exc_value, KeyboardInterrupt):
             swallowed.append(report.exc_value)
             return
@@ -726,12 +729,7 @@ def main() -> None:
         result = app(standalone_mode=False)
         # The command is over: a Ctrl-C from here on (printing, shutting down) changes nothing.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if result == 130:  # Typer's answer to a Ctrl-C no command accounted for
-            _interrupted(NOTHING_WRITTEN)
-        if swallowed or interrupt_received():  # a Ctrl-C some library caught and dropped
-            _interrupted("as the command finished: what it writes was written in full")
-        if isinstance(result, int) and not isinstance(result, bool) and result != 0:
-            sys.exit(result)
+        _after_command(result, interrupted=bool(swallowed) or interrupt_received())
     except UserError as error:
         error_console.print(f"error: {_one_line(str(error))}", markup=False)
         sys.exit(2)
@@ -745,23 +743,38 @@ def main() -> None:
     except KeyboardInterrupt:
         _interrupted(NOTHING_WRITTEN)
     except Exception as error:
-        # Usage errors of the command-line parser (Typer vendors click) carry
-        # their own exit code (2) and know how to show themselves.
-        exit_code = getattr(error, "exit_code", None)
-        format_message = getattr(error, "format_message", None)
-        if isinstance(exit_code, int) and callable(format_message):
-            context = getattr(error, "ctx", None)
-            command = getattr(context, "command_path", None) or "macropatch"
-            error_console.print(
-                f"error: {_one_line(str(format_message()))} (see `{command} --help`)",
-                markup=False,
-            )
-            sys.exit(exit_code)
-        if os.environ.get("MACROPATCH_DEBUG"):
-            raise
+        _unexpected(error)
+    sys.exit(0)
+
+
+def _after_command(result: object, *, interrupted: bool) -> None:
+    """Exit as the finished command asks: 130 after a Ctrl-C, its own code, or go on."""
+    if result == 130:  # Typer's answer to a Ctrl-C no command accounted for
+        _interrupted(NOTHING_WRITTEN)
+    if interrupted:  # a Ctrl-C some library caught and dropped
+        _interrupted("as the command finished: what it writes was written in full")
+    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+        sys.exit(result)
+
+
+def _unexpected(error: Exception) -> None:
+    """A usage error of the parser (exit 2, with its message), or an internal error (exit 1)."""
+    # Usage errors of the command-line parser (Typer vendors click) carry
+    # their own exit code (2) and know how to show themselves.
+    exit_code = getattr(error, "exit_code", None)
+    format_message = getattr(error, "format_message", None)
+    if isinstance(exit_code, int) and callable(format_message):
+        context = getattr(error, "ctx", None)
+        command = getattr(context, "command_path", None) or "macropatch"
         error_console.print(
-            f"internal error: {type(error).__name__}: {error} (set MACROPATCH_DEBUG=1 for a traceback)",
+            f"error: {_one_line(str(format_message()))} (see `{command} --help`)",
             markup=False,
         )
-        sys.exit(1)
-    sys.exit(0)
+        sys.exit(exit_code)
+    if os.environ.get("MACROPATCH_DEBUG"):
+        raise error
+    error_console.print(
+        f"internal error: {type(error).__name__}: {error} (set MACROPATCH_DEBUG=1 for a traceback)",
+        markup=False,
+    )
+    sys.exit(1)

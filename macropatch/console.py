@@ -35,6 +35,7 @@ class RichProgress:
 
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[_RichTask]:
+        """A rich progress bar for one step of ``total`` units, closed on exit."""
         with Progress(
             SpinnerColumn(),
             TextColumn("[progress.description]{task.description}"),

@@ -269,7 +269,8 @@ def _shown(value: object) -> str:
 def _document_path(location: Sequence[int | str], document: object) -> list[int | str]:
     """The parts of a pydantic error location that are keys or indices of ``document``,
     plus a last key the document lacks (missing or unknown); the names pydantic adds for
-    union members and validators (``list[...]``, ``_Range``, ``int``) are left out."""
+    union members and validators (``list[...]``, ``_Range``, ``int``) are left out.
+    """
     parts: list[int | str] = []
     node = document
     for position, part in enumerate(location):
@@ -294,7 +295,8 @@ def describe_validation_error(
     error: pydantic.ValidationError, source: str, document: object
 ) -> UserError:
     """The first problem pydantic found in ``document`` (read from ``source``), on one line
-    naming the key."""
+    naming the key.
+    """
     errors = error.errors()
     first = errors[0]
     parts = _document_path(first["loc"], document)
@@ -309,7 +311,8 @@ def describe_validation_error(
 
 def _sweep_parameter_error(errors: Any, source: str, document: Any, path: str) -> UserError:
     """A sweep parameter is a list of values or a range table: report the problem of the
-    form the file used."""
+    form the file used.
+    """
     value = document["sweep"]["parameters"][path]
     where = f"{source}: sweep.parameters.{path!r}"
     if isinstance(value, dict):

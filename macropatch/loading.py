@@ -113,7 +113,8 @@ def _late_starts(
 ) -> tuple[list[str], str | None]:
     """Traded series whose first price comes more than :data:`END_TOLERANCE_DAYS` trading
     days after the run's first day: notes when the experiment asked for its start (their
-    weight sits in cash until then), else the refusal to give."""
+    weight sits in cash until then), else the refusal to give.
+    """
     prices = panel.prices
     first_day = pd.Timestamp(prices.index[0])
     late: list[tuple[str, pd.Timestamp]] = []

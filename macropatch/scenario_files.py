@@ -47,7 +47,8 @@ class _Scenario(_Model):
 
 def _check_units(shock: Shock, catalog: Catalog) -> None:
     """Moves in the wrong units: rates are fractions (a move of 1, i.e. 100 points, is
-    percent), returns too (1000% or more is percent), and the VIX has no level at or below 0."""
+    percent), returns too (1000% or more is percent), and the VIX has no level at or below 0.
+    """
     factor = shock.factor
     if factor.move is Move.PRICE:
         if shock.change is not None and shock.change >= 10:

@@ -1,5 +1,6 @@
 """Wiring the stress tests of a run: the experiment's ``[stress]`` settings, the scenario
-files and the backtested run into :func:`macropatch.backtests.stress.study.stress_test`."""
+files and the backtested run into :func:`macropatch.backtests.stress.study.stress_test`.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def run_stress_tests(
 ) -> dict[str, Any]:
     """The content of ``stress.json`` for a backtested experiment (``scenarios`` loaded with
     :func:`macropatch.scenario_files.load_scenarios` before the backtest, so a bad file
-    fails fast)."""
+    fails fast).
+    """
     progress = progress or NoProgress()
     holdings = {}
     for result in done.results:

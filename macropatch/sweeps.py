@@ -76,7 +76,8 @@ class SweepOutcome:
 def sweep_grid(experiment: Experiment, assignments: Sequence[str], label: str) -> Grid:
     """The grid of a sweep of strategy ``label``: the experiment's ``[sweep.parameters]``
     when ``[sweep] strategy`` is that strategy (an empty grid for any other: those paths
-    were written for another strategy), with each ``--param`` added or replacing its path."""
+    were written for another strategy), with each ``--param`` added or replacing its path.
+    """
     overrides = [parse_assignment(text) for text in assignments]
     base = experiment.sweep.grid if experiment.sweep.strategy == label else None
     if base is None:

@@ -152,7 +152,8 @@ def _recording() -> Iterator[dict[str, Bounds]]:
 
 def recorded_bounds(build: Callable[[], Any]) -> dict[str, Bounds]:
     """The bounds every check run while ``build()`` constructs its object (with its
-    defaults, say) saw, by field name."""
+    defaults, say) saw, by field name.
+    """
     with _recording() as found:
         build()
     return dict(found)

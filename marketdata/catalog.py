@@ -59,6 +59,8 @@ class Kind(enum.Enum):
 
 
 class Frequency(enum.Enum):
+    """How often a series is observed."""
+
     DAILY = "daily"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
@@ -201,7 +203,8 @@ class SeriesSpec:
 
     def availability(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """The first day on which each observation was knowable: the end of its period (or
-        quarter) plus the publication lag, or its real release date when that was later."""
+        quarter) plus the publication lag, or its real release date when that was later.
+        """
         ends = self.period_end(pd.DatetimeIndex(dates))
         if self.lag_from is LagAnchor.QUARTER_END:
             ends = pd.DatetimeIndex(ends + pd.offsets.QuarterEnd(0))
@@ -348,6 +351,7 @@ class Catalog(Mapping[str, SeriesSpec]):
         self._check_references()
 
     def __getitem__(self, series_id: str) -> SeriesSpec:
+        """The spec of ``series_id`` (a UserError naming it when unknown)."""
         try:
             return self._specs[series_id]
         except KeyError:
@@ -357,12 +361,15 @@ class Catalog(Mapping[str, SeriesSpec]):
             ) from None
 
     def __contains__(self, series_id: object) -> bool:
+        """Whether the catalog has ``series_id``."""
         return series_id in self._specs
 
     def __iter__(self) -> Iterator[str]:
+        """The series ids in file order."""
         return iter(self._specs)
 
     def __len__(self) -> int:
+        """How many series."""
         return len(self._specs)
 
     def dependencies(self, series_id: str) -> list[str]:

@@ -63,7 +63,8 @@ _HEADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .;%()/+-]{0,39}")
 
 def _found_header(cell: str) -> str:
     """What the first header cell was, quoted only when it looks like a column name: the
-    first line of a file that is no CSV (a key, a letter) is not echoed."""
+    first line of a file that is no CSV (a key, a letter) is not echoed.
+    """
     if _HEADER_NAME.fullmatch(cell.strip()):
         return f"found {cell.strip()!r}"
     return "the first line is not a CSV header"
@@ -104,7 +105,8 @@ def _read_text(path: Path, where: str) -> str:
 
 def _row_lines(text: str, header_line: int, rows: int) -> np.ndarray:
     """The file line of each row the CSV parser produced after the header (it skips blank
-    and whitespace-only lines)."""
+    and whitespace-only lines).
+    """
     first = header_line + 1
     if not re.search(r"[\r\n][ \t]*[\r\n]", text):  # no blank line (and no CRLF)
         return np.arange(rows) + first
@@ -114,8 +116,15 @@ def _row_lines(text: str, header_line: int, rows: int) -> np.ndarray:
     return lines[:rows] if len(lines) >= rows else np.arange(rows) + first
 
 
-def _read_table(path: Path, where: str) -> _Table:
-    text = _read_text(path, where)
+def _header(text: str, where: str) -> tuple[list[str], int]:
+    """The header row (the first non-blank line) and its line number, checked.
+
+    Raises
+    ------
+    DataError
+        On malformed CSV, no header, a first column other than ``date``, or a
+        column name given twice (or twice but for case).
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     try:
@@ -141,6 +150,12 @@ def _read_table(path: Path, where: str) -> _Table:
             f"{where}: line {header_line}: columns {_shown(earlier)} and {_shown(second)} differ "
             "only in case: which one is meant?"
         )
+    return header, header_line
+
+
+def _read_table(path: Path, where: str) -> _Table:
+    text = _read_text(path, where)
+    header, header_line = _header(text, where)
     try:
         # pandas' parser reads the text through a Python callback, and turns a Ctrl-C there
         # into a "malformed CSV" error: hold Ctrl-C until the parse is over.

@@ -114,9 +114,10 @@ def equal_weight(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -
     if len(frame) < 2:
         raise UserError("equal_weight: the input series share fewer than two dates")
     returns = frame.pct_change().iloc[1:].mean(axis=1)
-    return pd.concat(
+    result: pd.Series = pd.concat(
         [pd.Series([1.0], index=frame.index[:1]), (1.0 + returns).cumprod()], sort=False
     )
+    return result
 
 
 DERIVATIONS: Mapping[str, Callable[[Sequence[pd.Series], Mapping[str, float]], pd.Series]] = {

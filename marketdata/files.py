@@ -54,7 +54,8 @@ def _kind(mode: int) -> str:
 
 class Unreadable(Exception):
     """Why a file cannot be read: ``missing``, ``special`` (not a regular file), ``large``
-    or ``error``; ``detail`` says it in words (without the path)."""
+    or ``error``; ``detail`` says it in words (without the path).
+    """
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -64,7 +65,8 @@ class Unreadable(Exception):
 
 def read_regular_bytes(path: Path, *, limit: int) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes; else
-    :class:`Unreadable`. A FIFO or a device is never opened for reading."""
+    :class:`Unreadable`. A FIFO or a device is never opened for reading.
+    """
     try:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
@@ -92,7 +94,8 @@ def read_regular_bytes(path: Path, *, limit: int) -> bytes:
 
 def read_user_bytes(path: Path, what: str, *, limit: int) -> bytes:
     """The bytes of ``path``, a regular file of at most ``limit`` bytes; ``what`` names it
-    in the ``UserError`` that refuses anything else."""
+    in the ``UserError`` that refuses anything else.
+    """
     try:
         return read_regular_bytes(path, limit=limit)
     except Unreadable as reason:

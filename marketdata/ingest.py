@@ -147,7 +147,8 @@ def pull_live(
 
 def read_user_file(series_id: str, path: Path, *, catalog: Catalog) -> SeriesData:
     """An optional user-supplied series read from ``path`` (``date,value[,release_date]``);
-    its provenance records the file's absolute path, so that a rebuild can read it again."""
+    its provenance records the file's absolute path, so that a rebuild can read it again.
+    """
     spec = catalog[series_id]
     if not spec.user_supplied:
         optional = ", ".join(sorted(s.id for s in catalog.values() if s.user_supplied))
@@ -290,7 +291,8 @@ def catalog_status(
     store: Store, *, today: dt.date, catalog: Catalog | None = None, pack: Pack | None = None
 ) -> list[StatusRow]:
     """One row per catalog series: where a run would take it from (the store, else the
-    ``pack`` when one is given), derived at run time, optional, or missing."""
+    ``pack`` when one is given), derived at run time, optional, or missing.
+    """
     catalog = catalog or load_catalog()
     stored = {row.series_id: row for row in store.status()}
     rows = []

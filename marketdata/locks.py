@@ -71,7 +71,8 @@ def wait_until(
 
 def busy_messages(what: str, timeout: float, *, prefix: str = "busy") -> tuple[str, str]:
     """The line said once when a wait for ``what`` starts, and the error after ``timeout``
-    seconds."""
+    seconds.
+    """
     return (
         f"{prefix}: another macropatch process is using {what}; waiting up to {timeout:g} s",
         f"{prefix}: {what} is locked by another process (gave up after {timeout:g} s)",

@@ -78,7 +78,8 @@ _BILL_DAYS = 91.0
 class SeriesLoader(Protocol):
     """Anything that loads a catalog series (:class:`macropatch.marketdata.sources.DataSources`)."""
 
-    def load(self, series_id: str) -> SeriesData: ...
+    def load(self, series_id: str) -> SeriesData:
+        """The values of one catalog series."""
 
 
 # ---------------------------------------------------------------- pure pricing
@@ -195,7 +196,8 @@ def black_scholes_call(
     volatility: npt.ArrayLike,
 ) -> float | FloatArray:
     """Black-Scholes(-Merton) price of a European call; parameters as
-    :func:`black_scholes_put` (intrinsic ``max(spot - strike, 0)`` at expiry)."""
+    :func:`black_scholes_put` (intrinsic ``max(spot - strike, 0)`` at expiry).
+    """
     price = _black_scholes(spot, strike, years, rate, dividend_yield, volatility, call=True)
     return float(price) if price.ndim == 0 else price
 
@@ -268,7 +270,8 @@ def _known_on(data: SeriesData, calendar: pd.DatetimeIndex) -> FloatArray:
 
 def _month_ends(calendar: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:
     """True on the last day of each month in ``calendar``; the calendar's last
-    day counts only when the next business day falls in another month."""
+    day counts only when the next business day falls in another month.
+    """
     month = np.asarray(calendar.year * 12 + calendar.month)
     ends = np.zeros(len(calendar), dtype=bool)
     ends[:-1] = month[1:] != month[:-1]
@@ -349,6 +352,7 @@ class PutOverlay:
     put_share: PutShare = 0.02
 
     def __post_init__(self) -> None:
+        """Check the parameters, the series ids, and that a put is not rolled after its expiry."""
         check_parameters(self)
         for name in ("underlying", "volatility", "rate"):
             value = getattr(self, name)
@@ -364,7 +368,8 @@ class PutOverlay:
     def asset_id(self) -> str:
         """The asset's name with its parameters, e.g.
         ``put_overlay[moneyness=0.1,tenor_months=3,roll_months=1]``; the other
-        fields appear only when they differ from their defaults."""
+        fields appear only when they differ from their defaults.
+        """
         always = ("moneyness", "tenor_months", "roll_months")
         parts = [f"{name}={getattr(self, name)!r}" for name in always]
         for item in fields(self):

@@ -40,12 +40,14 @@ class Pack:
         self.root = root.resolve()
 
     def __repr__(self) -> str:
+        """``Pack('/path/to/pack')``."""
         return f"Pack({str(self.root)!r})"
 
     def has(self, spec: SeriesSpec) -> bool:
         """Whether the pack holds something at the file name of ``spec`` (a folder or a
         broken link there is then refused by :meth:`read`, naming the file, rather than
-        passed over as if the pack lacked it)."""
+        passed over as if the pack lacked it).
+        """
         return spec.pack_file is not None and os.path.lexists(self.root / spec.pack_file)
 
     def read(self, spec: SeriesSpec) -> SeriesData:

@@ -65,6 +65,7 @@ class PricePanel:
 
     @property
     def data_hash(self) -> str:
+        """SHA-256 of the prices and of every input's provenance (what the run read)."""
         digest = hashlib.sha256()
         digest.update(",".join(map(str, self.prices.columns)).encode())
         digest.update(self.prices.index.to_numpy(dtype="datetime64[ns]").view("i8").tobytes())
@@ -82,7 +83,8 @@ def splice(primary: pd.Series, proxy: pd.Series) -> pd.Series:
         return primary
     scale = primary.iloc[0] / anchor.iloc[-1]
     before = proxy[proxy.index < first] * scale
-    return pd.concat([before, primary], sort=False)
+    result: pd.Series = pd.concat([before, primary], sort=False)
+    return result
 
 
 def _spliced(

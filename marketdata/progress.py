@@ -10,11 +10,17 @@ __all__ = ["NoProgress", "Progress", "Task"]
 
 
 class Task(Protocol):
-    def advance(self, amount: int = 1) -> None: ...
+    """One step of long work, counted in units."""
+
+    def advance(self, amount: int = 1) -> None:
+        """Count ``amount`` units of the task done."""
 
 
 class Progress(Protocol):
-    def task(self, description: str, total: int) -> AbstractContextManager[Task]: ...
+    """Where long work reports how far it got (a progress bar, or nothing)."""
+
+    def task(self, description: str, total: int) -> AbstractContextManager[Task]:
+        """A task of ``total`` units, open while the ``with`` block runs."""
 
 
 class _NoTask:
@@ -27,4 +33,5 @@ class NoProgress:
 
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[Task]:
+        """A task that shows nothing."""
         yield _NoTask()

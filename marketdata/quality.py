@@ -156,7 +156,8 @@ def _default_spikes(spec: SeriesSpec) -> tuple[Move | None, float, float]:
 
 def limits_for(spec: SeriesSpec) -> Limits:
     """The limits of ``spec``: the defaults for its kind, frequency and units, then its
-    catalog overrides."""
+    catalog overrides.
+    """
     move, spike_warning, spike_hard = _default_spikes(spec)
     gap_warning, gap_hard = _GAP_DAYS[spec.frequency]
     overrides = spec.quality
@@ -224,7 +225,8 @@ def check_gaps(series_id: str, values: pd.Series, limits: Limits) -> list[Findin
 def _moves(values: pd.Series, move: Move) -> np.ndarray:
     array = values.to_numpy(dtype=float)
     if move is Move.VALUE:
-        return np.abs(array)
+        result: np.ndarray = np.abs(array)
+        return result
     change = np.abs(np.diff(array, prepend=np.nan))
     if move is Move.LEVEL:
         return change
@@ -235,7 +237,8 @@ def _moves(values: pd.Series, move: Move) -> np.ndarray:
     if move is Move.GROWTH:  # a flow that turns negative has no growth rate
         before = np.concatenate([[np.nan], array[:-1]])
         relative[(before <= 0) | (array <= 0)] = np.nan
-    return relative
+    moved: np.ndarray = relative
+    return moved
 
 
 def _describe_move(values: pd.Series, position: int, move: Move) -> str:
@@ -300,7 +303,8 @@ def check_non_positive(series_id: str, values: pd.Series, limits: Limits) -> lis
 
 def check_stale(data: SeriesData, as_of: dt.date) -> list[Finding]:
     """A warning when the last observation, once knowable, is older than the staleness
-    limit on ``as_of``."""
+    limit on ``as_of``.
+    """
     values = data.values.dropna()
     if values.empty:
         return []
@@ -323,7 +327,8 @@ def check_stale(data: SeriesData, as_of: dt.date) -> list[Finding]:
 
 def check_series(data: SeriesData, *, as_of: dt.date | None = None) -> list[Finding]:
     """Every check of one series, in date order within each check; ``stale`` only when a
-    reference day ``as_of`` is given."""
+    reference day ``as_of`` is given.
+    """
     limits = limits_for(data.spec)
     series_id, values = data.spec.id, data.values
     findings = [

@@ -27,6 +27,7 @@ class Provenance:
     content_hash: str
 
     def to_dict(self) -> dict[str, str]:
+        """The four fields as a plain mapping."""
         return {
             "source": self.source,
             "location": self.location,
@@ -47,7 +48,8 @@ class SeriesData:
 
     def availability(self) -> pd.DatetimeIndex:
         """The first day each observation was knowable: its release date when known,
-        else the end of its period plus the catalog's publication lag."""
+        else the end of its period plus the catalog's publication lag.
+        """
         computed = self.spec.availability(pd.DatetimeIndex(self.values.index))
         if self.release_dates is None:
             return computed
@@ -70,8 +72,10 @@ class SeriesData:
 
     @property
     def first_date(self) -> pd.Timestamp:
+        """The first observation date."""
         return pd.Timestamp(self.values.index[0])
 
     @property
     def last_date(self) -> pd.Timestamp:
+        """The last observation date."""
         return pd.Timestamp(self.values.index[-1])

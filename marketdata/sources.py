@@ -182,7 +182,8 @@ class DataSources:
 
     def _stored_series(self, series_id: str) -> SeriesData | None:
         """``series_id`` from the store, which is read whole the first time (one short
-        read-only connection, not one per series)."""
+        read-only connection, not one per series).
+        """
         assert self.store is not None
         if self._stored is None:
             self._stored = self.store.read_all(self.catalog)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -186,7 +187,8 @@ def _is_disk_full(error: BaseException) -> bool:
 
 def _is_interruption(error: BaseException) -> bool:
     """Whether DuckDB stopped a query because of a Ctrl-C (it says so with a RuntimeError or
-    its InterruptException)."""
+    its InterruptException).
+    """
     interrupt = getattr(duckdb, "InterruptException", ())
     if interrupt and isinstance(error, interrupt):
         return True
@@ -243,12 +245,14 @@ class Store:
         self._write_depth = 0
 
     def __repr__(self) -> str:
+        """``Store('/path/to/store.duckdb')``."""
         return f"Store({str(self.path)!r})"
 
     @property
     def exists(self) -> bool:
         """Whether the store file exists; something else at its path is a ``UserError``
-        (a folder there used to read as an empty store)."""
+        (a folder there used to read as an empty store).
+        """
         if self.path.is_file():
             return True
         if self.path.is_symlink() and not self.path.exists():
@@ -440,7 +444,8 @@ class Store:
 
     def read_all(self, catalog: Catalog) -> dict[str, SeriesData]:
         """Every stored series the catalog knows, by id, read in one short read-only
-        connection (empty when there is no store yet)."""
+        connection (empty when there is no store yet).
+        """
         if not self.exists:
             return {}
         with self._connect(read_only=True) as connection:
@@ -494,7 +499,8 @@ class Store:
 
     def recorded_imports(self) -> list[RecordedImport]:
         """The provenance of every stored series, read without checking the values'
-        blocks, so that the records of a damaged store can often still be read."""
+        blocks, so that the records of a damaged store can often still be read.
+        """
         if not self.exists:
             return []
         with self._connect(read_only=True, verify=False) as connection:
@@ -611,7 +617,7 @@ def _write_one(connection: duckdb.DuckDBPyConnection, item: SeriesData, now: dt.
     )
 
 
-def _series(spec: SeriesSpec, meta: tuple, frame: pd.DataFrame) -> SeriesData:
+def _series(spec: SeriesSpec, meta: tuple[Any, ...], frame: pd.DataFrame) -> SeriesData:
     """A :class:`SeriesData` from its provenance row and its ``date, value, release_date`` rows."""
     index = pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date")
     values = pd.Series(frame["value"].to_numpy(dtype=float), index=index, name=spec.id)

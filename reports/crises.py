@@ -17,16 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from macropatch.backtests.engine.result import ResultSet
-from macropatch.backtests.metrics.performance import max_drawdown
-from macropatch.backtests.stress.replay import DEFAULT_REPLAY_WINDOWS, Window
+from macropatch.backtests.stress.replay import DEFAULT_REPLAY_WINDOWS, Window, measure_window
 
 __all__ = [
     "DEFAULT_WINDOWS",
-    "MIN_COVERAGE",
     "StressWindow",
     "annual_returns",
     "correlations",
@@ -34,9 +31,6 @@ __all__ = [
     "window_max_drawdown",
     "window_returns",
 ]
-
-MIN_COVERAGE = 0.5
-"""Share of a window's trading days (weekdays) the data must cover to measure it."""
 
 
 StressWindow = Window
@@ -63,14 +57,12 @@ def window_returns(returns: pd.Series, window: StressWindow) -> float | None:
     Returns
     -------
     float or None
-        ``prod(1 + r) - 1`` over the window; ``None`` when the data cover
-        under :data:`MIN_COVERAGE` of the window's weekdays (outside the data,
-        or only its edge).
+        ``prod(1 + r) - 1`` over the window; ``None`` when the data do not
+        cover the whole window (the stress tests' rule,
+        :func:`~macropatch.backtests.stress.replay.coverage_problem`).
     """
-    inside = _inside(returns, window)
-    if inside is None:
-        return None
-    return float(np.prod(inside.to_numpy() + 1.0) - 1.0)
+    measure = measure_window(_checked(returns), window)
+    return None if measure is None else measure.total_return
 
 
 def window_max_drawdown(returns: pd.Series, window: StressWindow) -> float | None:
@@ -79,17 +71,16 @@ def window_max_drawdown(returns: pd.Series, window: StressWindow) -> float | Non
     The running peak starts at the wealth held at the close of the peak day, so
     the first loss inside the window counts. ``None`` as in :func:`window_returns`.
     """
-    inside = _inside(returns, window)
-    if inside is None:
-        return None
-    return max_drawdown(inside)
+    measure = measure_window(_checked(returns), window)
+    return None if measure is None else measure.max_drawdown
 
 
 def stress_windows(
     returns: pd.Series, windows: Sequence[StressWindow] = DEFAULT_WINDOWS
 ) -> dict[str, dict[str, float | str | None]]:
     """``{window name: {"return": ..., "max_drawdown": ..., "start": ..., "end": ...}}`` in
-    the order of ``windows`` (dates ISO, the peak and the trough)."""
+    the order of ``windows`` (dates ISO, the peak and the trough).
+    """
     return {
         window.name: {
             "return": window_returns(returns, window),
@@ -130,18 +121,10 @@ def correlations(results: ResultSet) -> dict[str, dict[str, float | str | None]]
     }
 
 
-def _inside(returns: pd.Series, window: StressWindow) -> pd.Series | None:
-    """The window's returns, or ``None`` when they cover too few of its weekdays."""
+def _checked(returns: pd.Series) -> pd.Series:
     if not isinstance(returns.index, pd.DatetimeIndex):
         raise TypeError(f"returns {returns.name!r} need a DatetimeIndex")
-    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
-    clean = returns.astype(float).dropna()
-    days = pd.DatetimeIndex(clean.index).normalize()
-    inside = clean[(days > start) & (days <= end)]
-    expected = len(pd.bdate_range(start + pd.Timedelta(days=1), end))
-    if expected == 0 or len(inside) < MIN_COVERAGE * expected:
-        return None
-    return inside
+    return returns
 
 
 def _finite(value: object) -> float | None:

@@ -27,7 +27,8 @@ _FLOAT_FORMAT = "%.12g"
 
 def write_returns(results: ResultSet, path: Path) -> Path:
     """Daily returns, one column per strategy, as CSV at full precision (the pages are drawn
-    from it again by ``macropatch report``)."""
+    from it again by ``macropatch report``).
+    """
     frame = results.returns()
     frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
     frame.to_csv(path, index_label="date")
@@ -36,7 +37,8 @@ def write_returns(results: ResultSet, path: Path) -> Path:
 
 def read_dated_csv(path: Path, *, purpose: str = "") -> pd.DataFrame:
     """A data file of a run (first column ``date``) read back; a ``UserError`` names the file
-    when it is missing or cannot be read (``purpose`` says what it was needed for)."""
+    when it is missing or cannot be read (``purpose`` says what it was needed for).
+    """
     if not path.is_file():
         raise UserError(f"{path} is missing{': ' + purpose if purpose else ''}")
     try:

@@ -87,6 +87,7 @@ class FolderKind(enum.Enum):
 
     @property
     def noun(self) -> str:
+        """What the folder holds, in words (``macropatch run``)."""
         return {
             FolderKind.RUN: "macropatch run",
             FolderKind.SWEEP: "macropatch sweep",
@@ -96,7 +97,8 @@ class FolderKind(enum.Enum):
 
 def resolve_folder(folder: Path) -> Path:
     """``folder`` made absolute, ``~`` expanded; a ``UserError`` names a ``~user`` that does
-    not exist."""
+    not exist.
+    """
     try:
         return Path(folder).expanduser().absolute()
     except RuntimeError as error:  # ~someone without a home directory
@@ -151,7 +153,8 @@ def _check_target(target: Path, kind: FolderKind) -> None:
 
 def check_output_folder(target: Path, kind: FolderKind = FolderKind.RUN) -> None:
     """Raise ``UserError`` now if ``target`` could not receive a folder of ``kind`` (before
-    the work); put back a folder a killed process left aside."""
+    the work); put back a folder a killed process left aside.
+    """
     target = resolve_folder(target)
     recover_leftovers(target)
     _check_target(target, kind)
@@ -162,7 +165,8 @@ def check_output_folder(target: Path, kind: FolderKind = FolderKind.RUN) -> None
 
 def _leftovers(target: Path) -> list[tuple[Path, str, str]]:
     """``(path, "staging" | "previous", process token)`` of every staging or previous folder
-    of ``target`` found beside it."""
+    of ``target`` found beside it.
+    """
     found = []
     prefix = f".{target.name}."
     try:
@@ -180,7 +184,8 @@ def _leftovers(target: Path) -> list[tuple[Path, str, str]]:
 
 def recover_leftovers(target: Path) -> None:
     """Put back the newest previous folder of a dead process when ``target`` is missing;
-    remove every other staging and previous folder of dead processes."""
+    remove every other staging and previous folder of dead processes.
+    """
     dead = [item for item in _leftovers(target) if not is_alive(item[2])]
     if not dead:
         return

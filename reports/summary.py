@@ -172,6 +172,22 @@ def write_summary(summary: Mapping[str, Any], path: Path) -> Path:
     return write_text_atomically(Path(path), text + "\n")
 
 
+def _scalar_json(value: None | bool | str | int | float | date | PurePath) -> Any:
+    """A scalar as JSON: non-finite floats as None, dates as ISO text, paths as text."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return value if math.isfinite(value) else None
+    if isinstance(value, pd.Timestamp | datetime):
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp):
+            return None
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
 def to_json_value(value: object) -> Any:
     """``value`` as plain JSON types.
 
@@ -186,25 +202,12 @@ def to_json_value(value: object) -> Any:
     TypeError
         For anything else, naming its type.
     """
-    if value is None or isinstance(value, bool | str):
-        return value
     if isinstance(value, Enum):
         return to_json_value(value.value)
     if isinstance(value, np.generic):
         return to_json_value(value.item())
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, pd.Timestamp | datetime):
-        stamp = pd.Timestamp(value)
-        if stamp is pd.NaT:
-            return None
-        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, PurePath):
-        return str(value)
+    if value is None or isinstance(value, bool | str | int | float | date | PurePath):
+        return _scalar_json(value)
     if isinstance(value, Mapping):
         return {str(key): to_json_value(item) for key, item in value.items()}
     if isinstance(value, set | frozenset):

@@ -201,7 +201,7 @@ def _quantstats() -> tuple[ModuleType, dict[RcKeyType, Any]]:
 
 @contextmanager
 def _quiet_rendering(theme: dict[RcKeyType, Any]) -> Iterator[None]:
-    """quantstats' styling, its warnings and the missing-Arial log lines, for one call."""
+    """Quantstats' styling, its warnings and the missing-Arial log lines, for one call."""
     font_log = logging.getLogger("matplotlib.font_manager")
     level = font_log.level
     font_log.setLevel(logging.ERROR)  # "findfont: Font family 'Arial' not found", per chart

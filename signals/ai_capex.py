@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
@@ -59,9 +60,11 @@ class AiRevenueGap(Signal):
     threshold: Annotated[float, Range(0.0, 10_000.0, high_open=True, unit="bn USD")] = 600.0
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("datacenter_gpu_revenue", "ai_revenue")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         required = knowable["datacenter_gpu_revenue"] * self.COST_MULTIPLE * self.MARGIN_MULTIPLE
         gap = required - knowable["ai_revenue"]
@@ -97,9 +100,11 @@ class MarketConcentration(Signal):
     window_days: Annotated[int, Window()] = 252
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("qqq", "spy")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = ratio_against_trailing_mean(knowable["qqq"], knowable["spy"], self.window_days)
         return value, value > self.threshold
@@ -133,9 +138,11 @@ class PowerDemand(Signal):
     window_days: Annotated[int, Window()] = 200
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("xlu", "spy")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = ratio_against_trailing_mean(knowable["xlu"], knowable["spy"], self.window_days)
         return value, value > self.threshold

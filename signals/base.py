@@ -55,7 +55,8 @@ class SeriesSource(Protocol):
 
     catalog: Catalog
 
-    def load(self, series_id: str) -> SeriesData: ...
+    def load(self, series_id: str) -> SeriesData:
+        """The values of one catalog series (MissingSeriesError when no place has it)."""
 
 
 class Family(enum.Enum):
@@ -196,13 +197,15 @@ class Signal(abc.ABC):
         """
 
     def bound_to(self, signals: Mapping[str, Signal]) -> Signal:
-        """This signal reading the other signals it is made of as configured in ``signals``
-        (by registered name). A plain signal reads no other signal: itself."""
+        """The signal reading the other signals it is made of as configured in ``signals``
+        (by registered name). A plain signal reads no other signal: itself.
+        """
         return self
 
     def components_known(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, int] | None:
         """For a composite: per day, how many of its components are known, and how many it
-        has. None for a plain signal."""
+        has. None for a plain signal.
+        """
         return None
 
     def output_name(self) -> str:

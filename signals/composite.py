@@ -9,6 +9,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import check_range
 from macropatch.signals.base import Family, Signal
@@ -69,6 +70,7 @@ class SystemStress(Signal):
     """The components as the experiment configures them (set by :meth:`bound_to`)."""
 
     def __post_init__(self) -> None:
+        """Check the components, weights, threshold and ``min_known`` against each other."""
         super().__post_init__()
         if not self.components:
             raise ValueError("components must name at least one signal")
@@ -83,8 +85,9 @@ class SystemStress(Signal):
         check_range("min_known", self.min_known, 1, len(self.components), unit="components")
 
     def bound_to(self, signals: Mapping[str, Signal]) -> SystemStress:
-        """This composite reading its components as configured in ``signals`` (by name);
-        a component not in ``signals`` keeps its defaults."""
+        """The composite reading its components as configured in ``signals`` (by name);
+        a component not in ``signals`` keeps its defaults.
+        """
         parts = tuple(
             signals[name] if name in signals else TRIGGERS[name]() for name in self.components
         )
@@ -94,7 +97,8 @@ class SystemStress(Signal):
 
     def output_name(self) -> str:
         """``system_stress[threshold=3.0]`` with the default components; the components
-        (joined by ``+``) and weights otherwise."""
+        (joined by ``+``) and weights otherwise.
+        """
         parts = []
         if self.components != DEFAULT_COMPONENTS:
             parts.append(f"components={'+'.join(self.components)}")
@@ -122,6 +126,7 @@ class SystemStress(Signal):
         return tuple(TRIGGERS[name]() for name in self.components)
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(series for part in self._parts for series in part.inputs))
 
@@ -139,6 +144,7 @@ class SystemStress(Signal):
             known = known + is_known.astype(int)
         return score, known
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         score, known = self._scores(knowable)
         fired = score >= self.threshold

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
@@ -58,9 +59,11 @@ class CardDelinquencyRising(Signal):
     window_days: Annotated[int, Window(21)] = 252
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("card_delinquency",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         level = knowable["card_delinquency"]
         change = level.diff(self.window_days)
@@ -98,9 +101,11 @@ class SahmRule(Signal):
     ] = 0.005
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("sahm_realtime",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = knowable["sahm_realtime"]
         return value, value >= self.threshold
@@ -135,9 +140,11 @@ class DiscretionaryLagging(Signal):
     window_days: Annotated[int, Window()] = 200
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("xly", "xlp")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = ratio_against_trailing_mean(knowable["xly"], knowable["xlp"], self.window_days)
         return value, value < self.threshold

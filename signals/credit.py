@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
@@ -47,9 +48,11 @@ class HighYieldSpreadAbove(Signal):
     threshold: Annotated[float, Range(0.0, 0.30)] = 0.05
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("hy_oas",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         spread = knowable["hy_oas"]
         return spread, spread > self.threshold
@@ -74,9 +77,11 @@ class HighYieldSpreadWidening(Signal):
     window_days: Annotated[int, Window(1, 756)] = 63
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("hy_oas",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         spread = knowable["hy_oas"]
         change = trailing_change(spread, self.window_days)
@@ -99,9 +104,11 @@ class BaaSpreadAbove(Signal):
     threshold: Annotated[float, Range(0.0, 0.20)] = 0.03
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("baa10y",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         spread = knowable["baa10y"]
         return spread, spread > self.threshold
@@ -128,9 +135,11 @@ class SmallCapsLagging(Signal):
     window_days: Annotated[int, Window(2, 1260)] = 200
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("iwm", "spy")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = ratio_against_trailing_mean(knowable["iwm"], knowable["spy"], self.window_days)
         return value, value < self.threshold
@@ -154,9 +163,11 @@ class UnprofitableSmallCaps(Signal):
     threshold: Annotated[float, Range(0.0, 1.0)] = 0.40
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("unprofitable_small_caps",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         share = knowable["unprofitable_small_caps"]
         return share, share > self.threshold

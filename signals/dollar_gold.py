@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
@@ -53,9 +54,11 @@ class GoldTrend(Signal):
     window_days: Annotated[int, Window()] = 210
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("gld", "gold_futures")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         etf = against_trailing_mean(knowable["gld"], self.window_days)
         futures = against_trailing_mean(knowable["gold_futures"], self.window_days)
@@ -90,9 +93,11 @@ class DollarWeakening(Signal):
     window_days: Annotated[int, Window()] = 200
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("dollar_broad",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = against_trailing_mean(knowable["dollar_broad"], self.window_days)
         return value, value < self.threshold
@@ -128,9 +133,11 @@ class CentralBankGoldBuying(Signal):
     ] = 200.0
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("central_bank_gold",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = knowable["central_bank_gold"]
         return value, value > self.threshold

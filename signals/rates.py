@@ -14,6 +14,7 @@ from typing import Annotated, overload
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
@@ -70,7 +71,10 @@ def fair_pe(ten_year_yield: float | pd.Series, equity_risk_premium: float) -> fl
     if not equity_risk_premium > 0.0:
         raise ValueError(f"equity_risk_premium must be positive, got {equity_risk_premium}")
     if isinstance(ten_year_yield, pd.Series):
-        return np.exp(-EQUITY_DURATION * (ten_year_yield - REFERENCE_YIELD)) / equity_risk_premium
+        result: float | pd.Series = (
+            np.exp(-EQUITY_DURATION * (ten_year_yield - REFERENCE_YIELD)) / equity_risk_premium
+        )
+        return result
     return math.exp(-EQUITY_DURATION * (ten_year_yield - REFERENCE_YIELD)) / equity_risk_premium
 
 
@@ -92,9 +96,11 @@ class TenYearAbove(Signal):
     ] = 0.05
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("dgs10",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = knowable["dgs10"]
         return value, value > self.threshold
@@ -122,9 +128,11 @@ class TermPremiumRising(Signal):
     window_days: Annotated[int, Window(5, 756)] = 63
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("acm_term_premium_10y",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         premium = knowable["acm_term_premium_10y"]
         earlier = days_ago(premium, self.window_days)
@@ -160,9 +168,11 @@ class ValuationGap(Signal):
     equity_risk_premium: Annotated[float, Range(0.0, 0.2, low_open=True, what="a fraction")] = 0.05
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("dgs10", "sp500_monthly", "sp500_earnings_monthly")
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         earnings = knowable["sp500_earnings_monthly"]
         market = knowable["sp500_monthly"] / earnings.where(earnings > 0.0)
@@ -195,6 +205,7 @@ class FiscalStress(Signal):
     window_days: Annotated[int, Window(21, 1260)] = 252
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("federal_interest", "federal_debt")
 
@@ -203,6 +214,7 @@ class FiscalStress(Signal):
         """Annual interest payments as a fraction of the debt (units reconciled)."""
         return interest_billions * 1_000.0 / debt_millions.where(debt_millions > 0.0)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         rate = self.effective_rate(knowable["federal_interest"], knowable["federal_debt"])
         change = trailing_change(rate, self.window_days)

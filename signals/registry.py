@@ -28,7 +28,8 @@ def build_signal(name: str, parameters: Mapping[str, Any]) -> Signal:
 
 def default_signals(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[Signal]:
     """Every registered signal, with its defaults or the parameters in ``overrides``;
-    a composite reads its components as configured here (:meth:`Signal.bound_to`)."""
+    a composite reads its components as configured here (:meth:`Signal.bound_to`).
+    """
     overrides = overrides or {}
     for name in overrides:
         if name not in SIGNALS:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window, check_window
 from macropatch.signals.base import Family, Signal
@@ -56,13 +57,16 @@ class VixCheap(Signal):
     min_days: int = 252
 
     def __post_init__(self) -> None:
+        """Check that ``min_days`` fits in the window."""
         super().__post_init__()
         check_window("min_days", self.min_days, 2, self.window_days)
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("vix",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         vix = knowable["vix"]
         rank = vix.rolling(self.window_days, min_periods=self.min_days).rank(pct=True)
@@ -93,9 +97,11 @@ class VixStress(Signal):
     threshold: Annotated[float, Range(5.0, 150.0, unit="index points")] = 30.0
 
     @property
+    @override
     def inputs(self) -> tuple[str, ...]:
         return ("vix",)
 
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = knowable["vix"]
         return value, value > self.threshold

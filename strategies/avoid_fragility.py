@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range
 from macropatch.signals.windows import check_range
@@ -130,6 +131,7 @@ class AvoidFragility(Strategy):
     long_short: bool = False
 
     def __post_init__(self) -> None:
+        """Check that the sleeve weights are fractions summing to at most 1."""
         super().__post_init__()
         weights = {
             "core_weight": self.core_weight,
@@ -162,6 +164,7 @@ class AvoidFragility(Strategy):
         return -max(self.small_caps_weight, self.discretionary_weight, self.real_estate_weight)
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return (
             self.core,
@@ -173,6 +176,7 @@ class AvoidFragility(Strategy):
         )
 
     @property
+    @override
     def signals(self) -> tuple[str, ...]:
         return SMALL_CAP_SIGNALS + CONSUMER_SIGNALS + REAL_ESTATE_SIGNALS
 
@@ -187,6 +191,7 @@ class AvoidFragility(Strategy):
             self.short_treasuries: 0.0,
         }
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index
         weights = pd.DataFrame(

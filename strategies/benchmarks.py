@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range
 from macropatch.strategies.base import MarketView, Strategy, constant_weights
@@ -27,9 +28,11 @@ class SpyBuyAndHold(Strategy):
     equity: str = "spy"
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return (self.equity,)
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         return constant_weights(market, {self.equity: 1.0})
 
@@ -52,9 +55,11 @@ class SixtyForty(Strategy):
     equity_weight: Annotated[float, Range(0.0, 1.0)] = 0.6
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return (self.equity, self.bonds)
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         return constant_weights(
             market, {self.equity: self.equity_weight, self.bonds: 1.0 - self.equity_weight}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range
 from macropatch.marketdata.options import (
@@ -72,12 +73,14 @@ class LongVolatility(Strategy):
     vix_fund_weight: Annotated[float, Range(0.0, 0.2)] = 0.03
 
     def __post_init__(self) -> None:
+        """Check the parameters; with the put overlay, build it to check the option's."""
         super().__post_init__()
         if self.hedge is Hedge.PUT_OVERLAY:
             _ = self.overlay  # building it validates the option parameters
 
     @property
     def overlay(self) -> PutOverlay:
+        """The synthetic put overlay these parameters describe."""
         return PutOverlay(
             moneyness=self.moneyness,
             tenor_months=self.tenor_months,
@@ -89,24 +92,30 @@ class LongVolatility(Strategy):
 
     @property
     def hedge_asset(self) -> str:
+        """The asset that carries the hedge: the overlay's id or the VIX fund."""
         return self.overlay.asset_id if self.hedge is Hedge.PUT_OVERLAY else self.vix_fund
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return (self.equity, self.hedge_asset)
 
     @property
+    @override
     def hedges(self) -> tuple[str, ...]:
         return (self.hedge_asset,)
 
     @property
+    @override
     def synthetic_assets(self) -> tuple[SyntheticAsset, ...]:
         return (self.overlay,) if self.hedge is Hedge.PUT_OVERLAY else ()
 
     @property
+    @override
     def signals(self) -> tuple[str, ...]:
         return ("vix_cheap",) if self.cheap_multiplier != 1.0 else ()
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index
         if self.hedge is Hedge.PUT_OVERLAY:

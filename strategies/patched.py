@@ -9,6 +9,7 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Window
 from macropatch.strategies.avoid_fragility import AvoidFragility
@@ -92,21 +93,26 @@ class PatchedPortfolio(Strategy):
 
     @cached_property
     def sleeves(self) -> tuple[Strategy, ...]:
+        """The four patch strategies, each with its defaults."""
         return (RealAssets(), AvoidFragility(), QualityOverGrowth(), LongVolatility())
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.assets))
 
     @property
+    @override
     def synthetic_assets(self) -> tuple[SyntheticAsset, ...]:
         return tuple(item for sleeve in self.sleeves for item in sleeve.synthetic_assets)
 
     @property
+    @override
     def signals(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(signal for sleeve in self.sleeves for signal in sleeve.signals))
 
     @property
+    @override
     def hedges(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.hedges))
 
@@ -136,6 +142,7 @@ class PatchedPortfolio(Strategy):
         complete = budgets.notna().all(axis=1)
         return budgets.where(complete, equal)
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         sleeve_targets = []
         for sleeve in self.sleeves:

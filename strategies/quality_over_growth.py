@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.signals.windows import check_range
 from macropatch.strategies.base import MarketView, Strategy
@@ -83,6 +84,7 @@ class QualityOverGrowth(Strategy):
     growth_weight_stressed: float = 0.0
 
     def __post_init__(self) -> None:
+        """Check the sleeve weights, and that the stressed growth weight is at most the normal one."""
         super().__post_init__()
         weights = {
             "quality_weight": self.quality_weight,
@@ -135,13 +137,16 @@ class QualityOverGrowth(Strategy):
         return weights
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return (self.quality, self.low_volatility, self.staples, self.growth)
 
     @property
+    @override
     def signals(self) -> tuple[str, ...]:
         return STRESS_SIGNALS if self._cuts_growth() else ()
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index
         calm = self.base_weights()

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.windows import check_range
@@ -108,6 +109,7 @@ class RealAssets(Strategy):
     trend_window_days: Annotated[int, Window()] = 200
 
     def __post_init__(self) -> None:
+        """Check the sleeve weights, and that dropping uranium leaves some weight."""
         super().__post_init__()
         weights = self._all_weights()
         for field_name, weight in weights.items():
@@ -160,13 +162,16 @@ class RealAssets(Strategy):
         return weights
 
     @property
+    @override
     def assets(self) -> tuple[str, ...]:
         return tuple(self.base_weights())
 
     @property
+    @override
     def signals(self) -> tuple[str, ...]:
         return (*TILT_SIGNALS, GOLD_TREND) if self.tilt > 0.0 else ()
 
+    @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index
         base = self.base_weights()

@@ -1,6 +1,7 @@
 """What every simulator of the project shares: the starting value, the weight-sum
 tolerance and the error for a missing price. Kept apart from :mod:`macropatch.backtests.engine.adapter`
-so that the sweep's workers need not import vectorbt."""
+so that the sweep's workers need not import vectorbt.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class MissingPriceError(DataError, ValueError):
 
 def check_price_calendar(prices: pd.DataFrame) -> None:
     """Raise ``ValueError`` unless ``prices`` has a sorted, unique, non-empty DatetimeIndex and
-    unique columns: what every simulator needs of its prices."""
+    unique columns: what every simulator needs of its prices.
+    """
     if not isinstance(prices.index, pd.DatetimeIndex):
         raise ValueError(f"prices need a DatetimeIndex, got {type(prices.index).__name__}")
     if not prices.index.is_unique or not prices.index.is_monotonic_increasing:
@@ -44,7 +46,8 @@ def check_price_calendar(prices: pd.DataFrame) -> None:
 
 def check_lag_and_costs(execution_lag: object, costs: object) -> None:
     """Raise ``ValueError`` unless ``execution_lag`` is a whole number of days >= 0 and
-    ``costs`` is a :class:`macropatch.backtests.engine.costs.Costs`."""
+    ``costs`` is a :class:`macropatch.backtests.engine.costs.Costs`.
+    """
     if isinstance(execution_lag, bool) or not isinstance(execution_lag, int | np.integer):
         raise ValueError(f"execution_lag must be an integer, got {execution_lag!r}")
     if execution_lag < 0:

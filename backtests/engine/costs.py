@@ -66,6 +66,7 @@ class Costs:
     borrow: float = 0.0
 
     def __post_init__(self) -> None:
+        """Check each rate is a finite fraction in range and store it as a float."""
         for field_name in ("fees", "slippage", "borrow"):
             _check_fraction(field_name, getattr(self, field_name))
             # Store plain floats (a NumPy scalar in, a float out).

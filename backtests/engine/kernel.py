@@ -47,14 +47,14 @@ _OK, _PARTLY_NAN, _INFINITE, _SUM_OFF, _MISSING_PRICE, _BUST, _REJECTED, _BORROW
 
 @numba.njit(cache=True)
 def _is_close(first: float, second: float) -> bool:
-    """vectorbt's ``is_close_nb``: equal within the relative or absolute tolerance."""
+    """Vectorbt's ``is_close_nb``: equal within the relative or absolute tolerance."""
     tolerance = max(_RELATIVE_TOLERANCE * max(abs(first), abs(second)), _ABSOLUTE_TOLERANCE)
     return abs(first - second) <= tolerance
 
 
 @numba.njit(cache=True)
 def _add(first: float, second: float) -> float:
-    """vectorbt's ``add_nb``: ``first + second``, zero when the two (nearly) cancel."""
+    """Vectorbt's ``add_nb``: ``first + second``, zero when the two (nearly) cancel."""
     if np.sign(first) != np.sign(second):
         cancel = _is_close(abs(first), abs(second))
     else:
@@ -72,6 +72,19 @@ def _worth(shares: np.ndarray, price: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
+def _row_statistics(row: np.ndarray) -> tuple[int, bool, float]:
+    """A decision row's count of missing weights, whether one is infinite, and their sum."""
+    missing, infinite, total = 0, False, 0.0
+    for weight in row:
+        if np.isnan(weight):
+            missing += 1
+        else:
+            infinite = infinite or np.isinf(weight)
+            total += weight
+    return missing, infinite, total
+
+
+@numba.njit(cache=True)
 def _check_plan(plan: np.ndarray, valid: np.ndarray, lag: int) -> tuple[int, int, int]:
     """The engine's input checks of one plan, as a status, in the engine's priority.
 
@@ -82,14 +95,7 @@ def _check_plan(plan: np.ndarray, valid: np.ndarray, lag: int) -> tuple[int, int
     first = np.full(4, days)  # the first row partly NaN, infinite, off 1, without a price
     culprit, current = -1, -1  # the asset without a price; the decision row in force
     for day in range(days):
-        missing, infinite, total = 0, False, 0.0
-        for asset in range(assets):
-            weight = plan[day, asset]
-            if np.isnan(weight):
-                missing += 1
-            else:
-                infinite = infinite or np.isinf(weight)
-                total += weight
+        missing, infinite, total = _row_statistics(plan[day])
         if 0 < missing < assets:
             first[0] = min(first[0], day)
         if infinite:
@@ -159,7 +165,8 @@ def _off_target(
     ledger: float,
 ) -> bool:
     """The engine's on-target check failed: more than one holding off, or one by more than
-    the day's costs (``booked`` less the value after trading)."""
+    the day's costs (``booked`` less the value after trading).
+    """
     costs = booked - (ledger + _worth(shares, price))
     off, widest = 0, -np.inf
     for asset in range(len(shares)):
@@ -179,6 +186,55 @@ def _day_return(value_now: float, previous_value: float) -> float:
     if previous_value == 0.0:
         return 0.0 if value_now == 0.0 else np.inf * np.sign(value_now)
     return (value_now - previous_value) / abs(previous_value)
+
+
+@numba.njit(cache=True)
+def _fill_orders(
+    order: np.ndarray,
+    weights: np.ndarray,
+    value: float,
+    price: np.ndarray,
+    shares: np.ndarray,
+    flows: np.ndarray,
+    cash: float,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    cash_column: int,
+) -> tuple[float, float]:
+    """Fill the day's orders in ``order`` as vectorbt does (sells first, buys as cash allows).
+
+    Updates ``shares`` and ``flows`` in place; returns the cash left and the
+    value traded in risky assets.
+    """
+    traded = 0.0
+    for position in range(len(order)):
+        asset = int(order[position])
+        wanted = weights[asset] * value / price[asset] - shares[asset]
+        if _is_close(wanted, 0.0):
+            continue  # vectorbt ignores the order
+        if wanted < 0.0:
+            fill = price[asset] * (1.0 - slippage[asset])
+            filled = -wanted * fill
+            fee = filled * fees[asset]
+            cash += _add(filled, -fee)
+        else:
+            if _is_close(cash, 0.0):
+                continue  # nothing left to buy with: rejected
+            fill = price[asset] * (1.0 + slippage[asset])
+            filled = wanted * fill
+            fee = filled * fees[asset]
+            if filled + fee <= cash or _is_close(filled + fee, cash):
+                cash = _add(cash, -(filled + fee))
+            else:  # the cash left buys less, fees included
+                filled = cash / (1.0 + fees[asset])
+                fee = cash - filled
+                wanted = filled / fill
+                cash = 0.0
+        flows[asset] = -wanted * fill - fee
+        shares[asset] = _add(shares[asset], wanted)
+        if asset != cash_column:
+            traded += filled
+    return cash, traded
 
 
 @numba.njit(cache=True)
@@ -224,34 +280,9 @@ def _simulate_variant(
                 order_value[asset] = weights[asset] * value - held_before[asset]
                 flows[asset] = 0.0
             _stable_order(order_value, order)
-            traded = 0.0
-            for position in range(assets):
-                asset = int(order[position])
-                wanted = weights[asset] * value / price[asset] - shares[asset]
-                if _is_close(wanted, 0.0):
-                    continue  # vectorbt ignores the order
-                if wanted < 0.0:
-                    fill = price[asset] * (1.0 - slippage[asset])
-                    filled = -wanted * fill
-                    fee = filled * fees[asset]
-                    cash += _add(filled, -fee)
-                else:
-                    if _is_close(cash, 0.0):
-                        continue  # nothing left to buy with: rejected
-                    fill = price[asset] * (1.0 + slippage[asset])
-                    filled = wanted * fill
-                    fee = filled * fees[asset]
-                    if filled + fee <= cash or _is_close(filled + fee, cash):
-                        cash = _add(cash, -(filled + fee))
-                    else:  # the cash left buys less, fees included
-                        filled = cash / (1.0 + fees[asset])
-                        fee = cash - filled
-                        wanted = filled / fill
-                        cash = 0.0
-                flows[asset] = -wanted * fill - fee
-                shares[asset] = _add(shares[asset], wanted)
-                if asset != cash_column:
-                    traded += filled
+            cash, traded = _fill_orders(
+                order, weights, value, price, shares, flows, cash, fees, slippage, cash_column
+            )
             ledger = _add(ledger, _day_flow(flows))
             if _off_target(weights, booked, shares, held_before, price, ledger):
                 return _REJECTED, day, -1

@@ -65,18 +65,22 @@ class ResultSet:
     results: tuple[Result, ...]
 
     def __post_init__(self) -> None:
+        """Refuse two results of the same name."""
         names = [result.name for result in self.results]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"duplicate strategy names in a result set: {', '.join(duplicates)}")
 
     def __iter__(self) -> Iterator[Result]:
+        """The results in run order."""
         return iter(self.results)
 
     def __len__(self) -> int:
+        """How many results."""
         return len(self.results)
 
     def __getitem__(self, name: str) -> Result:
+        """The result named ``name``."""
         for result in self.results:
             if result.name == name:
                 return result
@@ -84,6 +88,7 @@ class ResultSet:
 
     @property
     def names(self) -> list[str]:
+        """The strategies' names in run order."""
         return [result.name for result in self.results]
 
     def returns(self) -> pd.DataFrame:

@@ -98,7 +98,8 @@ _PERIOD_ENDS: dict[Rebalance, tuple[pd.DatetimeIndex, np.ndarray]] = {}
 
 def _period_ends(index: pd.DatetimeIndex, rebalance: Rebalance) -> np.ndarray:
     """Whether each day of ``index`` is a decision date of ``rebalance`` (kept for the last
-    calendar seen: a sweep applies one schedule to thousands of variants)."""
+    calendar seen: a sweep applies one schedule to thousands of variants).
+    """
     cached = _PERIOD_ENDS.get(rebalance)
     if cached is not None and cached[0] is index:
         return cached[1]

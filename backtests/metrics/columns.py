@@ -198,7 +198,8 @@ class _Block:
     @cached_property
     def mean(self) -> np.ndarray:
         # pandas' nanmean: pairwise sum over a float count.
-        return self.values.sum(axis=0) / np.float64(self.count)
+        result: np.ndarray = self.values.sum(axis=0) / np.float64(self.count)
+        return result
 
     @cached_property
     def standard_deviation(self) -> np.ndarray:
@@ -206,7 +207,8 @@ class _Block:
         if self.count < 2:
             return np.full(self.values.shape[1], np.nan)
         squares = np.asfortranarray((self.mean - self.values) ** 2)
-        return np.sqrt(squares.sum(axis=0) / np.float64(self.count - 1))
+        result: np.ndarray = np.sqrt(squares.sum(axis=0) / np.float64(self.count - 1))
+        return result
 
     @cached_property
     def volatility(self) -> np.ndarray:
@@ -225,7 +227,8 @@ class _Block:
 
     @cached_property
     def total_return(self) -> np.ndarray:
-        return (self.values + 1.0).prod(axis=0) - 1.0
+        result: np.ndarray = (self.values + 1.0).prod(axis=0) - 1.0
+        return result
 
     @cached_property
     def cagr(self) -> np.ndarray:
@@ -268,7 +271,8 @@ class _Block:
         ordered = months[order]
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
         monthly = np.multiply.reduceat(growth, starts, axis=0) - 1.0
-        return np.fmin.reduce(monthly, axis=0)
+        result: np.ndarray = np.fmin.reduce(monthly, axis=0)
+        return result
 
 
 def _max_drawdown(values: np.ndarray) -> np.ndarray:
@@ -280,7 +284,8 @@ def _max_drawdown(values: np.ndarray) -> np.ndarray:
     wealth[1:] += 1.0
     peak = np.maximum.accumulate(wealth, axis=0)
     with np.errstate(invalid="ignore"):
-        return (wealth / peak).min(axis=0) - 1.0
+        result: np.ndarray = (wealth / peak).min(axis=0) - 1.0
+        return result
 
 
 def _turnover(returns: pd.DataFrame, turnover: pd.DataFrame) -> np.ndarray:
@@ -292,7 +297,8 @@ def _turnover(returns: pd.DataFrame, turnover: pd.DataFrame) -> np.ndarray:
     values = np.asfortranarray(turnover.to_numpy(dtype=float, na_value=np.nan))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # mean of an empty column: NaN
-        return np.nanmean(values, axis=0) * PERIODS_PER_YEAR
+        result: np.ndarray = np.nanmean(values, axis=0) * PERIODS_PER_YEAR
+        return result
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

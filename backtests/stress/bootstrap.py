@@ -67,7 +67,8 @@ class BootstrapResult:
     def summary(self) -> pd.DataFrame:
         """Per strategy (rows): ``median``, ``quantile_05``, ``quantile_95``, ``mean``,
         ``probability_loss_20`` (share of paths below -20%) and ``probability_loss``
-        (share below 0)."""
+        (share below 0).
+        """
         outcomes = self.outcomes
         return pd.DataFrame(
             {
@@ -217,7 +218,8 @@ def _path_growth(
     growth = last[slot[:, -1]]
     for block in range(starts.shape[1] - 1):
         growth += full[slot[:, block]]
-    return growth
+    result: np.ndarray = growth
+    return result
 
 
 def _fired(condition: pd.Series) -> np.ndarray:

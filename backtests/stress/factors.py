@@ -70,12 +70,14 @@ class Factor(enum.Enum):
 
     @property
     def move(self) -> Move:
+        """How a shock moves the factor (a return or a change in level)."""
         move = self.value[2]
         assert isinstance(move, Move)
         return move
 
     @property
     def label(self) -> str:
+        """The factor in words, as the stress page shows it."""
         return str(self.value[3])
 
     @classmethod
@@ -96,13 +98,15 @@ CORE_FACTORS = (Factor.TEN_YEAR, Factor.HIGH_YIELD_SPREAD, Factor.VIX, Factor.DO
 @dataclass(frozen=True, kw_only=True)
 class Shock:
     """One factor's move in a scenario: ``change`` (a change in level or a return) or
-    ``to`` (the level reached; level factors only)."""
+    ``to`` (the level reached; level factors only).
+    """
 
     factor: Factor
     change: float | None = None
     to: float | None = None
 
     def __post_init__(self) -> None:
+        """Refuse a shock with both or neither of ``change`` and ``to``, or ``to`` on a price."""
         if (self.change is None) == (self.to is None):
             raise UserError(f"shock on {self.factor.key}: give exactly one of change and to")
         if self.to is not None and self.factor.move is Move.PRICE:
@@ -130,6 +134,7 @@ class Scenario:
     source: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a scenario without a shock or shocking a factor twice."""
         if not self.shocks:
             raise UserError(f"scenario {self.name!r}: no shock")
         factors = [shock.factor for shock in self.shocks]
@@ -139,6 +144,7 @@ class Scenario:
 
     @property
     def factors(self) -> tuple[Factor, ...]:
+        """The shocked factors, in the scenario's order."""
         return tuple(shock.factor for shock in self.shocks)
 
     def sizes(self, levels: Mapping[Factor, float]) -> dict[str, float]:

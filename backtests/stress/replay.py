@@ -24,7 +24,15 @@ import pandas as pd
 
 from macropatch.marketdata.errors import UserError
 
-__all__ = ["DEFAULT_REPLAY_WINDOWS", "RECOVERY_TOLERANCE", "Window", "replay"]
+__all__ = [
+    "DEFAULT_REPLAY_WINDOWS",
+    "RECOVERY_TOLERANCE",
+    "Window",
+    "WindowMeasure",
+    "coverage_problem",
+    "measure_window",
+    "replay",
+]
 
 RECOVERY_TOLERANCE = 1e-12
 """Wealth within this of 1.0 counts as back at the window's start (rounding of products)."""
@@ -51,6 +59,7 @@ class Window:
     end: date
 
     def __post_init__(self) -> None:
+        """Refuse a window that does not start before it ends."""
         if not self.start < self.end:
             raise ValueError(f"window {self.name!r} must start before it ends")
 
@@ -135,30 +144,86 @@ def replay(returns: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
     )
 
 
-def _replay_one(series: pd.Series, window: Window, column: str) -> list[object]:
-    """``_COLUMNS`` for one column in one window."""
-    days = pd.DatetimeIndex(series.index).normalize()
+@dataclass(frozen=True, kw_only=True)
+class WindowMeasure:
+    """What one return series lived through in one window (see :func:`replay` for each field)."""
+
+    total_return: float
+    max_drawdown: float
+    trough_date: pd.Timestamp
+    days_to_recover: int | None
+    recovered: bool
+
+
+def coverage_problem(series: pd.Series, window: Window, *, what: str = "the data") -> str | None:
+    """Why ``series`` cannot measure ``window``, or None when it can.
+
+    The one coverage rule of the project's crisis windows: the series (its
+    non-missing days) must hold the window's start day or an earlier one
+    (wealth is 1 at the start's close) and its end day or a later one, and at
+    least 2 days inside. A partly covered window is never measured: its
+    return would be some other period's.
+    """
+    days = pd.DatetimeIndex(series.dropna().index).normalize()
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     span = f"{days[0].date()} to {days[-1].date()}" if len(days) else "no days"
     if not len(days) or start < days[0] or end > days[-1]:
-        raise UserError(
-            f"window {window.name!r} ({window.start} to {window.end}) is not fully covered by "
-            f"the returns of {column!r}, which run {span}; partly covered windows are not replayed"
-        )
+        return f"is not fully covered by {what}, which run {span}"
+    inside = int(((days > start) & (days <= end)).sum())
+    if inside < 2:
+        return f"holds {inside} days of {what} ({span}); at least 2 are needed"
+    return None
+
+
+def measure_window(series: pd.Series, window: Window) -> WindowMeasure | None:
+    """The window as ``series`` lived through it; None when :func:`coverage_problem` says no.
+
+    Missing values are dropped (a strategy not yet live); recovery is
+    followed past the window's end through the rest of the data.
+    """
+    if coverage_problem(series, window) is not None:
+        return None
+    series = series.astype(float).dropna()
+    days = pd.DatetimeIndex(series.index).normalize()
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     positions = np.flatnonzero((days > start) & (days <= end))
-    if len(positions) < 2:
-        raise UserError(
-            f"window {window.name!r} ({window.start} to {window.end}) holds {len(positions)} "
-            f"days of the returns of {column!r} ({span}); at least 2 are needed"
-        )
     first, length = positions[0], len(positions)
     wealth = np.cumprod(1.0 + series.to_numpy()[first:])  # from the window's first day on
     path = np.concatenate(([1.0], wealth[:length]))  # the start's close, then the window
     drawdown = float((path / np.maximum.accumulate(path)).min() - 1.0)
     low = int(path.argmin())
+    total = float(path[-1] - 1.0)
     if path[low] >= 1.0 - RECOVERY_TOLERANCE:
-        return [path[-1] - 1.0, drawdown, start, 0, True]
+        return WindowMeasure(
+            total_return=total, max_drawdown=drawdown, trough_date=start, days_to_recover=0,
+            recovered=True,
+        )  # fmt: skip
     trough = low - 1  # position in `wealth`
     back = np.flatnonzero(wealth[trough + 1 :] >= 1.0 - RECOVERY_TOLERANCE)
     recovery = int(back[0]) + 1 if len(back) else None
-    return [path[-1] - 1.0, drawdown, days[first + trough], recovery, recovery is not None]
+    return WindowMeasure(
+        total_return=total,
+        max_drawdown=drawdown,
+        trough_date=days[first + trough],
+        days_to_recover=recovery,
+        recovered=recovery is not None,
+    )
+
+
+def _replay_one(series: pd.Series, window: Window, column: str) -> list[object]:
+    """``_COLUMNS`` for one column in one window."""
+    problem = coverage_problem(series, window, what=f"the returns of {column!r}")
+    if problem is not None:
+        raise UserError(
+            f"window {window.name!r} ({window.start} to {window.end}) {problem}; "
+            "partly covered windows are not replayed"
+        )
+    measure = measure_window(series, window)
+    assert measure is not None
+    return [
+        measure.total_return,
+        measure.max_drawdown,
+        measure.trough_date,
+        measure.days_to_recover,
+        measure.recovered,
+    ]

@@ -33,7 +33,12 @@ from macropatch.backtests.stress.factors import (
     factor_levels,
     monthly_factors,
 )
-from macropatch.backtests.stress.replay import DEFAULT_REPLAY_WINDOWS, Window, replay
+from macropatch.backtests.stress.replay import (
+    DEFAULT_REPLAY_WINDOWS,
+    Window,
+    coverage_problem,
+    replay,
+)
 from macropatch.marketdata.errors import UserError
 from macropatch.signals.base import SeriesSource
 
@@ -66,10 +71,8 @@ def _windows(
     """The windows to replay; default ones outside the data are skipped and named."""
     if windows is not None:
         return list(windows), []
-    first, last = pd.Timestamp(returns.index[0]).date(), pd.Timestamp(returns.index[-1]).date()
-    inside = [
-        window for window in DEFAULT_REPLAY_WINDOWS if first < window.start and window.end <= last
-    ]
+    days = pd.Series(0.0, index=returns.index)
+    inside = [window for window in DEFAULT_REPLAY_WINDOWS if coverage_problem(days, window) is None]
     skipped = [window.name for window in DEFAULT_REPLAY_WINDOWS if window not in inside]
     return inside, skipped
 

@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +99,7 @@ class BatchStore:
                     "sweep's batches); move them or choose another --out"
                 )
 
-    def _manifest(self) -> dict | None:
+    def _manifest(self) -> dict[str, Any] | None:
         path = self.folder / _MANIFEST
         try:
             if path.is_symlink() or not path.is_file() or path.stat().st_size > 2**26:

@@ -139,6 +139,7 @@ class Executor(abc.ABC):
         """Release the workers; closing twice does nothing."""
 
     def __enter__(self) -> Self:
+        """The executor, open for work."""
         return self
 
     def __exit__(
@@ -147,6 +148,7 @@ class Executor(abc.ABC):
         exception: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Close the executor and its workers."""
         self.close()
 
 
@@ -167,7 +169,8 @@ class InlineExecutor(Executor):
 
 def _install_shared(shared: object) -> None:
     """Pool initializer: keep ``shared`` for the worker's life; leave Ctrl-C to the caller;
-    die with the parent (the fork server, which itself ends when the caller does)."""
+    die with the parent (the fork server, which itself ends when the caller does).
+    """
     global _worker_shared
     become_worker()
     _worker_shared = shared
@@ -266,7 +269,7 @@ class _Silent(Exception):
 
 async def _identity(scheduler: str, timeout: float) -> object:
     """Ask the scheduler who it is, over a fresh connection."""
-    from distributed.comm import connect
+    from distributed.comm.core import connect
 
     try:  # connect retries a refused port until its timeout, then raises OSError
         comm = await asyncio.wait_for(connect(scheduler, timeout=timeout), 2 * timeout)
@@ -283,7 +286,8 @@ async def _identity(scheduler: str, timeout: float) -> object:
 
 def _handshake(scheduler: str, timeout: float) -> None:
     """Raise UserError unless ``scheduler`` answers a Dask handshake in time (a port that
-    accepts connections and never answers would otherwise hang the client for good)."""
+    accepts connections and never answers would otherwise hang the client for good).
+    """
     try:
         answer = asyncio.run(_identity(scheduler, timeout))
     except _Silent:

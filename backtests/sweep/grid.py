@@ -68,6 +68,7 @@ class ParameterPath:
     field: str
 
     def __str__(self) -> str:
+        """The dotted path, e.g. ``signals.vix_cheap.threshold``."""
         if self.section is Section.SIGNALS:
             return f"signals.{self.owner}.{self.field}"
         return f"strategy.{self.field}"
@@ -169,6 +170,7 @@ class Grid:
     axes: tuple[tuple[ParameterPath, tuple[Value, ...]], ...]
 
     def __post_init__(self) -> None:
+        """Refuse an empty grid, a path given twice, or an axis without values or with a repeat."""
         if not self.axes:
             raise UserError("a sweep needs at least one parameter with values")
         paths = [str(path) for path, _ in self.axes]
@@ -191,12 +193,13 @@ class Grid:
         return cls(tuple((parse_path(key), tuple(values)) for key, values in parameters.items()))
 
     def merged(self, overrides: Sequence[tuple[ParameterPath, tuple[Value, ...]]]) -> Grid:
-        """This grid with ``overrides`` replacing (or adding) the values of their paths."""
+        """The grid with ``overrides`` replacing (or adding) the values of their paths."""
         replaced = dict(self.axes)
         replaced.update(dict(overrides))
         return Grid(tuple(replaced.items()))
 
     def __len__(self) -> int:
+        """How many variants: the product of the axes' lengths."""
         return math.prod(len(values) for _, values in self.axes)
 
     @property

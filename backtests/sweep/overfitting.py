@@ -104,6 +104,7 @@ class BacktestOverfitting:
     probability_of_loss: float
 
     def __post_init__(self) -> None:
+        """Make the result's arrays read-only, as the result is frozen."""
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)  # a frozen result keeps its arrays too
@@ -373,7 +374,8 @@ def _block_metric(
     total = membership @ sums
     centred_mean = total / count
     if metric is PerformanceMetric.MEAN:
-        return centred_mean + offset
+        result: np.ndarray = centred_mean + offset
+        return result
     variance = np.maximum((membership @ squares - total * centred_mean) / (count - 1.0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         sharpe = (centred_mean + offset) / np.sqrt(variance)

@@ -97,7 +97,8 @@ def check_memory_budget(max_memory: int) -> None:
 
 def check_footprint(footprint: Footprint, *, folder: Path, max_memory: int) -> None:
     """Refuse a sweep whose batches would not fit the free disk under ``folder``, or whose
-    final assembly would not fit ``max_memory``."""
+    final assembly would not fit ``max_memory``.
+    """
     shape = f"{footprint.variants:,} variants x {footprint.days:,} days"
     free = free_disk(folder)
     if free is not None and footprint.disk_bytes > DISK_SHARE * free:

@@ -75,6 +75,7 @@ class WalkForward:
     objective: Objective = Objective.SHARPE
 
     def __post_init__(self) -> None:
+        """Refuse window lengths that are not whole numbers in range, or a mode or objective of another type."""
         for name, minimum in (("train_days", 1), ("test_days", 1), ("gap_days", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
