@@ -94,7 +94,3 @@ class ResultSet:
     def returns(self) -> pd.DataFrame:
         """Daily returns, one column per strategy."""
         return pd.concat([result.returns.rename(result.name) for result in self.results], axis=1)
-
-    def select(self, names: list[str]) -> ResultSet:
-        """The results named, in the order given."""
-        return ResultSet(tuple(self[name] for name in names))

@@ -65,7 +65,6 @@ __all__ = [
     "annualised_turnover",
     "annualised_volatility",
     "cagr",
-    "calmar_ratio",
     "drawdown_series",
     "equity_curve",
     "hedge_cost",
@@ -274,12 +273,6 @@ def max_drawdown(returns: pd.Series) -> float:
     wealth = equity_curve(returns)
     values = np.concatenate(([1.0], wealth.to_numpy(dtype=float)))
     return float((values / np.maximum.accumulate(values)).min() - 1.0)
-
-
-def calmar_ratio(returns: pd.Series) -> float:
-    """CAGR over the absolute maximum drawdown; infinite or NaN without a drawdown."""
-    clean = _clean(returns)
-    return _divide(cagr(clean), abs(max_drawdown(clean)))
 
 
 def worst_month(returns: pd.Series) -> float:

@@ -253,7 +253,7 @@ def test_page_links_and_explains(
 def test_missing_strategy_in_summary_is_an_error(
     results: ResultSet, run_info: dict[str, object], tmp_path: Path
 ) -> None:
-    summary = build_summary(results.select(["sixty_forty"]), run_info=run_info)
+    summary = build_summary(ResultSet((results["sixty_forty"],)), run_info=run_info)
     with pytest.raises(KeyError, match="long_real_assets"):
         write_comparison(
             results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links={}

@@ -12,9 +12,9 @@ from macropatch.backtests.engine import Costs, MissingPriceError, Rebalance, app
 from macropatch.backtests.engine.adapter import run_backtest
 from macropatch.backtests.engine.kernel import (
     simulate_cube,
-    simulate_returns,
     simulate_target_weights,
 )
+from tests.backtests.engine.wide import simulate_returns
 
 NAN = np.nan
 NO_COSTS = Costs(fees=0.0, slippage=0.0)
