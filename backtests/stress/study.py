@@ -165,8 +165,8 @@ def _scenario(
         "assets": {
             str(asset): {
                 **{key: _number(row[key]) for key in ("expected", "low", "high")},
-                "r2": _number(fits[asset].r_squared) if asset in fits else None,
-                "months": int(fits[asset].observations) if asset in fits else None,
+                "r2": _number(fits.at[asset, "r_squared"]) if asset in fits.index else None,
+                "months": int(fits.at[asset, "observations"]) if asset in fits.index else None,
             }
             for asset, row in per_asset.iterrows()
         },

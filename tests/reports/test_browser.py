@@ -153,7 +153,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
     """Width, height and the RGB pixels of a PNG (decoded by Pillow, matplotlib's imaging)."""
     with Image.open(io.BytesIO(data)) as image:
         rgb = image.convert("RGB")
-        return rgb.width, rgb.height, list(rgb.getdata())
+        raw = rgb.tobytes()
+        return rgb.width, rgb.height, [tuple(raw[i : i + 3]) for i in range(0, len(raw), 3)]
 
 
 # --- the pages
