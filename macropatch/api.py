@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from macropatch.backtesting import Backtested, backtest_experiment
 from macropatch.backtests.engine.result import ResultSet
+from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
+from macropatch.backtests.stress.document import StressReport
 from macropatch.experiment import StressSettings, load_experiment
 from macropatch.marketdata.catalog import Catalog, load_catalog
 from macropatch.marketdata.errors import UserError
@@ -20,6 +21,14 @@ from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.store import Store
 from macropatch.reports.crises import DEFAULT_WINDOWS
+from macropatch.reports.documents import (
+    DataSource,
+    Period,
+    RunCosts,
+    RunInfo,
+    RunSummary,
+    SpliceRecord,
+)
 from macropatch.reports.exports import write_config, write_prices, write_returns, write_weights
 from macropatch.reports.output import check_output_folder, resolve_folder, staged_folder
 from macropatch.reports.pages import render_pages
@@ -54,8 +63,8 @@ class RunOutcome:
 
     out: Path
     results: ResultSet
-    summary: dict[str, Any]
-    stress: dict[str, Any]
+    summary: RunSummary
+    stress: StressReport
     notes: tuple[str, ...]
 
 
@@ -131,51 +140,47 @@ def _run_info(
     provenance: list[dict[str, str]],
     splices: list[dict[str, str]],
     notes: list[str],
-) -> dict[str, Any]:
+) -> RunInfo:
     """The ``run`` section of ``summary.json``: what ran, on which data, under which costs."""
     experiment, prices = done.experiment, done.prices
     costs = experiment.costs
-    return {
-        "experiment": experiment.name,
-        "experiment_file": experiment.source,
-        "config_hash": experiment.config_hash,
-        "data_hash": done.panel.data_hash,
-        "macropatch_version": macropatch_version(),
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "period": {
-            "start": str(prices.index[0].date()),
-            "end": str(prices.index[-1].date()),
-            "days": len(prices),
-        },
-        "costs": {
-            "fees": costs.fees,
-            "slippage": costs.slippage,
-            "fees_bps": costs.fees * 1e4,
-            "slippage_bps": costs.slippage * 1e4,
-            "borrow": costs.borrow,
-            "borrow_bps": costs.borrow * 1e4,
-        },
-        "execution_lag": experiment.execution_lag,
-        "benchmark": experiment.benchmark,
-        "annualisation_days": 252,
-        "risk_free_for_ratios": 0.0,
-        "data": provenance,
-        "splices": splices,
-        "notes": notes,
-    }
+    return RunInfo(
+        experiment=experiment.name,
+        experiment_file=experiment.source,
+        config_hash=experiment.config_hash,
+        data_hash=done.panel.data_hash,
+        macropatch_version=macropatch_version(),
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        period=Period(start=prices.index[0], end=prices.index[-1], days=len(prices)),
+        costs=RunCosts(
+            fees=costs.fees,
+            slippage=costs.slippage,
+            fees_bps=costs.fees * 1e4,
+            slippage_bps=costs.slippage * 1e4,
+            borrow=costs.borrow,
+            borrow_bps=costs.borrow * 1e4,
+        ),
+        execution_lag=experiment.execution_lag,
+        benchmark=experiment.benchmark,
+        annualisation_days=PERIODS_PER_YEAR,
+        risk_free_for_ratios=0.0,
+        data=[DataSource.model_validate(item) for item in provenance],
+        splices=[SpliceRecord.model_validate(item) for item in splices],
+        notes=notes,
+    )
 
 
 def _write_run(
     folder: Path,
     done: Backtested,
     *,
-    summary: dict[str, Any],
-    stress: dict[str, Any],
+    summary: RunSummary,
+    stress: StressReport,
     progress: Progress,
 ) -> None:
     """The output contract of a run, written into ``folder``."""
     results, prices = done.results, done.prices
-    run_info = summary["run"]
+    run_info = summary.run
     write_summary(summary, folder / "summary.json")
     write_returns(results, folder / "returns.csv")
     write_prices(prices, folder / "prices.csv")
@@ -183,13 +188,13 @@ def _write_run(
     write_signal_history(done.signals, folder / "signals")
     write_summary(stress, folder / "stress.json")
     resolved = {
-        "period": run_info["period"],
+        "period": run_info.period.model_dump(),
         "config_hash": done.experiment.config_hash,
         "data_hash": done.panel.data_hash,
-        "version": run_info["macropatch_version"],
-        "data": run_info["data"],
-        "splices": run_info["splices"],
-        "notes": run_info["notes"],
+        "version": run_info.macropatch_version,
+        "data": [item.model_dump(exclude_none=True) for item in run_info.data],
+        "splices": [item.model_dump() for item in run_info.splices],
+        "notes": run_info.notes,
     }
     write_config(
         {**done.experiment.document, "resolved": resolved}, folder / "config.resolved.toml"

@@ -26,6 +26,7 @@ from macropatch.backtests.sweep.objective import Objective
 from macropatch.console import RichProgress, error_console, output_console
 from macropatch.experiment import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT, load_experiment
 from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.checkup import check_data
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.ingest import (
     IngestReport,
@@ -38,7 +39,7 @@ from macropatch.marketdata.ingest import (
 from macropatch.marketdata.interrupts import Interrupted, interrupt_received, interruption
 from macropatch.marketdata.pack import pack_from_environment
 from macropatch.marketdata.parameters import describe_parameters
-from macropatch.marketdata.quality import Finding, Severity, check_series, hard_findings, summarise
+from macropatch.marketdata.quality import Finding, Severity, hard_findings, summarise
 from macropatch.marketdata.sources import offline_from_environment
 from macropatch.marketdata.store import Store
 from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
@@ -155,19 +156,15 @@ def run(
             allow_dirty=allow_dirty,
         )
     with interruption(f"{outcome.out} was written in full"):
-        period = outcome.summary["run"]["period"]
-        table = Table(
-            title=escape(
-                f"{outcome.summary['run']['experiment']}: {period['start']} to {period['end']}"
-            )
-        )
+        run = outcome.summary.run
+        table = Table(title=escape(f"{run.experiment}: {run.period.start} to {run.period.end}"))
         table.add_column("strategy", no_wrap=True)
         for metric in TableMetric:
             table.add_column(metric.label.replace("\u00a0", " "), justify="right")
-        for name, metrics in outcome.summary["strategies"].items():
+        for name, metrics in outcome.summary.strategies.items():
             table.add_row(
                 escape(name),
-                *(format_metric(metric, metrics[metric.key]) for metric in TableMetric),
+                *(format_metric(metric, metrics.metric(metric.key)) for metric in TableMetric),
             )
         output_console.print(table)
         output_console.print(
@@ -276,27 +273,28 @@ def stress_command(
         )
     with interruption(f"{outcome.out} was written in full"):
         stress = outcome.stress
-        table = Table(title=f"Stress tests, holdings as of {stress['as_of']}")
+        table = Table(title=f"Stress tests, holdings as of {stress.as_of}")
         table.add_column("strategy", no_wrap=True)
-        for scenario in stress["scenarios"]:
-            table.add_column(escape(scenario["name"]), justify="right")
+        for scenario in stress.scenarios:
+            table.add_column(escape(scenario.name), justify="right")
         table.add_column("1-year median", justify="right")
         table.add_column("P(loss > 20%)", justify="right")
-        bootstrap = stress["bootstrap"]["strategies"]
-        for name in stress["strategies"]:
+        bootstrap = stress.bootstrap.strategies
+        for name in stress.strategies:
+            drawn = bootstrap.get(name, {})
             table.add_row(
                 escape(name),
                 *(
-                    format_value(scenario["strategies"][name]["expected"], ValueKind.PERCENT)
-                    for scenario in stress["scenarios"]
+                    format_value(scenario.strategies[name].expected, ValueKind.PERCENT)
+                    for scenario in stress.scenarios
                 ),
-                format_value(bootstrap[name]["median"], ValueKind.PERCENT),
-                format_value(bootstrap[name]["probability_loss_20"], ValueKind.PERCENT),
+                format_value(drawn.get("median"), ValueKind.PERCENT),
+                format_value(drawn.get("probability_loss_20"), ValueKind.PERCENT),
             )
         output_console.print(table)
         output_console.print(
             f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
-            f"{' or '.join(stress['bootstrap']['signals'])} fired.",
+            f"{' or '.join(stress.bootstrap.signals)} fired.",
             markup=False,
         )
         output_console.print(f"Reports: {outcome.out / 'stress.html'}", markup=False)
@@ -391,16 +389,17 @@ def sweep_command(
 def _print_sweep(outcome: api.SweepOutcome) -> None:
     """What a finished sweep found, in four lines."""
     summary = outcome.summary
-    spec, best = summary["sweep"], summary["best_in_sample"]
+    spec, best = summary.sweep, summary.best_in_sample
+    rate = f"{spec.variants_per_second:.0f}" if spec.variants_per_second is not None else "n/a"
     output_console.print(
-        f"{spec['variants']} variants of {spec['strategy']} "
-        f"({summary['overfitting']['trials']} distinct) in {spec['sweep_seconds']:.1f} s "
-        f"({spec['variants_per_second']:.0f} a second, {spec['executor']})",
+        f"{spec.variants} variants of {spec.strategy} "
+        f"({summary.overfitting.trials} distinct) in {spec.sweep_seconds:.1f} s "
+        f"({rate} a second, {spec.executor})",
         markup=False,
     )
-    parameters = ", ".join(f"{key}={value}" for key, value in best["parameters"].items())
+    parameters = ", ".join(f"{key}={value}" for key, value in best.parameters.items())
     output_console.print(f"best in sample: {parameters}", markup=False)
-    output_console.print(summary["verdict"]["text"], markup=False)
+    output_console.print(summary.verdict.text, markup=False)
     output_console.print(f"Report: {outcome.out / 'sweep.html'}", markup=False)
 
 
@@ -614,26 +613,15 @@ def data_check(
 
     Prints every finding; exits with code 2 when a check fails hard.
     """
-    catalog = load_catalog()
-    wanted = [catalog[series_id].id for series_id in series or []]
     day = _date("--asof", asof) or dt.date.today()
-    store, folder = _store(), pack_from_environment(pack)
-    chosen = [spec for spec in catalog.values() if not wanted or spec.id in wanted]
-    stored = store.read_all(catalog)
-    places = [("store", stored[spec.id]) for spec in chosen if spec.id in stored]
-    if folder is not None:
-        places += [
-            ("pack", folder.read(spec))
-            for spec in chosen
-            if spec.pack_file is not None and folder.has(spec)
-        ]
-    if not places:
-        raise UserError(
-            f"nothing to check: {'those series are not' if wanted else 'no series is'} in the store "
-            f"({store.path}){' or the pack' if folder is not None else ''}"
-            + ("" if folder is not None else "; pass --pack DIR to check a pack")
-        )
-    rows = [(where, finding) for where, item in places for finding in check_series(item, as_of=day)]
+    checkup = check_data(
+        load_catalog(),
+        store=_store(),
+        pack=pack_from_environment(pack),
+        series=series or [],
+        as_of=day,
+    )
+    rows = checkup.findings
     table = Table(title=f"Data quality, staleness as of {day}")
     for header in ("series", "in", "check", "severity", "first date", "detail"):
         table.add_column(header, overflow="fold")
@@ -650,9 +638,8 @@ def data_check(
     if rows:
         output_console.print(table)
     findings = [finding for _, finding in rows]
-    checked = len({(where, item.spec.id) for where, item in places})
-    _say(f"{checked} series checked: {summarise(findings)}")
-    hard = [(where, finding) for where, finding in rows if finding.severity is Severity.HARD]
+    _say(f"{checkup.checked} series checked: {summarise(findings)}")
+    hard = checkup.hard
     if hard:
         where, first = hard[0]
         names = sorted({finding.series_id for _, finding in hard})

@@ -5,15 +5,14 @@ files and the backtested run into :func:`macropatch.backtests.stress.study.stres
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from macropatch.backtesting import Backtested
+from macropatch.backtests.stress.document import StressReport
 from macropatch.backtests.stress.factors import Scenario
 from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
 from macropatch.experiment import StressSettings
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.progress import NoProgress, Progress
-from macropatch.reports.summary import to_json_value
 from macropatch.strategies.base import CASH
 
 __all__ = ["run_stress_tests"]
@@ -26,7 +25,7 @@ def run_stress_tests(
     scenarios: Sequence[Scenario],
     version: str,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> StressReport:
     """The content of ``stress.json`` for a backtested experiment (``scenarios`` loaded with
     :func:`macropatch.scenario_files.load_scenarios` before the backtest, so a bad file
     fails fast).
@@ -58,6 +57,4 @@ def run_stress_tests(
             benchmark=done.experiment.benchmark,
         )
         task.advance()
-    stress["macropatch_version"] = version
-    written: dict[str, Any] = to_json_value(stress)
-    return written
+    return stress.model_copy(update={"macropatch_version": version})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import pandas as pd
 from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.sweep.batches import BatchStore
+from macropatch.backtests.sweep.document import SweepReport
 from macropatch.backtests.sweep.executors import ExecutorKind, available_cores, make_executor
 from macropatch.backtests.sweep.grid import Grid, parse_assignment
 from macropatch.backtests.sweep.objective import Objective
@@ -70,7 +70,7 @@ class SweepOutcome:
     """Where a sweep wrote its files and what it found."""
 
     out: Path
-    summary: dict[str, Any]
+    summary: SweepReport
 
 
 def sweep_grid(experiment: Experiment, assignments: Sequence[str], label: str) -> Grid:
@@ -418,21 +418,21 @@ def sweep(
     # one step; the finished batches are carried over (for a later --resume).
     with staged_folder(setup.out, FolderKind.SWEEP, keep=("batches",)) as folder:
         _write_outputs(folder, summary, study, returns.iloc[:, best], benchmark, progress)
-        summary["sweep"]["total_seconds"] = time.perf_counter() - started
-        write_text_atomically(
-            folder / "sweep.json", json.dumps(summary, indent=2, allow_nan=False) + "\n"
+        total = time.perf_counter() - started
+        summary = summary.model_copy(
+            update={"sweep": summary.sweep.model_copy(update={"total_seconds": total})}
         )
+        write_text_atomically(folder / "sweep.json", summary.to_json())
     return SweepOutcome(out=setup.out, summary=summary)
 
 
 def _summary(
     setup: _Setup, prepared: _Prepared, ran: _Ran, study: SweepStudy, difference: float
-) -> dict[str, Any]:
+) -> SweepReport:
     """The content of ``sweep.json``."""
     experiment, calendar, spec = setup.experiment, prepared.prices.index, prepared.spec
     costs = experiment.costs
     summary: dict[str, Any] = {
-        "schema": FolderKind.SWEEP.schema,
         "sweep": {
             "experiment": experiment.name,
             "experiment_file": experiment.source,
@@ -499,13 +499,12 @@ def _summary(
         },
         "verdict": study.verdict.model_dump(mode="json"),
     }
-    written: dict[str, Any] = to_json_value(summary)
-    return written
+    return SweepReport.model_validate(to_json_value(summary))
 
 
 def _write_outputs(
     out: Path,
-    summary: dict[str, Any],
+    summary: SweepReport,
     study: SweepStudy,
     best_returns: pd.Series,
     benchmark: pd.Series,
@@ -520,19 +519,19 @@ def _write_outputs(
     stitched.index = pd.DatetimeIndex(stitched.index).strftime("%Y-%m-%d")
     write_text_atomically(out / "walk_forward_returns.csv", stitched.to_csv(index_label="date"))
     name = str(benchmark.name)
-    title_parameters = _label(summary["best_in_sample"]["parameters"])
+    title_parameters = _label(summary.best_in_sample.parameters)
     jobs = [
         TearsheetJob(
             returns=oos.rename("walk_forward"),
             benchmark=benchmark_same.rename(name),
             path=out / "tearsheets" / "walk_forward.html",
-            title=f"{summary['sweep']['strategy']}: walk-forward out of sample",
+            title=f"{summary.sweep.strategy}: walk-forward out of sample",
         ),
         TearsheetJob(
             returns=best_returns.rename("best_in_sample"),
             benchmark=benchmark.rename(name),
             path=out / "tearsheets" / "best_in_sample.html",
-            title=f"{summary['sweep']['strategy']}: best in sample ({title_parameters})",
+            title=f"{summary.sweep.strategy}: best in sample ({title_parameters})",
         ),
     ]
     (out / "tearsheets").mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from macropatch.backtests.metrics.performance import drawdown_series, equity_curve
+from macropatch.reports.documents import StrategySummary
 from macropatch.reports.html import (
     TableMetric,
     ValueKind,
@@ -134,7 +135,7 @@ def drawdown_chart(
     returns: pd.DataFrame,
     benchmark: str,
     colours: Mapping[str, str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
 ) -> str:
     """Small multiples: each strategy's drawdowns over the benchmark's, shaded.
 
@@ -176,7 +177,7 @@ def drawdown_chart(
             drawdown.index, drawdown.to_numpy(), 0.0, color=colours[name], alpha=0.12, linewidth=0
         )
         axes.plot(drawdown.index, drawdown.to_numpy(), color=colours[name], linewidth=1.1)
-        deepest = format_metric(TableMetric.MAX_DRAWDOWN, measured[name].get("max_drawdown"))
+        deepest = format_metric(TableMetric.MAX_DRAWDOWN, measured[name].max_drawdown)
         axes.set_title(f"{name}   max {deepest}", loc="left", fontsize=10, color="#1d2430")
         axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
@@ -307,7 +308,7 @@ def heat_table(
 
 def crises_section(
     names: Sequence[str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     headings: Mapping[str, str],
 ) -> str:
     """The crisis table (``id="crises"``): each strategy's return in each stress window.
@@ -326,15 +327,13 @@ def crises_section(
     str
         A ``<section>``; windows no strategy's data cover are left out and named.
     """
-    windows: dict[str, Mapping[str, Any]] = {
-        name: measured[name].get("stress_windows") or {} for name in names
-    }
+    windows = {name: measured[name].stress_windows for name in names}
     # The run's own windows, in its order: those the stress tests replay (stress.html).
     order = list(dict.fromkeys(key for name in names for key in windows[name]))
     shown = [
         key
-        for key in dict.fromkeys(order)
-        if any((windows[name].get(key) or {}).get("return") is not None for name in names)
+        for key in order
+        if any(key in windows[name] and windows[name][key].return_ is not None for name in names)
     ]
     skipped = [key for key in dict.fromkeys(order) if key not in shown]
     heading = "<section>\n<h2>Crises: return from the market's peak to its trough</h2>\n"
@@ -344,11 +343,11 @@ def crises_section(
     for name in names:
         cells = []
         for key in shown:
-            numbers = windows[name].get(key) or {}
-            deepest = format_value(numbers.get("max_drawdown"), ValueKind.PERCENT)
+            outcome = windows[name].get(key)
+            deepest = format_value(outcome and outcome.max_drawdown, ValueKind.PERCENT)
             cells.append(
                 heat_cell(
-                    numbers.get("return"),
+                    outcome and outcome.return_,
                     kind=ValueKind.PERCENT,
                     scale=0.3,
                     column=key,
@@ -357,14 +356,9 @@ def crises_section(
             )
         rows.append((name, headings[name], cells))
     outside = f" Outside the data (not shown): {escape(', '.join(skipped))}." if skipped else ""
-    spans = {
-        key: numbers
-        for name in names
-        for key, numbers in windows[name].items()
-        if numbers and numbers.get("start")
-    }
+    spans = {key: outcome for name in names for key, outcome in windows[name].items()}
     dates = "; ".join(
-        f"{escape(key)}: {escape(str(spans[key]['start']))} to {escape(str(spans[key]['end']))}"
+        f"{escape(key)}: {escape(spans[key].start)} to {escape(spans[key].end)}"
         for key in shown
         if key in spans
     )
@@ -373,25 +367,25 @@ def crises_section(
         + heat_table("crises", "Strategy", shown, rows)
         + '\n<p class="note">Compounded return from the close of the S&amp;P 500\'s peak to '
         f"the close of its trough ({dates}); hover a cell for the max drawdown inside the window. "
-        f"n/a: the strategy's data cover under half of the window.{outside}</p>\n</section>"
+        f"n/a: the strategy's data do not cover the whole window.{outside}</p>\n</section>"
     )
 
 
 def annual_section(
     names: Sequence[str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     headings: Mapping[str, str],
 ) -> str:
     """The calendar-year heatmap (``id="annual-returns"``), or ``""`` without years.
 
     Parameters are as in :func:`crises_section`; reads ``annual_returns``.
     """
-    years = sorted({year for name in names for year in measured[name].get("annual_returns") or {}})
+    years = sorted({year for name in names for year in measured[name].annual_returns})
     if not years:
         return ""
     rows = []
     for name in names:
-        annual: Mapping[str, Any] = measured[name].get("annual_returns") or {}
+        annual = measured[name].annual_returns
         cells = [
             heat_cell(annual.get(year), kind=ValueKind.PERCENT, scale=0.25, column=year)
             for year in years
@@ -408,7 +402,7 @@ def annual_section(
 
 def correlation_section(
     names: Sequence[str],
-    correlation: Mapping[str, Mapping[str, Any]],
+    correlation: Mapping[str, Mapping[str, float | None]],
     headings: Mapping[str, str],
 ) -> str:
     """The correlation matrix (``id="correlation"``), or ``""`` without one.
@@ -426,7 +420,7 @@ def correlation_section(
         return ""
     rows = []
     for name in names:
-        row: Mapping[str, Any] = correlation.get(name) or {}
+        row = correlation.get(name) or {}
         cells = [
             heat_cell(
                 row.get(other),

@@ -21,7 +21,6 @@ import json
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -34,6 +33,7 @@ from macropatch.reports.charts import (
     drawdown_chart,
     equity_chart,
 )
+from macropatch.reports.documents import RunInfo, RunSummary, StrategySummary
 from macropatch.reports.html import (
     TableMetric,
     chart_style,
@@ -58,7 +58,7 @@ _SIGNED_METRICS = (TableMetric.CAGR, TableMetric.SHARPE, TableMetric.SORTINO, Ta
 def write_comparison(
     returns: pd.DataFrame,
     *,
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     path: Path,
     tearsheet_links: Mapping[str, str],
     signals_link: str = "signals.html",
@@ -97,15 +97,14 @@ def write_comparison(
     ValueError
         If a link points to another host (the page must stay offline).
     """
-    run: Mapping[str, Any] = summary.get("run", {})
-    measured: Mapping[str, Mapping[str, Any]] = summary["strategies"]
+    run, measured = summary.run, summary.strategies
     names = [str(name) for name in returns.columns]
     absent = [name for name in names if name not in measured]
     if absent:
         raise KeyError(f"summary has no metrics for {', '.join(absent)}")
-    benchmark = str(run.get("benchmark", ""))
+    benchmark = run.benchmark
     colours = _colours(names, benchmark)
-    experiment = str(run.get("experiment", "run"))
+    experiment = run.experiment
     headings = {name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in names}
     body = "\n".join(
         [
@@ -114,7 +113,7 @@ def write_comparison(
             _charts(returns, benchmark, colours, measured, shaded or {}),
             crises_section(names, measured, headings),
             annual_section(names, measured, headings),
-            correlation_section(names, summary.get("correlation") or {}, headings),
+            correlation_section(names, summary.correlation, headings),
             _strategies_table(names, measured, colours),
             _provenance(run),
             _footer(run),
@@ -128,16 +127,14 @@ def write_comparison(
 
 
 def _introduction(
-    run: Mapping[str, Any],
+    run: RunInfo,
     names: Sequence[str],
     tearsheet_links: Mapping[str, str],
     signals_link: str,
     stress_link: str | None,
 ) -> str:
-    period = run.get("period") or {}
-    costs = run.get("costs") or {}
-    benchmark = run.get("benchmark")
-    start, end = text_or_na(period.get("start")), text_or_na(period.get("end"))
+    costs, benchmark = run.costs, run.benchmark
+    start, end = run.period.start, run.period.end
     subtitle = f"{start} to {end} · {len(names)} strategies"
     if benchmark:
         subtitle += f" · benchmark {benchmark}"
@@ -148,10 +145,10 @@ def _introduction(
     )
     explanation = (
         "Each strategy of the experiment "
-        f"<strong>{escape(text_or_na(run.get('experiment')))}</strong> was backtested on daily "
+        f"<strong>{escape(run.experiment)}</strong> was backtested on daily "
         f"closing prices from {escape(start)} to {escape(end)}. A decision taken at the close of "
-        f"one day is traded {_lag_phrase(run.get('execution_lag'))}, paying fees of "
-        f"{_cost(costs.get('fees'))} and slippage of {_cost(costs.get('slippage'))} of the value "
+        f"one day is traded {_lag_phrase(run.execution_lag)}, paying fees of "
+        f"{_cost(costs.fees)} and slippage of {_cost(costs.slippage)} of the value "
         "traded, so returns are net of costs. Ratios are annualised over "
         f"{PERIODS_PER_YEAR} trading days with a risk-free rate of zero (rf = 0); turnover is "
         f"the value traded per year as a share of the portfolio.{benchmark_sentence} Every "
@@ -166,7 +163,7 @@ def _introduction(
         for name in names
         if name in tearsheet_links
     ]
-    notes = [str(note) for note in run.get("notes") or [] if note]
+    notes = [note for note in run.notes if note]
     callout = (
         '<div class="callout"><strong>Read before comparing</strong><ul>'
         + "".join(f"<li>{escape(note)}</li>" for note in notes)
@@ -184,7 +181,7 @@ def _introduction(
 
 def _metrics_table(
     names: Sequence[str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     benchmark: str,
     colours: Mapping[str, str],
     tearsheet_links: Mapping[str, str],
@@ -194,7 +191,7 @@ def _metrics_table(
     for name in names:
         cells = []
         for metric in TableMetric:
-            value = measured[name].get(metric.key)
+            value = measured[name].metric(metric.key)
             negative = metric in _SIGNED_METRICS and _is_negative(value)
             cells.append(
                 f'<td class="{"num neg" if negative else "num"}" data-metric="{metric.key}">'
@@ -228,7 +225,7 @@ def _charts(
     returns: pd.DataFrame,
     benchmark: str,
     colours: Mapping[str, str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     shaded: Mapping[str, pd.Series],
 ) -> str:
     with chart_style():
@@ -253,7 +250,7 @@ def _charts(
 
 def _strategies_table(
     names: Sequence[str],
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     colours: Mapping[str, str],
 ) -> str:
     rows = []
@@ -261,16 +258,16 @@ def _strategies_table(
         values = measured[name]
         listed = "<br>".join(
             f"<code>{escape(str(key))} = {escape(_parameter(value))}</code>"
-            for key, value in (values.get("parameters") or {}).items()
+            for key, value in values.parameters.items()
         )
         rows.append(
             (
                 f"{_swatch(colours[name])}{escape(name)}",
                 listed or '<span class="note">none</span>',
-                escape(f"{text_or_na(values.get('start'))} to {text_or_na(values.get('end'))}"),
-                escape(text_or_na(values.get("days"))),
-                short_hash(values.get("config_hash")),
-                short_hash(values.get("data_hash")),
+                escape(f"{values.start} to {values.end}"),
+                escape(str(values.days)),
+                short_hash(values.config_hash),
+                short_hash(values.data_hash),
             )
         )
     heads = ("Strategy", "Parameters", "Measured", "Days", "Config hash", "Data hash")
@@ -280,31 +277,28 @@ def _strategies_table(
     )
 
 
-def _provenance(run: Mapping[str, Any]) -> str:
-    period = run.get("period") or {}
-    costs = run.get("costs") or {}
+def _provenance(run: RunInfo) -> str:
     facts = [
-        ("Experiment", text_or_na(run.get("experiment"))),
-        ("Period", f"{text_or_na(period.get('start'))} to {text_or_na(period.get('end'))}"),
-        ("Execution", f"traded {_lag_phrase(run.get('execution_lag'))} after the decision"),
-        ("Fees", _cost(costs.get("fees"))),
-        ("Slippage", _cost(costs.get("slippage"))),
-        ("Benchmark", text_or_na(run.get("benchmark"))),
+        ("Experiment", run.experiment),
+        ("Period", f"{run.period.start} to {run.period.end}"),
+        ("Execution", f"traded {_lag_phrase(run.execution_lag)} after the decision"),
+        ("Fees", _cost(run.costs.fees)),
+        ("Slippage", _cost(run.costs.slippage)),
+        ("Benchmark", run.benchmark),
         ("Annualisation", f"{PERIODS_PER_YEAR} trading days, rf = 0"),
-        ("macropatch", text_or_na(run.get("macropatch_version"))),
+        ("macropatch", run.macropatch_version),
     ]
     listed = "".join(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>" for key, value in facts)
-    sources = _records(run.get("data"))
     rows = [
         (
-            f"<strong>{escape(text_or_na(source.get('series')))}</strong>",
-            escape(text_or_na(source.get("source"))),
-            f'<span class="mono">{escape(text_or_na(source.get("location")))}</span>',
-            escape(text_or_na(source.get("first_date"))),
-            escape(text_or_na(source.get("last_date"))),
-            short_hash(source.get("content_hash")),
+            f"<strong>{escape(source.series)}</strong>",
+            escape(source.source),
+            f'<span class="mono">{escape(source.location)}</span>',
+            escape(text_or_na(source.first_date)),
+            escape(source.last_date),
+            short_hash(source.content_hash),
         )
-        for source in sources
+        for source in run.data
     ]
     heads = ("Series", "Source", "Location", "First date", "Last date", "Content hash")
     data = html_table(heads, rows) if rows else '<p class="note">No data source was recorded.</p>'
@@ -314,8 +308,7 @@ def _provenance(run: Mapping[str, Any]) -> str:
         f"<h3>Data</h3>\n{data}",
     ]
     splices = [
-        tuple(escape(text_or_na(item.get(key))) for key in ("series", "proxy", "joined"))
-        for item in _records(run.get("splices"))
+        (escape(item.series), escape(item.proxy), escape(item.joined)) for item in run.splices
     ]
     if splices:
         parts.append(
@@ -326,9 +319,9 @@ def _provenance(run: Mapping[str, Any]) -> str:
     return "\n".join(parts) + "\n</section>"
 
 
-def _footer(run: Mapping[str, Any]) -> str:
+def _footer(run: RunInfo) -> str:
     return (
-        f"<footer>Written by macropatch {escape(text_or_na(run.get('macropatch_version')))}. "
+        f"<footer>Written by macropatch {escape(run.macropatch_version)}. "
         "This page is self-contained: it loads no script, font or image.</footer>"
     )
 
@@ -348,13 +341,6 @@ def _colours(names: Sequence[str], benchmark: str) -> dict[str, str]:
 
 def _swatch(colour: str) -> str:
     return f'<span class="swatch" style="background:{colour}"></span>'
-
-
-def _records(value: object) -> list[Mapping[str, Any]]:
-    """The mappings of a list (data sources, splices); anything else is none."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
 
 
 def _parameter(value: object) -> str:

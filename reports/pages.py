@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from macropatch.backtests.stress.document import StressReport
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.reports.comparison import write_comparison
+from macropatch.reports.documents import RunSummary, StrategySummary
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
@@ -35,9 +36,9 @@ SHADED_SIGNALS = ("system_stress",)
 _RUN_PARAMETERS = ("strategy", "rebalance")
 
 
-def tearsheet_title(label: str, measured: Mapping[str, Any]) -> str:
+def tearsheet_title(label: str, measured: StrategySummary) -> str:
     """``label: strategy(parameter=value, ...), rebalance monthly`` from a summary entry."""
-    parameters: Mapping[str, Any] = measured.get("parameters") or {}
+    parameters = measured.parameters
     own = ", ".join(
         f"{key}={value}" for key, value in parameters.items() if key not in _RUN_PARAMETERS
     )
@@ -50,10 +51,10 @@ def tearsheet_title(label: str, measured: Mapping[str, Any]) -> str:
 def render_pages(
     folder: Path,
     *,
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     returns: pd.DataFrame,
     signals: Sequence[SignalResult],
-    stress: Mapping[str, Any] | None = None,
+    stress: StressReport | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Write the tearsheets, ``signals.html``, ``stress.html`` and ``index.html`` into ``folder``.
@@ -85,18 +86,16 @@ def render_pages(
         If the benchmark has no column in ``returns``.
     """
     progress = progress or NoProgress()
-    run: Mapping[str, Any] = summary["run"]
-    measured: Mapping[str, Mapping[str, Any]] = summary["strategies"]
-    benchmark = str(run["benchmark"])
+    run, measured = summary.run, summary.strategies
+    benchmark = run.benchmark
     if benchmark not in returns.columns:
         raise KeyError(f"benchmark {benchmark!r} has no returns")
     names = [str(name) for name in returns.columns]
     written = _tearsheets(folder, returns, benchmark, measured, progress)
-    period = run["period"]
     written.append(
         write_signals_page(
             folder / "signals.html",
-            period=(str(period["start"]), str(period["end"])),
+            period=(run.period.start, run.period.end),
             results=signals,
         )
     )
@@ -123,7 +122,7 @@ def _tearsheets(
     folder: Path,
     returns: pd.DataFrame,
     benchmark: str,
-    measured: Mapping[str, Mapping[str, Any]],
+    measured: Mapping[str, StrategySummary],
     progress: Progress,
 ) -> list[Path]:
     """One quantstats tearsheet per strategy, against the benchmark, in ``folder/tearsheets``."""

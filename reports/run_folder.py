@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from macropatch.backtests.stress.document import StressReport
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_user_bytes
+from macropatch.reports.documents import RunSummary, StrategySummary
 from macropatch.reports.exports import read_dated_csv
 from macropatch.reports.output import RUN_MARKER, FolderKind, resolve_folder
 from macropatch.reports.signal_history import read_signal_history
@@ -39,10 +42,10 @@ class FinishedRun:
     """The numbers of a finished run."""
 
     folder: Path
-    summary: Mapping[str, Any]
+    summary: RunSummary
     returns: pd.DataFrame
     signals: list[SignalResult]
-    stress: Mapping[str, Any] | None
+    stress: StressReport | None
 
 
 #: A run's JSON files are a few megabytes at most.
@@ -58,7 +61,7 @@ def _json(path: Path) -> Any:
         raise UserError(f"{path} cannot be read: {error}") from None
 
 
-def _summary(folder: Path) -> Mapping[str, Any]:
+def _summary(folder: Path) -> RunSummary:
     path = folder / RUN_MARKER
     if not folder.is_dir():
         raise UserError(f"run folder {folder} does not exist")
@@ -72,20 +75,18 @@ def _summary(folder: Path) -> Mapping[str, Any]:
             f"{path} was not written by this macropatch (no schema {FolderKind.RUN.schema!r}): "
             "run the experiment again"
         )
-    run = summary.get("run")
-    if not isinstance(run, dict) or not {"benchmark", "period"} <= set(run):
-        raise UserError(f"{path} has no 'run' section with benchmark and period")
-    if not isinstance(summary.get("strategies"), dict) or not summary["strategies"]:
-        raise UserError(f"{path} has no 'strategies' section")
-    if not isinstance(summary.get("signals"), list):
+    try:
+        return RunSummary.model_validate(summary)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the document"
         raise UserError(
-            f"{path} has no 'signals' section (written by an earlier macropatch): run the "
-            "experiment again"
-        )
-    return summary
+            f"{path} is not a run summary of this macropatch ({where}: {first['msg']}): "
+            "run the experiment again"
+        ) from None
 
 
-def _returns(folder: Path, strategies: Mapping[str, Any]) -> pd.DataFrame:
+def _returns(folder: Path, strategies: Mapping[str, StrategySummary]) -> pd.DataFrame:
     path = folder / "returns.csv"
     returns = read_dated_csv(path)
     absent = [name for name in strategies if name not in returns.columns]
@@ -110,22 +111,24 @@ def read_run(folder: Path) -> FinishedRun:
     """
     folder = resolve_folder(folder)
     summary = _summary(folder)
-    returns = _returns(folder, summary["strategies"])
-    signals = read_signal_history(folder / "signals", summary["signals"])
+    returns = _returns(folder, summary.strategies)
+    signals = read_signal_history(folder / "signals", summary.signals)
     return FinishedRun(
         folder=folder, summary=summary, returns=returns, signals=signals, stress=_stress(folder)
     )
 
 
-def _stress(folder: Path) -> Mapping[str, Any] | None:
+def _stress(folder: Path) -> StressReport | None:
     """``stress.json`` when the run has one."""
     path = folder / "stress.json"
     if not path.exists():
         return None
-    stress = _json(path)
-    if not isinstance(stress, dict) or not {"replay", "scenarios", "bootstrap"} <= set(stress):
-        raise UserError(f"{path} is not a run's stress tests")
-    return stress
+    try:
+        return StressReport.model_validate(_json(path))
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the document"
+        raise UserError(f"{path} is not a run's stress tests ({where}: {first['msg']})") from None
 
 
 def copy_run_data(source: Path, target: Path) -> None:

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from macropatch.marketdata.errors import UserError
+from macropatch.reports.documents import SignalRecord
 from macropatch.reports.exports import read_dated_csv
 from macropatch.signals.base import SignalResult
 from macropatch.signals.registry import build_signal
@@ -56,24 +57,24 @@ def _parameters(result: SignalResult) -> dict[str, Any]:
     return values
 
 
-def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[dict[str, Any]]:
-    """What ``summary.json`` says of each signal (JSON-ready once passed through the summary)."""
+def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[SignalRecord]:
+    """What ``summary.json`` says of each signal on ``end``."""
     records = []
     for result in results:
         last = result.last_data.loc[:end].dropna()
         records.append(
-            {
-                "name": result.name,
-                "signal": result.signal.name,
-                "parameters": _parameters(result),
-                "family": result.signal.family.value,
-                "threshold": result.threshold,
-                "missing": list(result.missing),
-                "state": result.state_on(end).value,
-                "components": result.components,
-                "coverage": result.coverage_on(end),
-                "last_data": None if last.empty else pd.Timestamp(last.iloc[-1]).date().isoformat(),
-            }
+            SignalRecord(
+                name=result.name,
+                signal=result.signal.name,
+                parameters=_parameters(result),
+                family=result.signal.family.value,
+                threshold=result.threshold,
+                missing=list(result.missing),
+                state=result.state_on(end).value,
+                components=result.components,
+                coverage=result.coverage_on(end),
+                last_data=None if last.empty else pd.Timestamp(last.iloc[-1]).date().isoformat(),
+            )
         )
     return records
 
@@ -111,19 +112,18 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     return read_dated_csv(folder / name, purpose="the run's signals cannot be drawn again")
 
 
-def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> list[SignalResult]:
+def read_signal_history(folder: Path, records: Sequence[SignalRecord]) -> list[SignalResult]:
     """The run's signal results, from its ``signals/`` folder and its summary records."""
     values, fired, last_data, known = (_read(folder, name) for name in SIGNAL_FILES)
     results = []
     for record in records:
-        name = str(record.get("name"))
-        components = int(record.get("components") or 0)
+        name, components = record.name, record.components
         for frame, file in zip((values, fired, last_data, known), SIGNAL_FILES, strict=True):
             if name not in frame.columns and (file != "known.csv" or components):
                 raise UserError(f"{folder / file} has no column for signal {name!r}")
         try:
-            signal = build_signal(str(record["signal"]), record.get("parameters") or {})
-        except (KeyError, ValueError) as error:
+            signal = build_signal(record.signal, record.parameters)
+        except ValueError as error:
             raise UserError(f"summary.json: signal {name!r} cannot be rebuilt: {error}") from None
         index = pd.DatetimeIndex(values.index, name="date")
         results.append(
@@ -132,9 +132,9 @@ def read_signal_history(folder: Path, records: Sequence[Mapping[str, Any]]) -> l
                 signal=signal,
                 value=values[name].astype(float).rename(name),
                 fired=fired[name].astype("boolean").reindex(index).rename(name),
-                threshold=record.get("threshold"),
+                threshold=record.threshold,
                 last_data=pd.to_datetime(last_data[name]).reindex(index),
-                missing=tuple(record.get("missing") or ()),
+                missing=tuple(record.missing),
                 known=known[name].astype(int).reindex(index) if components else None,
                 components=components,
             )

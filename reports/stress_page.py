@@ -16,14 +16,19 @@ Produces one self-contained page:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from macropatch.backtests.stress.document import (
+    BootstrapReport,
+    ScenarioReport,
+    ShockRecord,
+    StressReport,
+)
 from macropatch.reports.charts import HEAT_STYLE, heat_cell
 from macropatch.reports.html import (
     ValueKind,
@@ -47,9 +52,9 @@ def _probability(value: object) -> str:
     return _percent(value)
 
 
-def _names(stress: Mapping[str, Any]) -> list[str]:
-    benchmark = stress.get("benchmark")
-    names = list(stress["strategies"])
+def _names(stress: StressReport) -> list[str]:
+    benchmark = stress.benchmark
+    names = list(stress.strategies)
     return sorted(names, key=lambda name: name != benchmark)  # the benchmark first
 
 
@@ -58,21 +63,21 @@ def _label(name: str, benchmark: object) -> str:
     return f"<strong>{escape(name)}</strong>{tag}"
 
 
-def _replay(stress: Mapping[str, Any]) -> str:
-    replay = stress["replay"]
-    windows = [window["name"] for window in replay["windows"]]
+def _replay(stress: StressReport) -> str:
+    replay = stress.replay
+    windows = [window.name for window in replay.windows]
     names = _names(stress)
-    benchmark = stress.get("benchmark")
+    benchmark = stress.benchmark
     tables = []
     for key, title, kind in (
-        ("return", "Return", ValueKind.PERCENT),
+        ("return_", "Return", ValueKind.PERCENT),
         ("max_drawdown", "Deepest drawdown", ValueKind.PERCENT),
     ):
         rows = []
         for name in names:
             cells = "".join(
                 heat_cell(
-                    replay["rows"][name][window].get(key), kind=kind, scale=0.4, column=window
+                    getattr(replay.rows[name][window], key), kind=kind, scale=0.4, column=window
                 )
                 for window in windows
             )
@@ -80,24 +85,22 @@ def _replay(stress: Mapping[str, Any]) -> str:
                 f'<tr data-strategy="{escape(name, quote=True)}"><td class="name">'
                 f"{_label(name, benchmark)}</td>{cells}</tr>"
             )
-        tables.append(_table(f"replay-{key}", title, windows, rows))
+        tables.append(_table(f"replay-{key.rstrip('_')}", title, windows, rows))
     recovery = []
     for name in names:
         marks = []
         for window in windows:
-            numbers = replay["rows"][name][window]
-            days = numbers.get("days_to_recover")
-            text = "not yet" if not numbers.get("recovered") else f"{int(days):,}"
+            outcome = replay.rows[name][window]
+            days = outcome.days_to_recover
+            text = f"{days:,}" if outcome.recovered and days is not None else "not yet"
             marks.append(f'<td class="num" data-column="{escape(window, quote=True)}">{text}</td>')
         recovery.append(
             f'<tr data-strategy="{escape(name, quote=True)}"><td class="name">'
             f"{_label(name, benchmark)}</td>{''.join(marks)}</tr>"
         )
     tables.append(_table("replay-recovery", "Trading days to recover", windows, recovery))
-    dated = ", ".join(
-        f"{window['name']}: {window['start']} to {window['end']}" for window in replay["windows"]
-    )
-    skipped = replay.get("skipped") or []
+    dated = ", ".join(f"{window.name}: {window.start} to {window.end}" for window in replay.windows)
+    skipped = replay.skipped
     note = f" Skipped, outside the data: {escape(', '.join(skipped))}." if skipped else ""
     return (
         '<section id="replay">\n<h2>History: the crises replayed</h2>\n'
@@ -121,35 +124,33 @@ def _table(table_id: str, title: str, columns: Sequence[str], rows: Sequence[str
     )
 
 
-def _shock_text(shock: Mapping[str, Any]) -> str:
-    size = float(shock["size"])
-    if shock["move"] == "price":
-        return f"{shock['label']} {size * 100:+.1f}%"
-    points = shock["factor"] == "vix"  # the VIX is in points, rates and spreads are fractions
+def _shock_text(shock: ShockRecord) -> str:
+    size = shock.size
+    if shock.move == "price":
+        return f"{shock.label} {size * 100:+.1f}%"
+    points = shock.factor == "vix"  # the VIX is in points, rates and spreads are fractions
     move = f"{size:+.1f} points" if points else f"{size * 100:+.2f} points"
-    level = shock.get("level")
-    if level is None:
-        return f"{shock['label']} {move}"
-    start, end = float(level), float(level) + size
+    if shock.level is None:
+        return f"{shock.label} {move}"
+    start, end = shock.level, shock.level + size
     reached = f"{start:.1f} to {end:.1f}" if points else f"{start:.2%} to {end:.2%}"
-    return f"{shock['label']} {move} (from {reached})"
+    return f"{shock.label} {move} (from {reached})"
 
 
-def _scenario(number: int, scenario: Mapping[str, Any], stress: Mapping[str, Any]) -> str:
-    benchmark = stress.get("benchmark")
-    confidence = float(scenario["confidence"])
+def _scenario(number: int, scenario: ScenarioReport, stress: StressReport) -> str:
+    benchmark = stress.benchmark
+    confidence = scenario.confidence
     rows = [
         (
             _label(name, benchmark),
-            _percent(numbers.get("expected")),
-            escape(numbers["note"])
-            if numbers.get("note")
-            else f"{_percent(numbers.get('low'))} to {_percent(numbers.get('high'))}",
-            f"{_percent(numbers.get('prediction_low'))} to "
-            f"{_percent(numbers.get('prediction_high'))}",
+            _percent(outcome.expected),
+            escape(outcome.note)
+            if outcome.note
+            else f"{_percent(outcome.low)} to {_percent(outcome.high)}",
+            f"{_percent(outcome.prediction_low)} to {_percent(outcome.prediction_high)}",
         )
         for name in _names(stress)
-        for numbers in [scenario["strategies"][name]]
+        for outcome in [scenario.strategies[name]]
     ]
     band = f"{confidence:.0%}"
     strategies = html_table(
@@ -162,38 +163,38 @@ def _scenario(number: int, scenario: Mapping[str, Any], stress: Mapping[str, Any
         [
             (
                 f'<span class="mono">{escape(asset)}</span>',
-                _percent(numbers.get("expected")),
-                f"{_percent(numbers.get('low'))} to {_percent(numbers.get('high'))}",
-                text_or_na(None if numbers.get("r2") is None else f"{float(numbers['r2']):.2f}"),
-                text_or_na(numbers.get("months")),
+                _percent(move.expected),
+                f"{_percent(move.low)} to {_percent(move.high)}",
+                text_or_na(None if move.r2 is None else f"{move.r2:.2f}"),
+                text_or_na(move.months),
             )
-            for asset, numbers in scenario["assets"].items()
+            for asset, move in scenario.assets.items()
         ],
         numeric=(1, 2, 3, 4),
     )
-    estimation = scenario["estimation"]
-    shocks = "".join(f"<li>{escape(_shock_text(shock))}</li>" for shock in scenario["shocks"])
+    estimation = scenario.estimation
+    shocks = "".join(f"<li>{escape(_shock_text(shock))}</li>" for shock in scenario.shocks)
     return (
-        f'<section id="scenario-{number}">\n<h2>Scenario: {escape(scenario["name"])}</h2>\n'
-        f"<p>{escape(scenario.get('description', ''))}</p>\n<ul>{shocks}</ul>\n{strategies}\n"
+        f'<section id="scenario-{number}">\n<h2>Scenario: {escape(scenario.name)}</h2>\n'
+        f"<p>{escape(scenario.description)}</p>\n<ul>{shocks}</ul>\n{strategies}\n"
         f"<details><summary>Every asset</summary>\n{assets}\n</details>\n"
         '<p class="note">Each asset\'s monthly returns are regressed on the monthly moves of '
-        f"the shocked factors ({escape(str(estimation['start']))} to "
-        f"{escape(str(estimation['end']))}); its P&amp;L is its betas times the shocks (the "
+        f"the shocked factors ({escape(estimation.start)} to "
+        f"{escape(estimation.end)}); its P&amp;L is its betas times the shocks (the "
         "regression's intercept, a normal month's drift, is left out). A strategy's P&amp;L "
-        f"weighs its assets by its holdings on {escape(str(stress['as_of']))}; cash moves 0. "
+        f"weighs its assets by its holdings on {escape(stress.as_of)}; cash moves 0. "
         "The confidence band is the uncertainty of the betas; the prediction band adds what "
         "the factors leave unexplained. Shocks far beyond a month's history are a linear "
         "extrapolation.</p>\n</section>"
     )
 
 
-def _bootstrap_chart(bootstrap: Mapping[str, Any], names: Sequence[str]) -> str:
+def _bootstrap_chart(bootstrap: BootstrapReport, names: Sequence[str]) -> str:
     figure = Figure(figsize=(11, 0.8 + 0.45 * len(names)), layout="constrained")
     axes = figure.add_subplot()
     stats = []
     for name in names:
-        numbers = bootstrap["strategies"][name]
+        numbers = bootstrap.strategies[name]
         stats.append(
             {
                 "label": name,
@@ -213,15 +214,15 @@ def _bootstrap_chart(bootstrap: Mapping[str, Any], names: Sequence[str]) -> str:
     return figure_to_svg(figure, label="Bootstrapped one-year returns per strategy")
 
 
-def _bootstrap(stress: Mapping[str, Any]) -> str:
-    bootstrap = stress["bootstrap"]
-    if bootstrap.get("skipped"):
+def _bootstrap(stress: StressReport) -> str:
+    bootstrap = stress.bootstrap
+    if bootstrap.skipped:
         return (
             '<section id="bootstrap">\n<h2>One year from a stressed start: the bootstrap</h2>\n'
-            f'<p class="note">Not drawn: {escape(str(bootstrap["skipped"]))}.</p>\n</section>'
+            f'<p class="note">Not drawn: {escape(bootstrap.skipped)}.</p>\n</section>'
         )
     names = _names(stress)
-    benchmark = stress.get("benchmark")
+    benchmark = stress.benchmark
     rows = [
         (
             _label(name, benchmark),
@@ -232,7 +233,7 @@ def _bootstrap(stress: Mapping[str, Any]) -> str:
             _probability(numbers.get("probability_loss")),
         )
         for name in names
-        for numbers in [bootstrap["strategies"][name]]
+        for numbers in [bootstrap.strategies[name]]
     ]
     table = html_table(
         ("Strategy", "Median", "5% quantile", "95% quantile", "P(loss > 20%)", "P(loss)"),
@@ -243,31 +244,31 @@ def _bootstrap(stress: Mapping[str, Any]) -> str:
         chart = _bootstrap_chart(bootstrap, names)
     return (
         '<section id="bootstrap">\n<h2>One year from a stressed start: the bootstrap</h2>\n'
-        f'<p class="note">{int(bootstrap["paths"]):,} one-year paths ({bootstrap["horizon_days"]} '
-        f"trading days), each made of blocks of {bootstrap['block_days']} consecutive days that "
-        f"start on a day when {escape(' or '.join(bootstrap['signals']))} fired "
-        f"({bootstrap['condition_days']:,} such days, {bootstrap['eligible_starts']:,} block "
+        f'<p class="note">{bootstrap.paths:,} one-year paths ({bootstrap.horizon_days} '
+        f"trading days), each made of blocks of {bootstrap.block_days} consecutive days that "
+        f"start on a day when {escape(' or '.join(bootstrap.signals))} fired "
+        f"({bootstrap.condition_days or 0:,} such days, {bootstrap.eligible_starts or 0:,} block "
         f"starts), drawn with replacement, the same blocks for every strategy; seed "
-        f'{bootstrap["seed"]}.</p>\n{table}\n<div class="chart">{chart}</div>\n</section>'
+        f'{bootstrap.seed}.</p>\n{table}\n<div class="chart">{chart}</div>\n</section>'
     )
 
 
-def write_stress_page(path: Path, *, stress: Mapping[str, Any]) -> Path:
-    """Write ``stress.html`` from the content of ``stress.json``."""
+def write_stress_page(path: Path, *, stress: StressReport) -> Path:
+    """Write ``stress.html`` from the stress report (``stress.json``)."""
     scenarios = "\n".join(
-        _scenario(number, scenario, stress) for number, scenario in enumerate(stress["scenarios"])
+        _scenario(number, scenario, stress) for number, scenario in enumerate(stress.scenarios)
     )
     body = "\n".join(
         [
             "<h1>Stress tests</h1>",
-            f'<p class="subtitle">Holdings as of {escape(str(stress["as_of"]))} · benchmark '
-            f"{escape(text_or_na(stress.get('benchmark')))} · "
+            f'<p class="subtitle">Holdings as of {escape(stress.as_of)} · benchmark '
+            f"{escape(text_or_na(stress.benchmark))} · "
             '<a href="index.html">back to the comparison</a></p>',
             _replay(stress),
             scenarios,
             _bootstrap(stress),
             "<footer>Written by macropatch "
-            f"{escape(text_or_na(stress.get('macropatch_version')))}. This page is "
+            f"{escape(text_or_na(stress.macropatch_version))}. This page is "
             "self-contained.</footer>",
         ]
     )

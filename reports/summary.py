@@ -1,7 +1,8 @@
 """``summary.json``: the numbers of a run, per strategy, with where they came from.
 
 Requires a :class:`macropatch.backtests.engine.result.ResultSet` and the facts of the run,
-assembled by the caller. Produces a JSON-ready dict and the file::
+assembled by the caller. Produces a :class:`~macropatch.reports.documents.RunSummary`
+and the file::
 
     {
       "schema": "macropatch.run/1",          (marks a folder macropatch wrote)
@@ -57,6 +58,7 @@ import pandas as pd
 
 from macropatch.backtests.engine.result import ResultSet
 from macropatch.backtests.metrics.performance import measure
+from macropatch.marketdata.documents import Document
 from macropatch.reports.crises import (
     DEFAULT_WINDOWS,
     StressWindow,
@@ -64,40 +66,28 @@ from macropatch.reports.crises import (
     correlations,
     stress_windows,
 )
+from macropatch.reports.documents import (
+    RunInfo,
+    RunSummary,
+    SignalRecord,
+    StrategySummary,
+)
 from macropatch.reports.html import write_text_atomically
-from macropatch.reports.output import FolderKind
 
 __all__ = [
-    "DATA_SOURCE_KEYS",
-    "RUN_KEYS",
     "build_summary",
     "to_json_value",
     "write_summary",
 ]
 
-RUN_KEYS = (
-    "experiment",
-    "macropatch_version",
-    "period",
-    "costs",
-    "execution_lag",
-    "benchmark",
-    "data",
-)
-"""Keys ``run_info`` must hold (``period`` has ``start`` and ``end``; ``costs``
-has ``fees`` and ``slippage``, fractions of traded value)."""
-
-DATA_SOURCE_KEYS = ("series", "source", "location", "last_date", "content_hash")
-"""Keys of each entry of ``run_info["data"]``: one per series read."""
-
 
 def build_summary(
     results: ResultSet,
     *,
-    run_info: Mapping[str, object],
-    signals: Sequence[Mapping[str, object]] = (),
+    run_info: Mapping[str, object] | RunInfo,
+    signals: Sequence[SignalRecord | Mapping[str, object]] = (),
     windows: Sequence[StressWindow] = DEFAULT_WINDOWS,
-) -> dict[str, Any]:
+) -> RunSummary:
     """Measure every strategy and gather the facts of the run.
 
     Parameters
@@ -105,61 +95,63 @@ def build_summary(
     results
         The strategies of the run, the benchmark included, in run order.
     run_info
-        The facts of the run, assembled by the caller: the keys in
-        :data:`RUN_KEYS` (others pass through). ``period`` may be a mapping
-        with ``start`` and ``end`` or a pair of dates.
+        The facts of the run, assembled by the caller (:class:`RunInfo`, or
+        its fields as a mapping; ``period`` may be a pair of dates).
     signals
         One record per signal of the run
-        (:func:`macropatch.reports.signal_history.signal_records`), kept as given.
+        (:func:`macropatch.reports.signal_history.signal_records`).
     windows
         The crisis windows measured (the experiment's ``[stress] windows``, else
         :data:`macropatch.reports.crises.DEFAULT_WINDOWS`): the same as the stress tests replay.
 
     Returns
     -------
-    dict
-        ``{"run": {...}, "strategies": {name: {...}}, "correlation": {name:
-        {name: value}}, "signals": [...]}``, JSON-ready (see :func:`to_json_value`); strategies
-        in run order.
+    RunSummary
+        Strategies in run order.
 
     Raises
     ------
     ValueError
-        If ``run_info`` misses a key, or a data source misses a field.
+        If ``run_info`` or a signal record misses a field or holds a wrong one
+        (a pydantic ``ValidationError``, which is a ``ValueError``).
     """
-    run = _run(run_info)
-    strategies: dict[str, Any] = {}
+    run = run_info if isinstance(run_info, RunInfo) else RunInfo.model_validate(dict(run_info))
+    strategies: dict[str, StrategySummary] = {}
     for result in results:
-        entry: dict[str, Any] = dict(
-            measure(
-                result.returns,
-                turnover=result.turnover,
-                hedge_contribution=result.hedge_contribution,
-            ).to_dict()
+        measured = measure(
+            result.returns,
+            turnover=result.turnover,
+            hedge_contribution=result.hedge_contribution,
         )
-        entry["parameters"] = to_json_value(dict(result.parameters))
-        entry["config_hash"] = result.config_hash
-        entry["data_hash"] = result.data_hash
-        entry["stress_windows"] = stress_windows(result.returns, windows)
-        entry["annual_returns"] = annual_returns(result.returns)
-        strategies[result.name] = entry
-    correlation = correlations(results) if len(results) else {}
-    return {
-        "schema": FolderKind.RUN.schema,
-        "run": run,
-        "strategies": strategies,
-        "correlation": correlation,
-        "signals": to_json_value(list(signals)),
-    }
+        strategies[result.name] = StrategySummary.model_validate(
+            {
+                **measured.to_dict(),
+                "parameters": to_json_value(dict(result.parameters)),
+                "config_hash": result.config_hash,
+                "data_hash": result.data_hash,
+                "stress_windows": stress_windows(result.returns, windows),
+                "annual_returns": annual_returns(result.returns),
+            }
+        )
+    return RunSummary.model_validate(
+        {
+            "run": run,
+            "strategies": strategies,
+            "correlation": correlations(results) if len(results) else {},
+            "signals": [
+                record if isinstance(record, SignalRecord) else dict(record) for record in signals
+            ],
+        }
+    )
 
 
-def write_summary(summary: Mapping[str, Any], path: Path) -> Path:
+def write_summary(summary: Document | Mapping[str, Any], path: Path) -> Path:
     """Write a summary as JSON (indented, UTF-8, NaN and infinities as ``null``).
 
     Parameters
     ----------
     summary
-        Usually the output of :func:`build_summary`.
+        A typed document (:class:`RunSummary`), or a JSON-ready mapping.
     path
         Where to write (``<out>/summary.json``); written atomically.
 
@@ -168,6 +160,8 @@ def write_summary(summary: Mapping[str, Any], path: Path) -> Path:
     Path
         ``path``.
     """
+    if isinstance(summary, Document):
+        return write_text_atomically(Path(path), summary.to_json())
     text = json.dumps(to_json_value(summary), indent=2, allow_nan=False, ensure_ascii=False)
     return write_text_atomically(Path(path), text + "\n")
 
@@ -217,37 +211,3 @@ def to_json_value(value: object) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return to_json_value(asdict(value))
     raise TypeError(f"cannot write a {type(value).__name__} to JSON: {value!r}")
-
-
-def _run(run_info: Mapping[str, object]) -> dict[str, Any]:
-    """The run's facts, checked and JSON-ready, ``period`` as start and end."""
-    missing = [key for key in RUN_KEYS if key not in run_info]
-    if missing:
-        raise ValueError(f"run_info misses {', '.join(missing)} (needs {', '.join(RUN_KEYS)})")
-    run: dict[str, Any] = to_json_value(dict(run_info))
-    run["period"] = _period(run_info["period"])
-    costs = run["costs"]
-    if not isinstance(costs, dict) or not {"fees", "slippage"} <= set(costs):
-        raise ValueError(f"run_info['costs'] needs fees and slippage, got {costs!r}")
-    data = run["data"]
-    if not isinstance(data, list):
-        raise ValueError(f"run_info['data'] must be a list of data sources, got {data!r}")
-    for entry in data:
-        absent = [
-            key for key in DATA_SOURCE_KEYS if not isinstance(entry, dict) or key not in entry
-        ]
-        if absent:
-            raise ValueError(f"data source {entry!r} misses {', '.join(absent)}")
-    return run
-
-
-def _period(period: object) -> dict[str, Any]:
-    """``period`` as a mapping with ``start`` and ``end`` (further keys kept)."""
-    if isinstance(period, Mapping):
-        if not {"start", "end"} <= set(period):
-            raise ValueError(f"run_info['period'] needs start and end, got {period!r}")
-        normalised: dict[str, Any] = to_json_value(period)
-        return normalised
-    if isinstance(period, list | tuple) and len(period) == 2:
-        return {"start": to_json_value(period[0]), "end": to_json_value(period[1])}
-    raise ValueError(f"run_info['period'] must be start and end, got {period!r}")

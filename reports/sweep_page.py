@@ -25,17 +25,16 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from macropatch.backtests.sweep.document import OverfittingReport, SweepReport
 from macropatch.reports.html import (
     NOT_AVAILABLE,
     ValueKind,
     format_value,
     html_table,
     render_page,
-    text_or_na,
     write_page,
 )
 
@@ -97,9 +96,9 @@ def _probability(value: object) -> str:
     return f"{float(value):.2f}"
 
 
-def _comparison(summary: Mapping[str, Any]) -> str:
+def _comparison(summary: SweepReport) -> str:
     rows = []
-    for label, numbers in summary["comparison"]:
+    for label, numbers in summary.comparison:
         cells = [escape(label)] + [_value(numbers.get(key), key) for key in _COMPARED]
         rows.append(cells)
     table = html_table(
@@ -107,65 +106,63 @@ def _comparison(summary: Mapping[str, Any]) -> str:
         rows,
         numeric=range(1, len(_COMPARED) + 1),
     )
-    windows = summary["walk_forward"]
+    windows = summary.walk_forward
     return (
         '<section id="out-of-sample">\n<h2>Best in sample, and out of sample</h2>\n'
         f"{table}\n"
         '<p class="note">The walk-forward picks the best variant on each training window of '
-        f"{windows['train_days']} trading days ({escape(windows['mode'])}), skips "
-        f"{windows['gap_days']} days (at least the execution lag plus the slowest publication "
-        f"lag of the signals read, {windows['gap_minimum']} days), then holds it for the next "
-        f"{windows['test_days']} days; the test windows, stitched, are the out-of-sample "
+        f"{windows.train_days} trading days ({escape(windows.mode)}), skips "
+        f"{windows.gap_days} days (at least the execution lag plus the slowest publication "
+        f"lag of the signals read, {windows.gap_minimum} days), then holds it for the next "
+        f"{windows.test_days} days; the test windows, stitched, are the out-of-sample "
         "result. Compare it with the best variant on the same days: the gap is what choosing "
         "with hindsight is worth.</p>\n</section>"
     )
 
 
-def _trials_note(statistics: Mapping[str, Any]) -> str:
+def _trials_note(statistics: OverfittingReport) -> str:
     """How many distinct variants the statistics counted, and the tie rule."""
-    variants, trials = statistics.get("variants"), statistics.get("trials")
-    if variants is None or trials is None:
-        return ""
-    repeats = int(variants) - int(trials)
+    variants, trials = statistics.variants, statistics.trials
+    repeats = variants - trials
     return escape(
         f"{trials} distinct variants of {variants}"
         + (f" ({repeats} repeat another's returns exactly and count once)" if repeats else "")
-        + f"; {statistics.get('tie_rule', '')}."
+        + f"; {statistics.tie_rule}."
     )
 
 
-def _statistics(summary: Mapping[str, Any]) -> str:
-    statistics = summary["overfitting"]
+def _statistics(summary: SweepReport) -> str:
+    statistics = summary.overfitting
     rows = [
         (
             "Probabilistic Sharpe ratio of the best variant",
-            _probability(statistics.get("psr")),
+            _probability(statistics.psr),
             "Probability that its true Sharpe ratio is above 0, given its track record's length, "
             "skewness and kurtosis (Bailey and Lopez de Prado, 2012).",
         ),
         (
             "Deflated Sharpe ratio of the best variant",
-            _probability(statistics.get("dsr")),
-            f"The same, against the best Sharpe ratio {statistics.get('trials')} variants would "
+            _probability(statistics.dsr),
+            f"The same, against the best Sharpe ratio {statistics.trials} variants would "
             "show by luck alone (Bailey and Lopez de Prado, 2014). Below 0.95, the best variant's "
             "edge is not distinguishable from the luck of the search.",
         ),
         (
             "Probability of backtest overfitting",
-            _probability(statistics.get("pbo")),
-            f"Share of the {statistics.get('combinations')} splits of the history into "
-            f"{statistics.get('blocks')} blocks in which the best variant in sample ranks below "
+            _probability(statistics.pbo),
+            f"Share of the {statistics.combinations} splits of the history into "
+            f"{statistics.blocks} blocks in which the best variant in sample ranks below "
             "the median out of sample (Bailey, Borwein, Lopez de Prado and Zhu, 2015). 0.5 is "
             "what pure noise gives.",
         ),
         (
             "Probability of an out-of-sample loss",
-            _probability(statistics.get("probability_of_loss")),
+            _probability(statistics.probability_of_loss),
             "Share of those splits in which the variant chosen in sample lost out of sample.",
         ),
         (
             "Walk-forward out-of-sample PSR",
-            _probability(summary["walk_forward"].get("psr")),
+            _probability(summary.walk_forward.psr),
             "Probabilistic Sharpe ratio of the stitched out-of-sample returns.",
         ),
     ]
@@ -239,7 +236,7 @@ def _heatmaps(metrics: pd.DataFrame, parameters: Sequence[str], objective: str, 
     )
 
 
-def _windows(summary: Mapping[str, Any], objective: str) -> str:
+def _windows(summary: SweepReport, objective: str) -> str:
     rows = [
         (
             escape(f"{window['train_start']} to {window['train_end']}"),
@@ -248,7 +245,7 @@ def _windows(summary: Mapping[str, Any], objective: str) -> str:
             _value(window.get("in_sample_score"), objective),
             _value(window.get("out_of_sample_score"), objective),
         )
-        for window in summary["walk_forward"]["windows"]
+        for window in summary.walk_forward.windows
     ]
     label = _LABELS.get(objective, objective)
     return (
@@ -285,7 +282,7 @@ def _top(metrics: pd.DataFrame, parameters: Sequence[str], objective: str) -> st
 def write_sweep_page(
     path: Path,
     *,
-    summary: Mapping[str, Any],
+    summary: SweepReport,
     metrics: pd.DataFrame,
     tearsheet_links: Mapping[str, str],
 ) -> Path:
@@ -305,27 +302,27 @@ def write_sweep_page(
     tearsheet_links
         Label to the relative address of a tearsheet.
     """
-    spec = summary["sweep"]
-    parameters = list(spec["grid"])
-    objective = str(spec["objective"])
-    best = int(summary["best_in_sample"]["position"])
-    verdict = summary["verdict"]
+    spec = summary.sweep
+    parameters = list(spec.grid)
+    objective = spec.objective
+    best = summary.best_in_sample.position
+    verdict = summary.verdict
     links = " · ".join(
         f'<a href="{escape(link, quote=True)}">{escape(label)}</a>'
         for label, link in tearsheet_links.items()
     )
     best_parameters = ", ".join(
-        f"{name} = {value}" for name, value in summary["best_in_sample"]["parameters"].items()
+        f"{name} = {value}" for name, value in summary.best_in_sample.parameters.items()
     )
     body = "\n".join(
         [
-            f"<h1>Sweep of {escape(str(spec['strategy']))}</h1>",
-            f'<p class="subtitle">{escape(text_or_na(spec.get("period", {}).get("start")))} to '
-            f"{escape(text_or_na(spec.get('period', {}).get('end')))} · {spec['variants']} "
+            f"<h1>Sweep of {escape(spec.strategy)}</h1>",
+            f'<p class="subtitle">{escape(spec.period.start)} to '
+            f"{escape(spec.period.end)} · {spec.variants} "
             f"variants · ranked by {escape(_LABELS.get(objective, objective))} · "
-            f"{escape(str(spec.get('executor', '')))}</p>",
-            f'<p class="verdict {escape(verdict["level"])}" id="verdict">'
-            f"{escape(verdict['text'])}</p>",
+            f"{escape(spec.executor)}</p>",
+            f'<p class="verdict {escape(verdict.level.value)}" id="verdict">'
+            f"{escape(verdict.text)}</p>",
             f"<p>Best in sample: <strong>{escape(best_parameters)}</strong>. Tearsheets: {links}."
             "</p>",
             _comparison(summary),
@@ -334,12 +331,12 @@ def write_sweep_page(
             _windows(summary, objective),
             _top(metrics, parameters, objective),
             "<footer>Written by macropatch "
-            f"{escape(text_or_na(spec.get('macropatch_version')))}. Costs on: "
-            f"{escape(str(spec.get('costs', '')))}; execution lag {spec.get('execution_lag')} "
+            f"{escape(spec.macropatch_version)}. Costs on: "
+            f"{escape(spec.costs)}; execution lag {spec.execution_lag} "
             "day(s). This page is self-contained.</footer>",
         ]
     )
     page = render_page(
-        title=f"macropatch · sweep of {spec['strategy']}", body=body, extra_style=_STYLE
+        title=f"macropatch · sweep of {spec.strategy}", body=body, extra_style=_STYLE
     )
     return write_page(Path(path), page)

@@ -20,12 +20,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from macropatch.backtests.stress.bootstrap import conditional_block_bootstrap
+from macropatch.backtests.stress.document import StressReport
 from macropatch.backtests.stress.factor_model import fit_factor_model
 from macropatch.backtests.stress.factors import (
     Scenario,
@@ -166,7 +167,9 @@ def _scenario(
             str(asset): {
                 **{key: _number(row[key]) for key in ("expected", "low", "high")},
                 "r2": _number(fits.at[asset, "r_squared"]) if asset in fits.index else None,
-                "months": int(fits.at[asset, "observations"]) if asset in fits.index else None,
+                "months": int(cast(float, fits.at[asset, "observations"]))
+                if asset in fits.index
+                else None,
             }
             for asset, row in per_asset.iterrows()
         },
@@ -236,7 +239,7 @@ def stress_test(
     riskless: Sequence[str] = ("cash",),
     confidence: float = 0.90,
     benchmark: str = "",
-) -> dict[str, Any]:
+) -> StressReport:
     """Replay, scenarios and bootstrap for every strategy of a run (see the module docstring).
 
     Parameters
@@ -251,28 +254,30 @@ def stress_test(
     """
     risky = [column for column in prices.columns if column not in riskless]
     monthly = asset_monthly_returns(prices[risky])
-    return {
-        "as_of": pd.Timestamp(returns.index[-1]).date().isoformat(),
-        "benchmark": benchmark,
-        "strategies": [str(name) for name in returns.columns],
-        "weights": {
-            name: {a: float(w) for a, w in weights.items() if w}
-            for name, weights in holdings.items()
-        },
-        "replay": _replay(returns, windows),
-        "scenarios": [
-            _scenario(
-                scenario,
-                assets=monthly,
-                holdings=holdings,
-                sources=sources,
-                riskless=riskless,
-                confidence=confidence,
-            )
-            for scenario in scenarios
-        ],
-        "bootstrap": _bootstrap(returns, fired, bootstrap),
-    }
+    return StressReport.model_validate(
+        {
+            "as_of": pd.Timestamp(returns.index[-1]).date().isoformat(),
+            "benchmark": benchmark,
+            "strategies": [str(name) for name in returns.columns],
+            "weights": {
+                name: {a: float(w) for a, w in weights.items() if w}
+                for name, weights in holdings.items()
+            },
+            "replay": _replay(returns, windows),
+            "scenarios": [
+                _scenario(
+                    scenario,
+                    assets=monthly,
+                    holdings=holdings,
+                    sources=sources,
+                    riskless=riskless,
+                    confidence=confidence,
+                )
+                for scenario in scenarios
+            ],
+            "bootstrap": _bootstrap(returns, fired, bootstrap),
+        }
+    )
 
 
 def last_holdings(holdings: pd.DataFrame) -> dict[str, float]:

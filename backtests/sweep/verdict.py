@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import math
 
-from pydantic import BaseModel, ConfigDict
+from macropatch.marketdata.documents import Document
 
 __all__ = ["Verdict", "VerdictLevel", "sweep_verdict"]
 
@@ -24,10 +24,9 @@ class VerdictLevel(enum.Enum):
     BAD = "bad"
 
 
-class Verdict(BaseModel):
+class Verdict(Document):
     """A level and one sentence."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     level: VerdictLevel
     text: str
 

@@ -15,6 +15,7 @@ import pytest
 
 from macropatch.backtests.engine.result import Result, ResultSet
 from macropatch.reports.comparison import write_comparison
+from macropatch.reports.documents import WindowOutcome
 from macropatch.reports.html import (
     TableMetric,
     ValueKind,
@@ -212,9 +213,30 @@ def test_annual_and_correlation_tables_show_summary_numbers(
 def test_no_crisis_inside_the_data_is_said(
     results: ResultSet, run_info: dict[str, object], tmp_path: Path
 ) -> None:
-    summary = build_summary(results, run_info=run_info)
-    for entry in summary["strategies"].values():
-        entry["stress_windows"] = {"2022 rate shock": {"return": None, "max_drawdown": None}}
+    built = build_summary(results, run_info=run_info)
+    uncovered = {
+        "2022 rate shock": {
+            "return": None,
+            "max_drawdown": None,
+            "start": "2022-01-03",
+            "end": "2022-10-12",
+        }
+    }
+    summary = built.model_copy(
+        update={
+            "strategies": {
+                name: entry.model_copy(
+                    update={
+                        "stress_windows": {
+                            key: WindowOutcome.model_validate(value)
+                            for key, value in uncovered.items()
+                        }
+                    }
+                )
+                for name, entry in built.strategies.items()
+            }
+        }
+    )
     path = write_comparison(
         results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links={}
     )

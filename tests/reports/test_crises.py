@@ -18,6 +18,7 @@ from macropatch.reports.crises import (
     window_max_drawdown,
     window_returns,
 )
+from macropatch.reports.documents import StrategySummary
 
 WINDOW = StressWindow("test", date(2022, 1, 3), date(2022, 1, 7))
 
@@ -126,6 +127,18 @@ def test_correlations_in_run_order_with_none_for_cash() -> None:
     assert matrix["cash"]["a"] is None and matrix["cash"]["cash"] is None
 
 
+def _entry(windows: dict[str, dict[str, object]]) -> StrategySummary:
+    """A summary entry holding ``windows`` (the other numbers do not matter here)."""
+    numbers = dict.fromkeys(
+        ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "turnover",
+         "worst_month", "total_return", "hedge_cost"),
+    )  # fmt: skip
+    return StrategySummary.model_validate(
+        {**numbers, "start": "2015-01-02", "end": "2017-04-19", "days": 600, "parameters": {},
+         "config_hash": "", "data_hash": "", "stress_windows": windows, "annual_returns": {}}
+    )  # fmt: skip
+
+
 def test_the_crisis_table_shows_the_runs_own_windows_with_their_dates() -> None:
     """index.html dropped 2015-16 without a word, and ignored the experiment's windows."""
     from macropatch.reports.charts import crises_section
@@ -133,9 +146,9 @@ def test_the_crisis_table_shows_the_runs_own_windows_with_their_dates() -> None:
 
     returns = daily([0.01, -0.02, 0.005] * 200, start="2015-01-02")
     mine = StressWindow("my sell-off", date(2015, 8, 10), date(2015, 8, 25))
-    measured = {"a": {"stress_windows": measure_windows(returns, (mine,))}}
+    measured = {"a": _entry(measure_windows(returns, (mine,)))}
     html = crises_section(["a"], measured, {"a": "a"})
     assert "my sell-off" in html and "2015-08-10 to 2015-08-25" in html
     assert "2020 Covid crash" not in html  # not a window of this run: not named at all
-    defaults = {"a": {"stress_windows": measure_windows(returns)}}
+    defaults = {"a": _entry(measure_windows(returns))}
     assert "2015-16 oil and China" in crises_section(["a"], defaults, {"a": "a"})

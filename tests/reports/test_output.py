@@ -82,3 +82,14 @@ def test_a_previous_folder_with_no_target_is_put_back(tmp_path: Path) -> None:
     check_output_folder(tmp_path / "latest")
     assert not previous.exists()
     assert json.loads((tmp_path / "latest" / "summary.json").read_text())["note"] == "kept"
+
+
+def test_the_folder_schemas_are_the_documents_schemas() -> None:
+    """A folder is recognised by the schema id its typed document writes."""
+    from macropatch.backtests.sweep.batches import BATCHES_SCHEMA
+    from macropatch.backtests.sweep.document import SWEEP_SCHEMA
+    from macropatch.reports.documents import RUN_SCHEMA
+
+    assert FolderKind.RUN.schema == RUN_SCHEMA
+    assert FolderKind.SWEEP.schema == SWEEP_SCHEMA
+    assert FolderKind.SWEEP_BATCHES.schema == BATCHES_SCHEMA

@@ -40,8 +40,8 @@ def test_round_trip(tmp_path: Path) -> None:
     original = _result()
     write_signal_history([original], tmp_path / "signals")
     records = signal_records([original], DAYS[-1])
-    assert records[0]["state"] == SignalState.QUIET.value
-    assert records[0]["last_data"] == "2024-01-04"
+    assert records[0].state == SignalState.QUIET.value
+    assert records[0].last_data == "2024-01-04"
     (back,) = read_signal_history(tmp_path / "signals", records)
     assert back.signal == original.signal
     assert back.name == original.name and back.threshold == original.threshold
@@ -55,6 +55,6 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_a_signal_missing_from_the_files_is_named(tmp_path: Path) -> None:
     original = _result()
     write_signal_history([original], tmp_path / "signals")
-    records = [{**signal_records([original], DAYS[-1])[0], "name": "other[x=1]"}]
+    records = [signal_records([original], DAYS[-1])[0].model_copy(update={"name": "other[x=1]"})]
     with pytest.raises(UserError, match=r"values.csv has no column for signal 'other\[x=1\]'"):
         read_signal_history(tmp_path / "signals", records)

@@ -15,7 +15,24 @@ import pytest
 from macropatch.backtests.engine.result import Result, ResultSet
 from macropatch.backtests.metrics.performance import measure
 from macropatch.reports.crises import DEFAULT_WINDOWS, annual_returns, correlations, stress_windows
-from macropatch.reports.summary import RUN_KEYS, build_summary, to_json_value, write_summary
+from macropatch.reports.documents import RunSummary
+from macropatch.reports.summary import build_summary, to_json_value, write_summary
+
+RUN_KEYS = (
+    "experiment",
+    "macropatch_version",
+    "period",
+    "costs",
+    "execution_lag",
+    "benchmark",
+    "data",
+)
+
+
+def summarise(results: ResultSet, **kwargs: object) -> dict:
+    """The summary's JSON content, as summary.json holds it."""
+    return build_summary(results, **kwargs).model_dump(mode="json", by_alias=True)  # type: ignore[arg-type]
+
 
 PERFORMANCE_KEYS = {
     "cagr",
@@ -101,7 +118,7 @@ def results() -> ResultSet:
 
 
 def test_structure(results: ResultSet) -> None:
-    summary = build_summary(results, run_info=run_info())
+    summary = summarise(results, run_info=run_info())
     assert set(summary) == {"schema", "run", "strategies", "correlation", "signals"}
     assert summary["schema"] == "macropatch.run/1"
     assert summary["signals"] == []
@@ -118,9 +135,9 @@ def test_structure(results: ResultSet) -> None:
         assert list(row) == results.names
     run = summary["run"]
     assert set(RUN_KEYS) <= set(run)
-    assert run["period"] == {"start": "2021-01-04", "end": "2023-11-24"}
+    assert run["period"] == {"start": "2021-01-04", "end": "2023-11-24", "days": None}
     info = {**run_info(), "period": {"start": "2021-01-04", "end": "2023-11-24", "days": 756}}
-    assert build_summary(results, run_info=info)["run"]["period"]["days"] == 756
+    assert summarise(results, run_info=info)["run"]["period"]["days"] == 756
     assert run["data"][0]["last_date"] == "2023-11-24"
     assert summary["strategies"]["long_real_assets"]["parameters"] == {
         "threshold": 5.0,
@@ -130,7 +147,7 @@ def test_structure(results: ResultSet) -> None:
 
 
 def test_numbers_are_measure(results: ResultSet) -> None:
-    summary = build_summary(results, run_info=run_info())
+    summary = summarise(results, run_info=run_info())
     result = results["long_real_assets"]
     expected = measure(result.returns, turnover=result.turnover).to_dict()
     entry = summary["strategies"]["long_real_assets"]
@@ -138,7 +155,7 @@ def test_numbers_are_measure(results: ResultSet) -> None:
 
 
 def test_crisis_years_and_correlation_are_those_of_crises(results: ResultSet) -> None:
-    summary = build_summary(results, run_info=run_info())
+    summary = summarise(results, run_info=run_info())
     returns = results["long_real_assets"].returns
     entry = summary["strategies"]["long_real_assets"]
     assert entry["stress_windows"] == stress_windows(returns)
@@ -157,12 +174,14 @@ def test_crisis_years_and_correlation_are_those_of_crises(results: ResultSet) ->
 
 
 def test_json_round_trip_with_nan_as_null(results: ResultSet, tmp_path: Path) -> None:
-    summary = build_summary(results, run_info=run_info())
-    path = write_summary(summary, tmp_path / "out" / "summary.json")
+    document = build_summary(results, run_info=run_info())
+    summary = document.model_dump(mode="json", by_alias=True)
+    path = write_summary(document, tmp_path / "out" / "summary.json")
     text = path.read_text(encoding="utf-8")
     assert "NaN" not in text and "Infinity" not in text
     loaded = json.loads(text)
     assert loaded == summary
+    assert RunSummary.model_validate_json(text) == document  # read back, the same document
     flat = loaded["strategies"]["all_cash"]
     assert flat["sharpe"] is None and flat["sortino"] is None and flat["calmar"] is None
     assert flat["max_drawdown"] == 0.0
@@ -179,11 +198,13 @@ def test_write_summary_turns_raw_nan_into_null(tmp_path: Path) -> None:
 def test_missing_run_facts_are_named(results: ResultSet) -> None:
     info = run_info()
     del info["costs"], info["benchmark"]
-    with pytest.raises(ValueError, match="costs, benchmark"):
+    with pytest.raises(
+        ValueError, match=r"(?s)costs\n  Field required.*benchmark\n  Field required"
+    ):
         build_summary(results, run_info=info)
     info = run_info()
     info["data"] = [{"series": "spy"}]
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match=r"data\.0\.source\n  Field required"):
         build_summary(results, run_info=info)
 
 

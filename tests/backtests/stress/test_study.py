@@ -100,7 +100,7 @@ def _study(windows: list[Window] | None = None, signals: tuple[str, ...] = ("cal
         description="the 10-year yield one point higher",
         shocks=(Shock(factor=Factor.TEN_YEAR, change=0.01),),
     )
-    return stress_test(
+    report = stress_test(
         returns=returns,
         holdings=holdings,
         prices=prices,
@@ -113,6 +113,7 @@ def _study(windows: list[Window] | None = None, signals: tuple[str, ...] = ("cal
         windows=windows,
         benchmark="gold",
     )
+    return report.model_dump(mode="json", by_alias=True)  # as stress.json holds it
 
 
 def test_a_scenario_moves_each_strategy_by_its_weights_times_the_fitted_betas() -> None:
