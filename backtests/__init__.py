@@ -1,6 +1,6 @@
 """The backtest stage: strategy + prices + schedule + costs + execution lag -> results.
 
-Four rooms, each a subpackage:
+Five rooms, each a subpackage:
 
 ``engine``
     The simulators: the vectorbt adapter (:mod:`.engine.adapter`, the only
@@ -15,6 +15,9 @@ Four rooms, each a subpackage:
 ``stress``
     Stress tests: macro factors and the factor model, the report's
     scenarios, crisis replay and the conditional bootstrap.
+``evidence``
+    What signals add: a strategy against its neutral twin (its signals
+    held quiet), with Newey-West statistics.
 
 Importing this package or the light modules of ``engine`` never imports
 vectorbt: the sweep's workers run the kernel without it.

@@ -3,7 +3,7 @@
 The stages, left to right (a module imports only from its own stage or from
 stages to its left): marketdata -> signals -> strategies -> backtests ->
 reports -> the shell (``macropatch/*.py``). Inside backtests: metrics ->
-engine -> (sweep | stress). The import graph is read from the source (every
+engine -> (sweep | stress), and evidence reads metrics, engine and sweep. The import graph is read from the source (every
 ``import``, at module level, in functions and under ``TYPE_CHECKING``).
 """
 
@@ -23,13 +23,14 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parents[1]
 ROOT = "macropatch"
 STAGES = ("marketdata", "signals", "strategies", "backtests", "reports")
-BACKTEST_ROOMS = ("metrics", "engine", "sweep", "stress")
+BACKTEST_ROOMS = ("metrics", "engine", "sweep", "stress", "evidence")
 # A room may import from the rooms listed for it (and from itself).
 BACKTEST_ALLOWED = {
     "metrics": set(),
     "engine": {"metrics"},
     "sweep": {"metrics", "engine"},
     "stress": {"metrics", "engine"},
+    "evidence": {"metrics", "engine", "sweep"},
 }
 LOCAL_IMPORTS_ALLOWED = {
     # the entry point installs the Ctrl-C handler before the heavy imports, by design
