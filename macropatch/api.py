@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from macropatch.backtesting import Backtested, backtest_experiment
+from macropatch.backtesting import Backtested, backtest_experiment, measure_evidence
 from macropatch.backtests.engine.result import ResultSet
+from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.stress.document import StressReport
 from macropatch.experiment import StressSettings, load_experiment
@@ -65,6 +66,7 @@ class RunOutcome:
     results: ResultSet
     summary: RunSummary
     stress: StressReport
+    evidence: EvidenceReport
     notes: tuple[str, ...]
 
 
@@ -123,12 +125,15 @@ def run(
         signals=signal_records(done.signals, pd.Timestamp(prices.index[-1])),
         windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
     )
+    evidence = measure_evidence(done, progress=progress)
     with staged_folder(out) as folder:
         _write_run(folder, done, summary=summary, stress=stress_summary, progress=progress)
+        write_summary(evidence, folder / "evidence.json")
     return RunOutcome(
         out=resolve_folder(out),
         results=done.results,
         summary=summary,
+        evidence=evidence,
         stress=stress_summary,
         notes=tuple(notes),
     )

@@ -15,6 +15,8 @@ import pandas as pd
 
 from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.engine.result import ResultSet
+from macropatch.backtests.evidence.document import EvidenceReport, evidence_report
+from macropatch.backtests.evidence.twins import attribute_signals
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
 from macropatch.marketdata.catalog import Catalog, load_catalog
@@ -27,8 +29,9 @@ from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
 from macropatch.strategies.base import Strategy
 from macropatch.strategies.registry import build_strategy
+from macropatch.versioning import macropatch_version
 
-__all__ = ["Backtested", "backtest_experiment"]
+__all__ = ["Backtested", "backtest_experiment", "measure_evidence"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,3 +116,28 @@ def backtest_experiment(
         results=ResultSet(tuple(results)),
         notes=notes,
     )
+
+
+def measure_evidence(done: Backtested, *, progress: Progress | None = None) -> EvidenceReport:
+    """What the signals of each strategy of ``done`` add over its neutral twin (``evidence.json``)."""
+    progress = progress or NoProgress()
+    signals = {result.signal.name: result for result in done.signals}
+    entries = {entry.label: entry for entry in done.experiment.strategies}
+    driven = {label: strategy for label, strategy in done.strategies.items() if strategy.signals}
+    found = []
+    with progress.task("Measuring what the signals add", total=len(driven)) as task:
+        for label, strategy in driven.items():
+            found.append(
+                attribute_signals(
+                    label=label,
+                    strategy=strategy,
+                    prices=done.prices,
+                    rebalance=entries[label].rebalance,
+                    costs=done.experiment.costs,
+                    execution_lag=done.experiment.execution_lag,
+                    signals=signals,
+                )
+            )
+            task.advance()
+    as_of = pd.Timestamp(done.prices.index[-1]).date()
+    return evidence_report(found, as_of=as_of, version=macropatch_version())

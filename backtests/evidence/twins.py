@@ -21,19 +21,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.engine.costs import Costs
-from macropatch.backtests.engine.schedule import Rebalance
+from macropatch.backtests.engine.kernel import simulate_cube
+from macropatch.backtests.engine.schedule import Rebalance, apply_schedule
 from macropatch.backtests.evidence.statistics import newey_west_t
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.sweep.overfitting import probabilistic_sharpe_ratio
+from macropatch.marketdata.errors import UserError
 from macropatch.signals.base import SignalResult
-from macropatch.strategies.base import Strategy
+from macropatch.strategies.base import CASH, MarketView, Strategy
 
 __all__ = ["ActiveReturn", "SignalAttribution", "active_return", "attribute_signals", "held_quiet"]
 
@@ -100,6 +102,8 @@ class SignalAttribution:
     """A strategy against its twin, and each signal's marginal contribution."""
 
     strategy: str
+    returns: pd.Series
+    """The strategy's daily returns, from the kernel (the engine's to 1e-12)."""
     twin: ActiveReturn
     contributions: dict[str, ActiveReturn]
     """Per signal read: the strategy against itself with that signal held quiet."""
@@ -115,7 +119,11 @@ def attribute_signals(
     execution_lag: int,
     signals: Mapping[str, SignalResult],
 ) -> SignalAttribution:
-    """Backtest ``strategy``, its neutral twin and one variant per signal held quiet.
+    """Run ``strategy``, its neutral twin and one variant per signal held quiet, side by side.
+
+    The variants go through the returns-only kernel in one call
+    (:func:`~macropatch.backtests.engine.kernel.simulate_cube`, equal to the
+    vectorbt engine to 1e-12), each with the strategy's schedule, costs and lag.
 
     Parameters
     ----------
@@ -130,27 +138,44 @@ def attribute_signals(
         Empty contributions for a strategy that reads no signal (its twin is
         itself: zero active return).
     """
-
-    def run(quiet: Iterable[str]) -> pd.Series:
-        silenced = set(quiet)
-        view = {
-            name: held_quiet(result) if name in silenced else result
-            for name, result in signals.items()
-        }
-        return backtest(
-            name=label,
-            strategy=strategy,
-            prices=prices,
-            rebalance=rebalance,
-            costs=costs,
-            execution_lag=execution_lag,
-            signals=view,
-        ).returns
-
-    full = run(())
     read = list(strategy.signals)
-    twin = run(read) if read else full
-    contributions = {name: active_return(full, run([name])) for name in read}
-    return SignalAttribution(
-        strategy=label, twin=active_return(full, twin), contributions=contributions
+    quiet_sets: list[set[str]] = [set(), set(read), *({name} for name in read)]
+    columns = [*strategy.assets, CASH]
+    cube = np.stack([_targets(strategy, prices, rebalance, signals, quiet) for quiet in quiet_sets])
+    returns, _ = simulate_cube(
+        cube, prices=prices[columns], costs=costs, execution_lag=execution_lag, cash_asset=CASH
     )
+    series = [pd.Series(row, index=prices.index) for row in returns]
+    full, twin = series[0], series[1]
+    contributions = {
+        name: active_return(full, variant) for name, variant in zip(read, series[2:], strict=True)
+    }
+    return SignalAttribution(
+        strategy=label,
+        returns=full.rename(label),
+        twin=active_return(full, twin),
+        contributions=contributions,
+    )
+
+
+def _targets(
+    strategy: Strategy,
+    prices: pd.DataFrame,
+    rebalance: Rebalance,
+    signals: Mapping[str, SignalResult],
+    quiet: set[str],
+) -> np.ndarray:
+    """The strategy's scheduled targets (days x assets and cash) with ``quiet`` held quiet."""
+    missing = [name for name in strategy.signals if name not in signals]
+    if missing:
+        raise UserError(f"strategy {strategy.name!r} needs signal {missing[0]!r}, not evaluated")
+    view = MarketView(
+        prices=prices[list(strategy.assets)],
+        signals={
+            name: held_quiet(signals[name]) if name in quiet else signals[name]
+            for name in strategy.signals
+        },
+    )
+    targets = strategy.target_weights(view)[[*strategy.assets, CASH]]
+    scheduled = apply_schedule(targets, rebalance)
+    return scheduled.to_numpy(dtype=np.float64, na_value=np.nan)

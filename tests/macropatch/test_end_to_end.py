@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import quantstats as qs
 
+from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.marketdata.catalog import load_catalog
 from macropatch.reports import TableMetric
 from tests.macropatch.cli_helpers import run_cli
@@ -155,3 +156,18 @@ def test_signals_page_shows_every_signal(default_run: tuple[Path, str]) -> None:
         assert f'data-signal="{signal.output_name()}"' in page, signal.name
     # optional series never imported: "no data", and the run did not break
     assert "macropatch data import-series unprofitable_small_caps" in page
+
+
+def test_evidence_measures_every_signal_driven_strategy_against_its_twin(
+    default_run: tuple[Path, str],
+) -> None:
+    out, _ = default_run
+    report = EvidenceReport.model_validate_json((out / "evidence.json").read_text())
+    driven = {"real_assets", "avoid_fragility", "quality_over_growth", "long_volatility"}
+    assert driven | {"patched_portfolio"} == set(report.strategies)  # benchmarks read no signal
+    days = len(pd.read_csv(out / "returns.csv"))
+    for name, evidence in report.strategies.items():
+        assert evidence.twin.days == days, name
+        assert set(evidence.contributions) == set(evidence.signals) and evidence.signals
+        assert evidence.twin.tracking_error is not None and evidence.twin.tracking_error > 0
+        assert "over the twin" in evidence.verdict

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.engine.costs import Costs
 from macropatch.backtests.engine.schedule import Rebalance
 from macropatch.backtests.evidence.twins import (
@@ -33,16 +35,20 @@ PRICES = pd.DataFrame(
 STRATEGY = LongVolatility(hedge=Hedge.VIX_FUND, vix_fund_weight=0.05, cheap_multiplier=3.0)
 
 
+def _settings(flags: list[bool | None]) -> dict[str, Any]:
+    """What both simulators are given: the strategy, its prices, schedule, costs, lag, signal."""
+    return {
+        "strategy": STRATEGY,
+        "prices": PRICES,
+        "rebalance": Rebalance.MONTHLY,
+        "costs": Costs(fees=0.0005, slippage=0.0002),
+        "execution_lag": 1,
+        "signals": {"vix_cheap": signal_result("vix_cheap", flags, DAYS)},
+    }
+
+
 def _attribution(flags: list[bool | None]) -> SignalAttribution:
-    return attribute_signals(
-        label="hedged",
-        strategy=STRATEGY,
-        prices=PRICES,
-        rebalance=Rebalance.MONTHLY,
-        costs=Costs(fees=0.0005, slippage=0.0002),
-        execution_lag=1,
-        signals={"vix_cheap": signal_result("vix_cheap", flags, DAYS)},
-    )
+    return attribute_signals(label="hedged", **_settings(flags))
 
 
 def test_a_signal_that_never_fires_adds_exactly_nothing() -> None:
@@ -94,3 +100,10 @@ def test_active_return_uses_the_common_days_only() -> None:
     assert list(found.active) == pytest.approx([0.02, 0.02])
     with pytest.raises(ValueError, match="fewer than 2"):
         active_return(a.iloc[:1], b)
+
+
+def test_the_kernel_path_is_the_vectorbt_engine() -> None:
+    flags: list[bool | None] = [day.month in (3, 4, 9) for day in DAYS]
+    found = _attribution(flags)
+    engine = backtest(name="hedged", **_settings(flags))
+    np.testing.assert_allclose(found.returns.to_numpy(), engine.returns.to_numpy(), atol=1e-12)
