@@ -314,34 +314,58 @@ def _run_batches(
         )
 
 
+def _benchmark_returns(setup: _Setup, prepared: _Prepared) -> pd.Series:
+    """The benchmark's daily returns through the vectorbt engine, on the sweep's days."""
+    experiment = setup.experiment
+    return backtest(
+        name=experiment.benchmark,
+        strategy=prepared.benchmark_strategy,
+        prices=prepared.prices,
+        rebalance=setup.benchmark_entry.rebalance,
+        costs=experiment.costs,
+        execution_lag=experiment.execution_lag,
+    ).returns
+
+
 def _engine_check(
-    setup: _Setup, prepared: _Prepared, best: int, kernel_returns: np.ndarray, progress: Progress
-) -> tuple[pd.Series, float]:
-    """The benchmark's returns, and the best variant run again through the vectorbt engine."""
+    setup: _Setup, prepared: _Prepared, best: int, kernel_returns: np.ndarray
+) -> float:
+    """The best variant run again through the vectorbt engine: its largest daily difference."""
     experiment, plan = setup.experiment, prepared.plans[best]
-    costs, lag, prices = experiment.costs, experiment.execution_lag, prepared.prices
-    signals = {name: prepared.inputs.signals[output] for name, output in plan.signals.items()}
+    engine = backtest(
+        name="best_in_sample",
+        strategy=plan.strategy,
+        prices=prepared.prices,
+        rebalance=setup.entry.rebalance,
+        costs=experiment.costs,
+        execution_lag=experiment.execution_lag,
+        signals={name: prepared.inputs.signals[output] for name, output in plan.signals.items()},
+    ).returns
+    return engine_difference(kernel_returns, engine)
+
+
+def _study(
+    setup: _Setup, prepared: _Prepared, ran: _Ran, progress: Progress
+) -> tuple[pd.DataFrame, pd.Series, SweepStudy, float]:
+    """The variants' returns, the benchmark's, the study, and the best variant's engine check."""
+    calendar, columns = prepared.prices.index, setup.grid.columns()
+    returns = pd.DataFrame(ran.returns.T, index=calendar, columns=columns)
+    turnover = pd.DataFrame(ran.turnover.T, index=calendar, columns=columns)
     with progress.task("Checking the best variant with vectorbt", total=2) as task:
-        benchmark = backtest(
-            name=experiment.benchmark,
-            strategy=prepared.benchmark_strategy,
-            prices=prices,
-            rebalance=setup.benchmark_entry.rebalance,
-            costs=costs,
-            execution_lag=lag,
-        ).returns
+        benchmark = _benchmark_returns(setup, prepared)
         task.advance()
-        engine = backtest(
-            name="best_in_sample",
-            strategy=plan.strategy,
-            prices=prices,
-            rebalance=setup.entry.rebalance,
-            costs=costs,
-            execution_lag=lag,
-            signals=signals,
-        ).returns
+        study = study_sweep(
+            returns,
+            turnover=turnover,
+            benchmark=benchmark,
+            objective=setup.objective,
+            spec=prepared.spec,
+            blocks=setup.experiment.sweep.blocks,
+        )
+        best = study.best_position
+        difference = _engine_check(setup, prepared, best, ran.returns[best])
         task.advance()
-    return benchmark, engine_difference(kernel_returns, engine)
+    return returns, benchmark, study, difference
 
 
 def sweep(
@@ -398,21 +422,8 @@ def sweep(
         resume=resume,
         progress=progress,
     )
-    calendar, columns = prepared.prices.index, setup.grid.columns()
-    returns = pd.DataFrame(ran.returns.T, index=calendar, columns=columns)
-    turnover = pd.DataFrame(ran.turnover.T, index=calendar, columns=columns)
-    best = int(np.nanargmax(setup.objective.score(returns).to_numpy()))
-    benchmark, difference = _engine_check(setup, prepared, best, ran.returns[best], progress)
-    with progress.task("Overfitting statistics", total=1) as task:
-        study = study_sweep(
-            returns,
-            turnover=turnover,
-            benchmark=benchmark,
-            objective=setup.objective,
-            spec=prepared.spec,
-            blocks=setup.experiment.sweep.blocks,
-        )
-        task.advance()
+    returns, benchmark, study, difference = _study(setup, prepared, ran, progress)
+    best = study.best_position
     summary = _summary(setup, prepared, ran, study, difference)
     # Everything but the batches goes to a staging folder that replaces the sweep's folder in
     # one step; the finished batches are carried over (for a later --resume).

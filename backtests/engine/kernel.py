@@ -181,6 +181,15 @@ def _off_target(
 
 
 @numba.njit(cache=True)
+def _is_shorting(shares: np.ndarray, daily_borrow: np.ndarray) -> bool:
+    """Whether a short position that pays the borrow fee is held (no array allocated)."""
+    for asset in range(len(shares)):  # noqa: SIM110 - a loop numba compiles, no generator
+        if shares[asset] < 0.0 and daily_borrow[asset] > 0.0:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
 def _day_return(value_now: float, previous_value: float) -> float:
     """The day's return as vectorbt's ``get_return_nb`` computes it."""
     if previous_value == 0.0:
@@ -287,7 +296,7 @@ def _simulate_variant(
             if _off_target(weights, booked, shares, held_before, price, ledger):
                 return _REJECTED, day, -1
             turnover[day] = traded / booked
-            shorting = bool(np.any((shares < 0.0) & (daily_borrow > 0.0)))
+            shorting = _is_shorting(shares, daily_borrow)
         value_now = ledger + _worth(shares, price)
         returns[day] = _day_return(value_now, previous_value)
         previous_value = value_now
