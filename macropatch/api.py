@@ -125,10 +125,17 @@ def run(
         signals=signal_records(done.signals, pd.Timestamp(prices.index[-1])),
         windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
     )
-    evidence = measure_evidence(done, progress=progress)
+    evidence, _history = measure_evidence(done, progress=progress)
     with staged_folder(out) as folder:
-        _write_run(folder, done, summary=summary, stress=stress_summary, progress=progress)
         write_summary(evidence, folder / "evidence.json")
+        _write_run(
+            folder,
+            done,
+            summary=summary,
+            stress=stress_summary,
+            evidence=evidence,
+            progress=progress,
+        )
     return RunOutcome(
         out=resolve_folder(out),
         results=done.results,
@@ -181,6 +188,7 @@ def _write_run(
     *,
     summary: RunSummary,
     stress: StressReport,
+    evidence: EvidenceReport,
     progress: Progress,
 ) -> None:
     """The output contract of a run, written into ``folder``."""
@@ -210,6 +218,7 @@ def _write_run(
         returns=results.returns(),
         signals=done.signals,
         stress=stress,
+        evidence=evidence,
         progress=progress,
     )
 
@@ -230,6 +239,7 @@ def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
             returns=finished.returns,
             signals=finished.signals,
             stress=finished.stress,
+            evidence=finished.evidence,
             progress=progress,
         )
     return finished.folder / "index.html"

@@ -15,7 +15,13 @@ import pandas as pd
 
 from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.engine.result import ResultSet
-from macropatch.backtests.evidence.document import EvidenceReport, evidence_report
+from macropatch.backtests.evidence.document import (
+    EvidenceReport,
+    evidence_report,
+    trigger_evidence,
+    trigger_method,
+)
+from macropatch.backtests.evidence.events import EventSettings
 from macropatch.backtests.evidence.twins import attribute_signals
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
@@ -29,6 +35,7 @@ from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
 from macropatch.strategies.base import Strategy
 from macropatch.strategies.registry import build_strategy
+from macropatch.trigger_history import PANEL, TriggerHistory, study_triggers
 from macropatch.versioning import macropatch_version
 
 __all__ = ["Backtested", "backtest_experiment", "measure_evidence"]
@@ -118,8 +125,15 @@ def backtest_experiment(
     )
 
 
-def measure_evidence(done: Backtested, *, progress: Progress | None = None) -> EvidenceReport:
-    """What the signals of each strategy of ``done`` add over its neutral twin (``evidence.json``)."""
+def measure_evidence(
+    done: Backtested,
+    *,
+    progress: Progress | None = None,
+    settings: EventSettings | None = None,
+) -> tuple[EvidenceReport, TriggerHistory]:
+    """What the signals of each strategy of ``done`` add over its neutral twin, and what
+    followed each trigger's firings over the longest history (``evidence.json``).
+    """
     progress = progress or NoProgress()
     signals = {result.signal.name: result for result in done.signals}
     entries = {entry.label: entry for entry in done.experiment.strategies}
@@ -139,5 +153,33 @@ def measure_evidence(done: Backtested, *, progress: Progress | None = None) -> E
                 )
             )
             task.advance()
+    settings = settings or EventSettings()
+    history = study_triggers(
+        done.experiment.signals, done.sources, settings=settings, progress=progress
+    )
+    catalog = done.sources.catalog
+    market = PANEL[0][0]
+    triggers = {
+        study.signal: trigger_evidence(
+            study,
+            market=market,
+            point_in_time=not any(
+                catalog[series].revised
+                for series in signals[study.signal].signal.inputs
+                if series in catalog
+            ),
+        )
+        for study in history.studies
+    }
+    method = trigger_method(
+        settings,
+        calendar=f"trading days of {catalog[history.calendar].name}",
+        first_day=history.first_day,
+        last_day=history.last_day,
+        panel={item.label: catalog[item.series].name for item in history.panel},
+    )
     as_of = pd.Timestamp(done.prices.index[-1]).date()
-    return evidence_report(found, as_of=as_of, version=macropatch_version())
+    report = evidence_report(
+        found, as_of=as_of, version=macropatch_version(), triggers=triggers, method=method
+    )
+    return report, history

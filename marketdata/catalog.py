@@ -154,6 +154,10 @@ class SeriesSpec:
     user_supplied
         An optional series the user imports (``macropatch data import-series``);
         signals that need it report "no data" until it exists.
+    revised
+        The publisher re-estimates the whole history at every release (a model
+        estimate such as a term premium): the values are not point-in-time, and
+        every page that shows a signal reading it says so.
     quality
         Overrides of the data-quality limits (a ``quality = {...}`` table).
     """
@@ -178,6 +182,7 @@ class SeriesSpec:
     proxies: tuple[str, ...] = ()
     derive: Derivation | None = None
     user_supplied: bool = False
+    revised: bool = False
     quality: QualityOverrides = field(default_factory=QualityOverrides)
     notes: str = ""
 
@@ -265,6 +270,7 @@ class _SeriesEntry(BaseModel):
     proxies: Annotated[tuple[str, ...], Strict(False)] = ()
     derive: _DerivationEntry | None = None
     user_supplied: bool = False
+    revised: bool = False
     quality: _QualityEntry = _QualityEntry()
     notes: str = ""
 
@@ -309,6 +315,7 @@ class _SeriesEntry(BaseModel):
                 parameters=MappingProxyType(dict(derive.parameters)),
             ),
             user_supplied=self.user_supplied,
+            revised=self.revised,
             quality=QualityOverrides(**self.quality.model_dump()),
             notes=self.notes,
         )

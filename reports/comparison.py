@@ -64,6 +64,7 @@ def write_comparison(
     signals_link: str = "signals.html",
     shaded: Mapping[str, pd.Series] | None = None,
     stress_link: str | None = None,
+    evidence_link: str | None = None,
 ) -> Path:
     """Write the comparison page of a run.
 
@@ -84,6 +85,8 @@ def write_comparison(
         Relative address of the signal dashboard.
     stress_link
         Relative address of the stress tests (``None``: no link).
+    evidence_link
+        Relative address of the evidence page (``None``: no link).
 
     Returns
     -------
@@ -108,7 +111,13 @@ def write_comparison(
     headings = {name: f"{_swatch(colours[name])}<strong>{escape(name)}</strong>" for name in names}
     body = "\n".join(
         [
-            _introduction(run, names, tearsheet_links, signals_link, stress_link),
+            _introduction(
+                run,
+                names,
+                tearsheet_links,
+                signals_link,
+                {"Stress tests": stress_link, "Evidence: what the signals add": evidence_link},
+            ),
             _metrics_table(names, measured, benchmark, colours, tearsheet_links),
             _charts(returns, benchmark, colours, measured, shaded or {}),
             crises_section(names, measured, headings),
@@ -131,7 +140,7 @@ def _introduction(
     names: Sequence[str],
     tearsheet_links: Mapping[str, str],
     signals_link: str,
-    stress_link: str | None,
+    pages: Mapping[str, str | None],
 ) -> str:
     costs, benchmark = run.costs, run.benchmark
     start, end = run.period.start, run.period.end
@@ -156,8 +165,11 @@ def _introduction(
         "linked from its row."
     )
     links = [f'<a href="{escape(signals_link, quote=True)}">Signals</a>']
-    if stress_link:
-        links.append(f'<a href="{escape(stress_link, quote=True)}">Stress tests</a>')
+    links += [
+        f'<a href="{escape(link, quote=True)}">{escape(title)}</a>'
+        for title, link in pages.items()
+        if link
+    ]
     links += [
         f'<a href="{escape(tearsheet_links[name], quote=True)}">{escape(name)} tearsheet</a>'
         for name in names

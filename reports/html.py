@@ -162,6 +162,8 @@ tbody tr:hover td{background:#eef3fb}
 vertical-align:baseline}
 .tag{display:inline-block;font-size:11px;color:var(--muted);border:1px solid var(--line);
 border-radius:4px;padding:0 5px;margin-left:6px;text-transform:uppercase;letter-spacing:.04em}
+.tag.warn{color:#8a5a00;border-color:#e09f1f}
+.note.warn{color:#8a5a00}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .chart{margin:8px 0 4px}
 .chart svg{display:block;width:100%;height:auto}

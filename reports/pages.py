@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.backtests.stress.document import StressReport
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.reports.comparison import write_comparison
 from macropatch.reports.documents import RunSummary, StrategySummary
+from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
@@ -55,6 +57,7 @@ def render_pages(
     returns: pd.DataFrame,
     signals: Sequence[SignalResult],
     stress: StressReport | None = None,
+    evidence: EvidenceReport | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Write the tearsheets, ``signals.html``, ``stress.html`` and ``index.html`` into ``folder``.
@@ -72,6 +75,8 @@ def render_pages(
         The run's signal results, for ``signals.html`` and the shaded periods.
     stress
         The content of ``stress.json``, for ``stress.html`` (none: no page).
+    evidence
+        The content of ``evidence.json``, for ``evidence.html`` (none: no page).
     progress
         Progress bars (the tearsheets take most of the time).
 
@@ -101,6 +106,8 @@ def render_pages(
     )
     if stress is not None:
         written.append(write_stress_page(folder / "stress.html", stress=stress))
+    if evidence is not None:
+        written.append(write_evidence_page(folder / "evidence.html", evidence=evidence))
     written.append(
         write_comparison(
             returns,
@@ -108,6 +115,7 @@ def render_pages(
             path=folder / "index.html",
             tearsheet_links={name: f"tearsheets/{name}.html" for name in names},
             stress_link="stress.html" if stress is not None else None,
+            evidence_link="evidence.html" if evidence is not None else None,
             shaded={
                 result.signal.name: result.fired
                 for result in signals

@@ -17,12 +17,14 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from pydantic import ValidationError
 
+from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.backtests.stress.document import StressReport
+from macropatch.marketdata.documents import Document
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_user_bytes
 from macropatch.reports.documents import RunSummary, StrategySummary
@@ -34,7 +36,7 @@ from macropatch.signals.base import SignalResult
 __all__ = ["PAGES", "FinishedRun", "copy_run_data", "read_run"]
 
 #: What :func:`macropatch.reports.pages.render_pages` writes; everything else is the run's data.
-PAGES = ("index.html", "signals.html", "stress.html", "tearsheets")
+PAGES = ("index.html", "signals.html", "stress.html", "evidence.html", "tearsheets")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +48,10 @@ class FinishedRun:
     returns: pd.DataFrame
     signals: list[SignalResult]
     stress: StressReport | None
+    evidence: EvidenceReport | None
 
+
+DocumentT = TypeVar("DocumentT", bound=Document)
 
 #: A run's JSON files are a few megabytes at most.
 JSON_LIMIT_BYTES = 256 * 2**20
@@ -114,21 +119,25 @@ def read_run(folder: Path) -> FinishedRun:
     returns = _returns(folder, summary.strategies)
     signals = read_signal_history(folder / "signals", summary.signals)
     return FinishedRun(
-        folder=folder, summary=summary, returns=returns, signals=signals, stress=_stress(folder)
+        folder=folder,
+        summary=summary,
+        returns=returns,
+        signals=signals,
+        stress=_document(folder / "stress.json", StressReport, "a run's stress tests"),
+        evidence=_document(folder / "evidence.json", EvidenceReport, "a run's evidence"),
     )
 
 
-def _stress(folder: Path) -> StressReport | None:
-    """``stress.json`` when the run has one."""
-    path = folder / "stress.json"
+def _document(path: Path, kind: type[DocumentT], what: str) -> DocumentT | None:
+    """The document in ``path`` when the run has one (an error naming the file when it is bad)."""
     if not path.exists():
         return None
     try:
-        return StressReport.model_validate(_json(path))
+        return kind.model_validate(_json(path))
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "the document"
-        raise UserError(f"{path} is not a run's stress tests ({where}: {first['msg']})") from None
+        raise UserError(f"{path} is not {what} ({where}: {first['msg']})") from None
 
 
 def copy_run_data(source: Path, target: Path) -> None:
