@@ -30,8 +30,14 @@ from macropatch.reports.documents import (
     RunSummary,
     SpliceRecord,
 )
+from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.exports import write_config, write_prices, write_returns, write_weights
-from macropatch.reports.output import check_output_folder, resolve_folder, staged_folder
+from macropatch.reports.output import (
+    FolderKind,
+    check_output_folder,
+    resolve_folder,
+    staged_folder,
+)
 from macropatch.reports.pages import render_pages
 from macropatch.reports.run_folder import copy_run_data, read_run
 from macropatch.reports.signal_history import signal_records, write_signal_history
@@ -40,16 +46,19 @@ from macropatch.reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
 from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
+from macropatch.signals.readings import point_in_time
 from macropatch.stress_tests import run_stress_tests
 from macropatch.sweeps import SweepOutcome, sweep
 from macropatch.versioning import macropatch_version
 
 __all__ = [
     "Backtested",
+    "EvidenceOutcome",
     "RunOutcome",
     "SignalStates",
     "SweepOutcome",
     "backtest_experiment",
+    "evidence",
     "macropatch_version",
     "report",
     "run",
@@ -223,6 +232,48 @@ def _write_run(
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class EvidenceOutcome:
+    """Where ``macropatch evidence`` wrote its files and what it measured."""
+
+    out: Path
+    evidence: EvidenceReport
+    notes: tuple[str, ...]
+
+
+def evidence(
+    *,
+    experiment_path: Path,
+    out: Path,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+    allow_dirty: bool = False,
+) -> EvidenceOutcome:
+    """Backtest an experiment and write only its evidence (``evidence.json`` and
+    ``evidence.html``) to ``out``, a folder of its own (never a run's folder).
+    """
+    progress = progress or NoProgress()
+    check_output_folder(out, FolderKind.EVIDENCE)
+    done = backtest_experiment(
+        experiment_path=experiment_path,
+        pack=pack,
+        store=store,
+        live=live,
+        catalog=catalog,
+        progress=progress,
+        allow_dirty=allow_dirty,
+    )
+    measured, history = measure_evidence(done, progress=progress)
+    with staged_folder(out, FolderKind.EVIDENCE) as folder:
+        write_summary(measured, folder / "evidence.json")
+        write_evidence_page(folder / "evidence.html", evidence=measured, comparison_link=None)
+    notes = (*done.notes, *history.notes, *done.sources.dirty_notes())
+    return EvidenceOutcome(out=resolve_folder(out), evidence=measured, notes=notes)
+
+
 def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
     """Draw the pages of a finished run again from its files, without backtesting.
 
@@ -252,6 +303,8 @@ class SignalStates:
     asof: pd.Timestamp
     results: tuple[SignalResult, ...]
     notes: tuple[str, ...]
+    point_in_time: dict[str, bool]
+    """Per signal: False when it reads a series its publisher re-estimates."""
 
 
 def signal_states(
@@ -283,4 +336,7 @@ def signal_states(
         asof=pd.Timestamp(calendar[-1]),
         results=tuple(results),
         notes=(*notes, *sources.dirty_notes()),
+        point_in_time={
+            result.signal.name: point_in_time(result.signal, catalog) for result in results
+        },
     )

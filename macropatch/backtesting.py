@@ -33,6 +33,7 @@ from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.store import Store
 from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
+from macropatch.signals.readings import point_in_time
 from macropatch.strategies.base import Strategy
 from macropatch.strategies.registry import build_strategy
 from macropatch.trigger_history import PANEL, TriggerHistory, study_triggers
@@ -163,11 +164,7 @@ def measure_evidence(
         study.signal: trigger_evidence(
             study,
             market=market,
-            point_in_time=not any(
-                catalog[series].revised
-                for series in signals[study.signal].signal.inputs
-                if series in catalog
-            ),
+            point_in_time=point_in_time(signals[study.signal].signal, catalog),
         )
         for study in history.studies
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -44,6 +46,7 @@ from macropatch.marketdata.sources import offline_from_environment
 from macropatch.marketdata.store import Store
 from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
 from macropatch.reports.output import resolve_folder
+from macropatch.signals.readings import read_on
 from macropatch.signals.registry import SIGNALS
 from macropatch.strategies.registry import STRATEGIES
 
@@ -190,10 +193,14 @@ def report(
         output_console.print(f"Reports: {index}", markup=False)
 
 
+SIGNAL_TABLE_WIDTH = 150
+"""The signal table needs this many columns to show its numbers whole."""
+
+
 def _number(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return f"{value:.4g}" if isinstance(value, int | float) else str(value)
+    return f"{value:.3g}" if isinstance(value, int | float) else str(value)
 
 
 _MEMORY_UNITS = {
@@ -298,6 +305,61 @@ def stress_command(
             markup=False,
         )
         output_console.print(f"Reports: {outcome.out / 'stress.html'}", markup=False)
+
+
+EvidenceOutOption = Annotated[
+    Path, typer.Option("--out", help="Folder of its own for evidence.json and evidence.html.")
+]
+
+
+@app.command("evidence")
+def evidence_command(
+    experiment: ExperimentOption = DEFAULT_EXPERIMENT,
+    out: EvidenceOutOption = Path("runs/evidence"),
+    pack: PackOption = None,
+    offline: OfflineOption = False,
+    allow_dirty: AllowDirtyOption = False,
+) -> None:
+    """What each signal adds over its strategy's neutral twin, and what followed each trigger."""
+    with interruption(_kept_folder(out)):
+        outcome = api.evidence(
+            experiment_path=experiment,
+            out=out,
+            pack=pack_from_environment(pack),
+            store=_store(),
+            live=not (offline or offline_from_environment()),
+            progress=RichProgress(),
+            allow_dirty=allow_dirty,
+        )
+    with interruption(f"{outcome.out} was written in full"):
+        found = outcome.evidence
+        twins = Table(title=f"What the signals add over the neutral twin, to {found.as_of}")
+        for column in ("strategy", "active/yr", "t (NW)", "verdict"):
+            twins.add_column(
+                column, justify="right" if column in {"active/yr", "t (NW)"} else "left"
+            )
+        for name, item in found.strategies.items():
+            twins.add_row(
+                escape(name),
+                format_value(item.twin.annual_return, ValueKind.PERCENT),
+                "n/a" if item.twin.t_statistic is None else f"{item.twin.t_statistic:.2f}",
+                escape(item.verdict),
+            )
+        output_console.print(twins)
+        triggers = Table(title="The triggers as predictors (S&P 500, next 252 trading days)")
+        for column in ("signal", "known from", "episodes", "finding"):
+            triggers.add_column(column)
+        for name, trigger in found.triggers.items():
+            triggers.add_row(
+                escape(name) + ("" if trigger.point_in_time else " (not point-in-time)"),
+                str(trigger.first_known),
+                f"{len(trigger.episodes)} ({trigger.independent} independent)",
+                escape(trigger.finding),
+            )
+        output_console.print(triggers)
+        for note in outcome.notes:
+            output_console.print(f"note: {note}", markup=False, soft_wrap=True)
+        output_console.print(f"Reports: {outcome.out / 'evidence.html'}", markup=False)
 
 
 ParamOption = Annotated[
@@ -436,28 +498,47 @@ def signals(
     )
     day = states.asof
     table = Table(
-        title=f"Signals as knowable on {day.date()} (rates and spreads as fractions: 0.05 = 5%)"
+        title=f"Signals as knowable on {day.date()} (rates and spreads as fractions: 0.05 = 5%)",
+        pad_edge=False,
+        padding=(0, 1),
     )
-    for header in ("signal", "family", "state", "value", "threshold", "last data", "fired"):
+    for header in (
+        "signal", "state", "value", "threshold", "distance", "pctile", "3-month change",
+        "stalest input", "its last data",
+    ):  # fmt: skip
         table.add_column(
             header,
-            justify="right" if header in {"value", "threshold"} else "left",
-            no_wrap=header in {"signal", "state", "last data"},
+            justify="left" if header in {"signal", "state", "stalest input"} else "right",
+            no_wrap=header in {"signal", "state", "its last data", "stalest input"},
         )
     colours = {"fired": "bold red", "quiet": "green", "unknown": "yellow", "no data": "dim"}
     for result in states.results:
         state = result.state_on(day).value
-        last = result.last_data.loc[:day].dropna()
+        reading = read_on(result, day)
         table.add_row(
-            result.signal.name,
-            result.signal.family.value,
+            result.signal.name + ("" if states.point_in_time[result.signal.name] else " *"),
             f"[{colours[state]}]{escape(result.describe_on(day))}[/]",
-            _number(result.value.loc[:day].iloc[-1]),
-            _number(result.threshold),
-            str(last.iloc[-1].date()) if not last.empty else "",
-            "yes" if state == "fired" else ("no" if state == "quiet" else "?"),
+            _number(reading.value),
+            _number(reading.threshold),
+            _number(reading.distance),
+            "" if math.isnan(reading.percentile) else f"{reading.percentile:.0%}",
+            _number(reading.trend),
+            escape(reading.binding_series or ""),
+            "" if reading.binding_date is None else str(reading.binding_date.date()),
         )
-    output_console.print(table)
+    wide = Console(
+        file=output_console.file,
+        width=max(output_console.width, SIGNAL_TABLE_WIDTH),
+        emoji=False,
+        force_terminal=output_console.is_terminal,
+    )
+    wide.print(table)
+    output_console.print(
+        "distance = value - threshold; pctile = percentile among the signal's own known history; "
+        "stalest input = the input whose latest observation is oldest, and its date; "
+        "* = reads a series its publisher re-estimates (not point-in-time).",
+        markup=False,
+    )
     for note in states.notes:
         output_console.print(f"note: {note}", markup=False)
 

@@ -16,11 +16,14 @@ __all__ = ["knowable_on"]
 
 
 def knowable_on(data: SeriesData, calendar: pd.DatetimeIndex) -> tuple[pd.Series, pd.Series]:
-    """``data`` as known on each day of ``calendar``, and the observation date it shows.
+    """``data`` as known on each day of ``calendar``, and the date of the latest observation
+    knowable that day.
 
     A value is visible from its availability date, carried forward until a
     newer one is available, and hidden (NaN) once it is older than the
-    series' ``stale_after_days`` (counted from its availability date).
+    series' ``stale_after_days`` (counted from its availability date). The
+    observation date is kept when the value goes stale (it says how old the
+    data are); it is NaT only before the first observation is available.
     """
     values = data.values.dropna()
     available = data.availability()[data.values.notna().to_numpy()]
@@ -42,7 +45,7 @@ def knowable_on(data: SeriesData, calendar: pd.DatetimeIndex) -> tuple[pd.Series
     since = pd.DatetimeIndex(np.where(seen, frame.index.to_numpy()[safe], np.datetime64("NaT")))
     stale = (calendar - since) > pd.Timedelta(days=data.spec.stale_after_days)
     value = np.where(stale | ~seen, np.nan, value)
-    shown = pd.Series(observed, index=calendar, name=data.spec.id).where(~(stale | ~seen))
+    shown = pd.Series(observed, index=calendar, name=data.spec.id)
     return (
         pd.Series(value, index=calendar, name=data.spec.id),
         shown,

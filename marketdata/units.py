@@ -36,6 +36,7 @@ CANONICAL_UNITS = frozenset(
         "usd_per_metric_ton",
         "millions_usd",
         "billions_usd",
+        "count",
     }
 )
 

@@ -240,13 +240,21 @@ def _chart(name: str, outcomes: list[ForwardSummary | None], horizons: list[int]
     return figure_to_svg(figure, label=f"{MARKET} forward returns after {name}")
 
 
-def write_evidence_page(path: Path, *, evidence: EvidenceReport) -> Path:
-    """Write ``evidence.html`` from the evidence report (``evidence.json``)."""
+def write_evidence_page(
+    path: Path, *, evidence: EvidenceReport, comparison_link: str | None = "index.html"
+) -> Path:
+    """Write ``evidence.html`` from the evidence report (``evidence.json``); it links back to
+    ``comparison_link`` (None: the evidence stands alone).
+    """
     method = evidence.trigger_method
+    back = (
+        ""
+        if comparison_link is None
+        else f' <a href="{escape(comparison_link, quote=True)}">Back to the comparison</a>.'
+    )
     body = (
         "<h1>Evidence: what the signals add, and what the triggers preceded</h1>\n"
-        f'<p class="note">As of {escape(evidence.as_of)}. '
-        '<a href="index.html">Back to the comparison</a>.</p>\n'
+        f'<p class="note">As of {escape(evidence.as_of)}.{back}</p>\n'
         f"{_twins(evidence)}\n{_triggers(evidence)}\n"
         '<section id="method">\n<h2>How these were measured</h2>\n'
         f"<p>{escape(evidence.method)}</p>\n"

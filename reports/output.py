@@ -69,6 +69,8 @@ class FolderKind(enum.Enum):
     """A sweep: ``sweep.json``, or ``batches/manifest.json`` while it runs."""
     SWEEP_BATCHES = BATCHES_SCHEMA.split("/")[0]
     """A sweep's finished batches: ``manifest.json``."""
+    EVIDENCE = "macropatch.evidence"
+    """The evidence alone (``macropatch evidence``): ``evidence.json`` and no run."""
 
     @property
     def schema(self) -> str:
@@ -83,7 +85,13 @@ class FolderKind(enum.Enum):
             FolderKind.RUN: ((RUN_MARKER, self.schema),),
             FolderKind.SWEEP: (("sweep.json", self.schema), ("batches/manifest.json", batches)),
             FolderKind.SWEEP_BATCHES: (("manifest.json", self.schema),),
+            FolderKind.EVIDENCE: (("evidence.json", self.schema),),
         }[self]
+
+    @property
+    def never_over(self) -> tuple[FolderKind, ...]:
+        """Kinds whose folders this kind never replaces, though they hold its marker too."""
+        return (FolderKind.RUN,) if self is FolderKind.EVIDENCE else ()
 
     @property
     def noun(self) -> str:
@@ -92,6 +100,7 @@ class FolderKind(enum.Enum):
             FolderKind.RUN: "macropatch run",
             FolderKind.SWEEP: "macropatch sweep",
             FolderKind.SWEEP_BATCHES: "macropatch sweep's batches",
+            FolderKind.EVIDENCE: "macropatch evidence folder",
         }[self]
 
 
@@ -143,6 +152,12 @@ def _check_target(target: Path, kind: FolderKind) -> None:
         empty = not any(target.iterdir())
     except OSError as error:
         raise UserError(f"output folder {target} cannot be read: {error.strerror}") from None
+    for other in kind.never_over:
+        if is_folder_of(target, other):
+            raise UserError(
+                f"output folder {target} is a {other.noun}: {kind.noun}s are written to a "
+                "folder of their own; choose another --out"
+            )
     if empty or is_folder_of(target, kind):
         return
     raise UserError(

@@ -113,6 +113,10 @@ class SignalResult:
     """A composite's components known per day (None for other signals)."""
     components: int = 0
     """How many components a composite has (0 for other signals)."""
+    input_dates: pd.DataFrame | None = None
+    """Per day and input series: the date of the latest observation knowable that day."""
+    input_stale: pd.DataFrame | None = None
+    """Per day and input series: True when that observation is too old to use (or none yet)."""
 
     @classmethod
     def unavailable(
@@ -223,7 +227,8 @@ class Signal(abc.ABC):
         """
         days = pd.DatetimeIndex(calendar, name="date")
         knowable: dict[str, pd.Series] = {}
-        observed: list[pd.Series] = []
+        observed: dict[str, pd.Series] = {}
+        stale: dict[str, pd.Series] = {}
         missing: list[str] = []
         for series_id in self.inputs:
             try:
@@ -233,8 +238,8 @@ class Signal(abc.ABC):
                     raise
                 missing.append(series_id)
                 continue
-            knowable[series_id], seen = knowable_on(data, days)
-            observed.append(seen)
+            knowable[series_id], observed[series_id] = knowable_on(data, days)
+            stale[series_id] = knowable[series_id].isna()
         if missing:
             return SignalResult.unavailable(self, days, tuple(missing))
         value, fired = self.compute(knowable)
@@ -242,9 +247,8 @@ class Signal(abc.ABC):
         flags = pd.Series(fired.reindex(days), dtype="object")
         unknown_mask = value.isna().to_numpy() | flags.isna().to_numpy()
         result = pd.Series(flags.where(~unknown_mask).astype("boolean"), index=days)
-        last_data = (
-            pd.concat(observed, axis=1).max(axis=1) if observed else pd.Series(pd.NaT, index=days)
-        )
+        dates = pd.DataFrame(observed, index=days)
+        last_data = dates.max(axis=1) if observed else pd.Series(pd.NaT, index=days)
         coverage = self.components_known(knowable)
         return SignalResult(
             name=self.output_name(),
@@ -255,4 +259,6 @@ class Signal(abc.ABC):
             last_data=last_data,
             known=None if coverage is None else coverage[0].reindex(days, fill_value=0),
             components=0 if coverage is None else coverage[1],
+            input_dates=dates,
+            input_stale=pd.DataFrame(stale, index=days),
         )

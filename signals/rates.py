@@ -7,6 +7,7 @@ base hands to ``compute`` (trailing windows, positive differences).
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,8 +25,11 @@ __all__ = [
     "EQUITY_DURATION",
     "REFERENCE_YIELD",
     "FiscalStress",
+    "TERM_PREMIUM_SERIES",
     "TenYearAbove",
+    "TermPremiumModel",
     "TermPremiumRising",
+    "TermPremiumRule",
     "ValuationGap",
     "fair_pe",
 ]
@@ -106,18 +110,50 @@ class TenYearAbove(Signal):
         return value, value > self.threshold
 
 
+class TermPremiumModel(enum.Enum):
+    """Which model estimate of the 10-year term premium a signal reads."""
+
+    ACM = "acm"  # Adrian-Crump-Moench (NY Fed), monthly, from 1961
+    KIM_WRIGHT = "kim_wright"  # Kim-Wright (Federal Reserve Board), daily, from 1990
+
+
+class TermPremiumRule(enum.Enum):
+    """How a term premium fires."""
+
+    POSITIVE_AND_RISING = "positive_and_rising"
+    """Above the threshold and above its value ``window_days`` earlier."""
+    TURNS_POSITIVE = "turns_positive"
+    """Crossed above the threshold within ``window_days`` after at least ``below_days``
+    below it, and still above: the report's "turned positive" after a decade below zero."""
+
+
+#: The catalog series of each model.
+TERM_PREMIUM_SERIES = {
+    TermPremiumModel.ACM: "acm_term_premium_10y",
+    TermPremiumModel.KIM_WRIGHT: "kim_wright_term_premium_10y",
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class TermPremiumRising(Signal):
     """The 10-year term premium positive and rising: the bond vigilantes are back.
 
-    Requires: ``acm_term_premium_10y`` (ACM model, monthly, dated at month end,
-    usable 5 days later; its history is re-estimated by the NY Fed, so it is
-    not strictly point-in-time). Produces: the term premium (fraction), fired
-    when it is above ``threshold`` (default 0.0: positive, as the report says)
-    AND above its own knowable value ``window_days`` trading days earlier
-    (default 63, about three months). Timing: unknown for the first
-    ``window_days`` days of knowable data and once the last month end is
-    older than the staleness limit (45 days).
+    Requires: ``acm_term_premium_10y`` (ACM model, monthly, dated at month
+    end, usable 5 days later) or, with ``model = "kim_wright"``,
+    ``kim_wright_term_premium_10y`` (daily, usable a week later). Both are
+    re-estimated by their publishers, so their history is not point-in-time
+    (the pages mark it). Produces: the term premium (fraction). Rules:
+
+    - ``positive_and_rising`` (default): above ``threshold`` (default 0.0:
+      positive, as the report says) AND above its own knowable value
+      ``window_days`` trading days earlier (default 63, about three months);
+    - ``turns_positive``: crossed above ``threshold`` within the last
+      ``window_days`` after at least ``below_days`` trading days at or below
+      it (default 252, a year), and still above: a break, not a level.
+
+    Timing: unknown for the first ``window_days`` days of knowable data (and
+    ``below_days`` more for the break) and once the last observation is older
+    than the staleness limit.
     """
 
     name = "term_premium_rising"
@@ -126,18 +162,43 @@ class TermPremiumRising(Signal):
 
     threshold: Annotated[float, Range(-0.05, 0.05)] = 0.0
     window_days: Annotated[int, Window(5, 756)] = 63
+    model: TermPremiumModel = TermPremiumModel.ACM
+    rule: TermPremiumRule = TermPremiumRule.POSITIVE_AND_RISING
+    below_days: Annotated[int, Window(1, 2520)] = 252
 
     @property
     @override
     def inputs(self) -> tuple[str, ...]:
-        return ("acm_term_premium_10y",)
+        return (TERM_PREMIUM_SERIES[self.model],)
 
     @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
-        premium = knowable["acm_term_premium_10y"]
+        premium = knowable[TERM_PREMIUM_SERIES[self.model]]
+        if self.rule is TermPremiumRule.TURNS_POSITIVE:
+            return premium, self._turned_positive(premium)
         earlier = days_ago(premium, self.window_days)
         fired = (premium > self.threshold) & (premium > earlier)
         return premium, fired.where(earlier.notna())
+
+    def _turned_positive(self, premium: pd.Series) -> pd.Series:
+        """Per day: a break above the threshold after a long spell below, still in force."""
+        values = premium.to_numpy(dtype=float)
+        fired = np.full(len(values), np.nan)
+        below_run = 0  # consecutive known days at or below the threshold
+        known_run = 0  # consecutive known days (the spell must be observed, not assumed)
+        last_break = -(10**9)
+        for day, value in enumerate(values):
+            if not math.isfinite(value):
+                below_run = known_run = 0
+                continue
+            above = value > self.threshold
+            if above and below_run >= self.below_days:
+                last_break = day
+            below_run = 0 if above else below_run + 1
+            known_run += 1
+            if known_run > self.below_days or day - last_break < self.window_days:
+                fired[day] = float(above and day - last_break < self.window_days)
+        return pd.Series(fired, index=premium.index)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,17 +207,16 @@ class ValuationGap(Signal):
 
     Requires: ``dgs10`` (daily), ``sp500_monthly`` (Shiller's monthly average
     price, extended by datahub with FRED closes; usable the day after the
-    month ends) and ``sp500_earnings_monthly`` (Shiller's trailing 12-month
-    earnings, usable 120 days after the month ends). Produces: the
+    month ends) and ``shiller_earnings`` (Shiller's trailing 12-month
+    earnings, usable 120 days after the quarter ends). Produces: the
     deviation ``market P/E / fair P/E - 1`` with the fair P/E from
     :func:`fair_pe` at ``equity_risk_premium`` (default 0.05, the report's
     5%), fired when above ``threshold`` (default 0.20, the report's "high"
     risk row). Timing: the P/E divides the latest knowable price by the latest
-    knowable earnings (which are older); the pack's earnings end in 2023-06,
-    so the signal is unknown after their staleness limit (2024-03). These
-    series are preferred to ``shiller_price``/``shiller_earnings`` (the same
-    values) because their price runs past 2023-09, so the signal lives until
-    the earnings go stale rather than the price. Trailing reported earnings
+    knowable earnings (which are older); the pack's Shiller earnings run to
+    2025-12 (the last months are Shiller's estimates), knowable to 2026-04,
+    and usable until their staleness limit. The price comes from
+    ``sp500_monthly`` because it runs further (2026-06). Trailing reported earnings
     collapse in recessions, so the deviation spikes then (2009: +400%).
     """
 
@@ -170,11 +230,11 @@ class ValuationGap(Signal):
     @property
     @override
     def inputs(self) -> tuple[str, ...]:
-        return ("dgs10", "sp500_monthly", "sp500_earnings_monthly")
+        return ("dgs10", "sp500_monthly", "shiller_earnings")
 
     @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
-        earnings = knowable["sp500_earnings_monthly"]
+        earnings = knowable["shiller_earnings"]
         market = knowable["sp500_monthly"] / earnings.where(earnings > 0.0)
         value = market / fair_pe(knowable["dgs10"], self.equity_risk_premium) - 1.0
         return value, value > self.threshold
