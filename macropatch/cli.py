@@ -499,8 +499,6 @@ def signals(
     day = states.asof
     table = Table(
         title=f"Signals as knowable on {day.date()} (rates and spreads as fractions: 0.05 = 5%)",
-        pad_edge=False,
-        padding=(0, 1),
     )
     for header in (
         "signal", "state", "value", "threshold", "distance", "pctile", "3-month change",

@@ -73,7 +73,7 @@ def test_valuation_gap_fires_after_the_earnings_lag() -> None:
         {
             "dgs10": pd.Series(0.035, index=pd.bdate_range("2019-12-01", "2020-08-31")),
             "sp500_monthly": monthly([2000.0] * 20, "2019-01-01"),
-            "sp500_earnings_monthly": monthly([100.0] * 12 + [80.0] * 8, "2019-01-01"),
+            "shiller_earnings": monthly([100.0] * 12 + [80.0] * 8, "2019-01-01"),
         }
     )
     days = pd.bdate_range("2020-01-01", "2020-08-31", name="date")
@@ -151,8 +151,8 @@ def test_known_history_on_the_pack(pack_path: Path) -> None:
     # dot-com valuations, then a cheap market with a 2% 10-year in 2012
     assert state(ValuationGap(), "1999-12-15") is SignalState.FIRED
     assert state(ValuationGap(), "2012-06-15") is SignalState.QUIET
-    # the pack's earnings end 2023-06: stale (unknown) by mid-2024
-    assert state(ValuationGap(), "2024-06-14") is SignalState.UNKNOWN
+    # Shiller's earnings run to 2025-12: known through 2025 (the 2024 P/E about 28x)
+    assert state(ValuationGap(), "2024-06-14") is SignalState.FIRED
     # the effective rate on the debt rose through 2023 as the debt refinanced
     assert state(FiscalStress(), "2023-09-15") is SignalState.FIRED
     assert state(FiscalStress(), "2009-06-15") is SignalState.QUIET
