@@ -171,3 +171,55 @@ def test_evidence_measures_every_signal_driven_strategy_against_its_twin(
         assert set(evidence.contributions) == set(evidence.signals) and evidence.signals
         assert evidence.twin.tracking_error is not None and evidence.twin.tracking_error > 0
         assert "over the twin" in evidence.verdict
+
+
+def test_evidence_studies_every_trigger_with_data_over_its_longest_history(
+    default_run: tuple[Path, str],
+) -> None:
+    out, _ = default_run
+    report = EvidenceReport.model_validate_json((out / "evidence.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())
+    with_data = {record["signal"] for record in summary["signals"] if not record["missing"]}
+    assert set(report.triggers) == with_data
+    method = report.trigger_method
+    assert method is not None and method.first_day == "1927-12-30"
+    ten_year = report.triggers["ten_year_above"]
+    assert ten_year.first_known is not None and ten_year.first_known < "1963-01-01"  # DGS10
+    for name, trigger in report.triggers.items():
+        assert trigger.line and trigger.finding, name
+        assert (trigger.warning is not None) == (trigger.independent < method.minimum_episodes)
+        horizons = {item.horizon_days for item in trigger.forward}
+        assert horizons == set(method.horizons), name
+        for item in trigger.forward:  # every episode counted had a whole window
+            assert item.episodes <= len(trigger.episodes), name
+    assert not report.triggers["term_premium_rising"].point_in_time  # ACM is re-estimated
+    assert report.triggers["vix_stress"].point_in_time
+    index = (out / "index.html").read_text()
+    assert 'href="evidence.html"' in index
+    page = (out / "evidence.html").read_text()
+    for name in report.triggers:
+        assert f'id="trigger-{name}"' in page, name
+    assert "not point-in-time" in page
+
+
+def test_evidence_alone_refuses_a_run_folder_and_writes_a_folder_of_its_own(
+    default_run: tuple[Path, str],
+    tmp_path: Path,
+    pack_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, _ = default_run
+    before = sorted(path.name for path in out.iterdir())
+    refused = run_cli(
+        ["evidence", "--pack", str(pack_path), "--out", str(out)], capsys, monkeypatch
+    )
+    assert refused.code == 2 and "is a macropatch run" in refused.stderr
+    assert sorted(path.name for path in out.iterdir()) == before
+    alone = tmp_path / "evidence"
+    outcome = run_cli(
+        ["evidence", "--pack", str(pack_path), "--out", str(alone)], capsys, monkeypatch
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert sorted(path.name for path in alone.iterdir()) == ["evidence.html", "evidence.json"]
+    assert "The triggers as predictors" in outcome.stdout

@@ -24,7 +24,13 @@ from PIL import Image
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["index.html", "signals.html", "stress.html", "tearsheets/sixty_forty.html"]
+PAGES = [
+    "index.html",
+    "signals.html",
+    "stress.html",
+    "evidence.html",
+    "tearsheets/sixty_forty.html",
+]
 # Schemes a page may load from: its own folder and inline data.
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 WINDOW = (1000, 800)
