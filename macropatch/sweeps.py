@@ -39,7 +39,12 @@ from macropatch.backtests.sweep.study import (
     gap_minimum,
     study_sweep,
 )
-from macropatch.backtests.sweep.variants import VariantPlan, plan_variants
+from macropatch.backtests.sweep.variants import (
+    VariantPlan,
+    neutral_twins,
+    plan_variants,
+    quiet_output,
+)
 from macropatch.backtests.sweep.walk_forward import WalkForward, walk_forward_windows
 from macropatch.experiment import Experiment, StrategyEntry, load_experiment
 from macropatch.loading import load_prices
@@ -159,6 +164,10 @@ class _Prepared:
     """The variants, their data and signals, the walk-forward, and the sweep's fingerprint."""
 
     plans: list[VariantPlan]
+    twins: list[VariantPlan]
+    """The variants' neutral twins (none when the strategy reads no signal)."""
+    twin_of: list[int]
+    """Per variant, the position of its twin in :attr:`twins`."""
     benchmark_strategy: Strategy
     prices: pd.DataFrame
     inputs: SweepInputs
@@ -177,6 +186,7 @@ def _prepare(
         strategy=entry.strategy, parameters=entry.parameters, signals=experiment.signals,
         grid=setup.grid,
     )  # fmt: skip
+    twins, twin_of = neutral_twins(plans)
     benchmark = build_strategy(setup.benchmark_entry.strategy, setup.benchmark_entry.parameters)
     strategies = list({id(plan.strategy): plan.strategy for plan in plans}.values())
     panel, prices, notes = load_prices(
@@ -184,7 +194,9 @@ def _prepare(
     )
     calendar = pd.DatetimeIndex(prices.index)
     check_footprint(
-        Footprint(variants=len(plans), days=len(calendar)), folder=setup.out, max_memory=max_memory
+        Footprint(variants=len(plans) + len(twins), days=len(calendar)),
+        folder=setup.out,
+        max_memory=max_memory,
     )
     catalog = sources.catalog
     minimum = gap_minimum(
@@ -197,9 +209,12 @@ def _prepare(
         results, signal_notes = evaluate_signals(list(distinct.values()), sources, calendar)
         task.advance()
     traded = list(dict.fromkeys(asset for strategy in strategies for asset in strategy.assets))
+    evaluated = {result.name: result for result in results}
+    for result in results:  # what the twins read: each signal held quiet
+        evaluated.setdefault(quiet_output(result.signal.name), result.held_quiet())
     inputs = SweepInputs(
         prices=prices[[*traded, CASH]],
-        signals={result.name: result for result in results},
+        signals=evaluated,
         rebalance=entry.rebalance,
         costs=experiment.costs,
         execution_lag=experiment.execution_lag,
@@ -215,10 +230,13 @@ def _prepare(
             "lag": experiment.execution_lag,
             "data": panel.data_hash,
             "period": [str(calendar[0].date()), str(calendar[-1].date())],
+            "twins": len(twins),
         }
     )
     return _Prepared(
         plans=plans,
+        twins=twins,
+        twin_of=twin_of,
         benchmark_strategy=benchmark,
         prices=prices,
         inputs=inputs,
@@ -290,9 +308,10 @@ def _run_batches(
     if executor is not ExecutorKind.INLINE:
         inputs = dataclasses.replace(inputs, kernel_threads=1)
     with opened as pool:
+        every = [*prepared.plans, *prepared.twins]
         try:
             batches = batch_plan(
-                len(prepared.plans),
+                len(every),
                 days=len(inputs.prices),
                 assets=inputs.prices.shape[1],
                 workers=pool.workers,
@@ -302,9 +321,7 @@ def _run_batches(
             raise UserError(f"--max-memory: {error}") from None
         store = BatchStore(folder, fingerprint=prepared.fingerprint, batches=batches, resume=resume)
         started = time.perf_counter()
-        returns, turnover = run_sweep(
-            inputs, prepared.plans, store=store, executor=pool, progress=progress
-        )
+        returns, turnover = run_sweep(inputs, every, store=store, executor=pool, progress=progress)
         return _Ran(
             returns=returns,
             turnover=turnover,
@@ -349,8 +366,18 @@ def _study(
 ) -> tuple[pd.DataFrame, pd.Series, SweepStudy, float]:
     """The variants' returns, the benchmark's, the study, and the best variant's engine check."""
     calendar, columns = prepared.prices.index, setup.grid.columns()
-    returns = pd.DataFrame(ran.returns.T, index=calendar, columns=columns)
-    turnover = pd.DataFrame(ran.turnover.T, index=calendar, columns=columns)
+    variants = len(prepared.plans)
+    returns = pd.DataFrame(ran.returns[:variants].T, index=calendar, columns=columns)
+    turnover = pd.DataFrame(ran.turnover[:variants].T, index=calendar, columns=columns)
+    twins = (
+        pd.DataFrame(
+            ran.returns[[variants + position for position in prepared.twin_of]].T,
+            index=calendar,
+            columns=columns,
+        )
+        if prepared.twins
+        else None
+    )
     with progress.task("Checking the best variant with vectorbt", total=2) as task:
         benchmark = _benchmark_returns(setup, prepared)
         task.advance()
@@ -361,6 +388,7 @@ def _study(
             objective=setup.objective,
             spec=prepared.spec,
             blocks=setup.experiment.sweep.blocks,
+            twins=twins,
         )
         best = study.best_position
         difference = _engine_check(setup, prepared, best, ran.returns[best])
@@ -462,6 +490,8 @@ def _summary(
             f"borrow {costs.borrow * 1e4:g} bp",
             "execution_lag": experiment.execution_lag,
             "benchmark": experiment.benchmark,
+            "judged_against": "the neutral twin" if study.against_twin else "zero",
+            "twins": len(prepared.twins),
             "executor": ran.executor,
             "batches": ran.batches,
             "fingerprint": prepared.fingerprint,
@@ -477,15 +507,7 @@ def _summary(
             "metrics": study.numbers("best"),
             "engine_check_max_difference": difference,
         },
-        "comparison": [
-            ("Best in sample, whole period", study.numbers("best")),
-            ("Best in sample, walk-forward test days", study.numbers("best_in_sample")),
-            ("Walk-forward, out of sample", study.numbers("walk_forward")),
-            (
-                f"Benchmark ({experiment.benchmark}), walk-forward test days",
-                study.numbers(experiment.benchmark),
-            ),
-        ],
+        "comparison": _comparison(study, experiment.benchmark),
         "walk_forward": {
             "mode": spec.mode.value,
             "train_days": spec.train_days,
@@ -513,6 +535,21 @@ def _summary(
     return SweepReport.model_validate(to_json_value(summary))
 
 
+def _comparison(study: SweepStudy, benchmark: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of sweep.html's comparison: the best variant, the walk-forward and (judged on
+    raw returns) the benchmark; judged against the twin, every row is of the return over it.
+    """
+    over = ", over its twin" if study.against_twin else ""
+    rows = [
+        (f"Best in sample, whole period{over}", study.numbers("best")),
+        (f"Best in sample, walk-forward test days{over}", study.numbers("best_in_sample")),
+        (f"Walk-forward, out of sample{over}", study.numbers("walk_forward")),
+    ]
+    if not study.against_twin:
+        rows.append((f"Benchmark ({benchmark}), walk-forward test days", study.numbers(benchmark)))
+    return rows
+
+
 def _write_outputs(
     out: Path,
     summary: SweepReport,
@@ -521,12 +558,15 @@ def _write_outputs(
     benchmark: pd.Series,
     progress: Progress,
 ) -> None:
-    forward, oos = study.forward, study.forward.returns
+    forward, oos = study.forward, study.raw_walk_forward
     benchmark_same = benchmark.loc[oos.index]
     table = study.metrics.reset_index()
     write_text_atomically(out / "variants.csv", table.to_csv(index=False))
     write_text_atomically(out / "walk_forward.csv", forward.windows.to_csv(index=False))
-    stitched = pd.concat([oos.rename("walk_forward"), benchmark_same], axis=1)
+    columns = [oos.rename("walk_forward"), benchmark_same]
+    if study.against_twin:
+        columns.insert(1, forward.returns.rename("walk_forward_over_twin"))
+    stitched = pd.concat(columns, axis=1)
     stitched.index = pd.DatetimeIndex(stitched.index).strftime("%Y-%m-%d")
     write_text_atomically(out / "walk_forward_returns.csv", stitched.to_csv(index_label="date"))
     name = str(benchmark.name)

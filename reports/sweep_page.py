@@ -64,6 +64,9 @@ _LABELS = {
     "worst_month": "Worst month",
     "turnover": "Turnover / year",
     "total_return": "Total return",
+    "active_return": "Return over the twin / year",
+    "active_t": "t over the twin (NW)",
+    "active_score": "Objective over the twin",
 }
 _TOP = 20
 
@@ -304,7 +307,8 @@ def write_sweep_page(
     """
     spec = summary.sweep
     parameters = list(spec.grid)
-    objective = spec.objective
+    twin = spec.judged_against == "the neutral twin"
+    objective = "active_score" if twin and "active_score" in metrics else spec.objective
     best = summary.best_in_sample.position
     verdict = summary.verdict
     links = " · ".join(
@@ -319,8 +323,9 @@ def write_sweep_page(
             f"<h1>Sweep of {escape(spec.strategy)}</h1>",
             f'<p class="subtitle">{escape(spec.period.start)} to '
             f"{escape(spec.period.end)} · {spec.variants} "
-            f"variants · ranked by {escape(_LABELS.get(objective, objective))} · "
-            f"{escape(spec.executor)}</p>",
+            f"variants · ranked by {escape(_LABELS.get(spec.objective, spec.objective))}"
+            + (" of the return over the neutral twin" if twin else "")
+            + f" · {escape(spec.executor)}</p>",
             f'<p class="verdict {escape(verdict.level.value)}" id="verdict">'
             f"{escape(verdict.text)}</p>",
             f"<p>Best in sample: <strong>{escape(best_parameters)}</strong>. Tearsheets: {links}."

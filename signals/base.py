@@ -133,6 +133,14 @@ class SignalResult:
             missing=series,
         )
 
+    def held_quiet(self) -> SignalResult:
+        """The signal never firing: quiet on every day of its calendar (its values kept).
+
+        A strategy reading it then holds its neutral weights: the neutral twin.
+        """
+        quiet = pd.Series(False, index=self.fired.index, dtype="boolean", name=self.fired.name)
+        return dataclasses.replace(self, fired=quiet)
+
     def coverage_on(self, day: pd.Timestamp) -> str:
         """``"4 of 8 known"`` for a composite on ``day``; empty for other signals."""
         if self.known is None or not self.components:

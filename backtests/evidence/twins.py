@@ -12,14 +12,13 @@ costs of trading on them.
 Active return ``a_t = r_t - r_twin_t`` per day. Reported: its annualised
 mean (252 days), tracking error (annualised standard deviation, ddof 1),
 information ratio (their ratio), the Newey-West t-statistic of its mean
-(:func:`~macropatch.backtests.evidence.statistics.newey_west_t`) and its
+(:func:`~macropatch.backtests.metrics.newey_west.newey_west_t`) and its
 probabilistic Sharpe ratio against zero
 (:func:`~macropatch.backtests.sweep.overfitting.probabilistic_sharpe_ratio`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import pandas as pd
 from macropatch.backtests.engine.costs import Costs
 from macropatch.backtests.engine.kernel import simulate_cube
 from macropatch.backtests.engine.schedule import Rebalance, apply_schedule
-from macropatch.backtests.evidence.statistics import newey_west_t
+from macropatch.backtests.metrics.newey_west import newey_west_t
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.sweep.overfitting import probabilistic_sharpe_ratio
 from macropatch.marketdata.errors import UserError
@@ -42,8 +41,7 @@ __all__ = ["ActiveReturn", "SignalAttribution", "active_return", "attribute_sign
 
 def held_quiet(result: SignalResult) -> SignalResult:
     """The signal never firing: quiet on every day of its calendar (its values kept)."""
-    quiet = pd.Series(False, index=result.fired.index, dtype="boolean", name=result.fired.name)
-    return dataclasses.replace(result, fired=quiet)
+    return result.held_quiet()
 
 
 @dataclass(frozen=True, kw_only=True)

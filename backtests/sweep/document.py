@@ -55,6 +55,10 @@ class SweepFacts(Document):
     costs: str
     execution_lag: int
     benchmark: str
+    judged_against: str = "zero"
+    """What the variants were judged against: "the neutral twin" (a strategy that reads
+    signals: active returns) or "zero" (raw returns)."""
+    twins: int = 0
     executor: str
     batches: int
     fingerprint: str

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from macropatch.backtests.metrics.columns import measure_columns
+from macropatch.backtests.metrics.newey_west import newey_west_t
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.overfitting import (
@@ -38,7 +39,12 @@ from macropatch.backtests.sweep.overfitting import (
     sharpe_ratios_per_period,
 )
 from macropatch.backtests.sweep.verdict import Verdict, sweep_verdict
-from macropatch.backtests.sweep.walk_forward import WalkForward, WalkForwardResult, walk_forward
+from macropatch.backtests.sweep.walk_forward import (
+    WalkForward,
+    WalkForwardResult,
+    stitch_choices,
+    walk_forward,
+)
 from macropatch.marketdata.errors import UserError
 
 __all__ = [
@@ -117,9 +123,9 @@ class SweepStudy:
         The walk-forward selection.
     compared
         Metrics of the best variant over the whole period and on the
-        walk-forward's test days, of the walk-forward and of the benchmark on
-        those days (rows ``best``, ``best_in_sample``, ``walk_forward`` and
-        the benchmark's name).
+        walk-forward's test days, of the walk-forward and (judged on raw
+        returns only) of the benchmark on those days (rows ``best``,
+        ``best_in_sample``, ``walk_forward`` and the benchmark's name).
     overfitting
         The probability of backtest overfitting over the distinct variants.
     psr, dsr, oos_psr
@@ -129,6 +135,12 @@ class SweepStudy:
         Distinct variants (identical returns count once).
     verdict
         The one-line judgement.
+    against_twin
+        True when the variants were judged on their return over their neutral
+        twins (the strategy reads signals): the ranking, the walk-forward,
+        :attr:`compared`, PBO, PSR and DSR are then of active returns.
+    raw_walk_forward
+        The walk-forward's choices applied to the variants' own returns.
     """
 
     metrics: pd.DataFrame
@@ -142,6 +154,8 @@ class SweepStudy:
     oos_psr: float
     trials: int
     verdict: Verdict
+    against_twin: bool
+    raw_walk_forward: pd.Series
 
     def numbers(self, row: str) -> dict[str, Any]:
         """One row of :attr:`compared` as a plain mapping (counts stay whole numbers)."""
@@ -156,8 +170,17 @@ def study_sweep(
     objective: Objective,
     spec: WalkForward,
     blocks: int,
+    twins: pd.DataFrame | None = None,
 ) -> SweepStudy:
     """Rank the variants, walk forward, and measure how much the search may have overfit.
+
+    With ``twins`` (each variant's neutral twin's returns, same columns and
+    days), every judgement is made on the active return ``returns - twins``:
+    the question is whether tuning the signals beats the same strategy with
+    its signals held quiet, not whether the strategy beats zero. The metrics
+    table keeps each variant's own statistics and adds its active return
+    (``active_return``, annualised), its Newey-West t-statistic (``active_t``)
+    and the objective of the active return (``active_score``, the ranking's).
 
     Raises
     ------
@@ -166,28 +189,34 @@ def study_sweep(
         (too few days for the windows or the blocks).
     """
     metrics = measure_columns(returns, turnover=turnover)
-    best_position = int(np.nanargmax(objective.score(returns).to_numpy()))
+    judged = returns if twins is None else returns - twins.to_numpy()
+    if twins is not None:
+        metrics["active_return"] = judged.mean().to_numpy() * PERIODS_PER_YEAR
+        metrics["active_t"] = [
+            newey_west_t(judged.iloc[:, column]) for column in range(judged.shape[1])
+        ]
+    scores = objective.score(judged).to_numpy()
+    if twins is not None:
+        metrics["active_score"] = scores  # the objective of the return over the twin
+    best_position = int(np.nanargmax(scores))
     names = [str(name) for name in returns.columns.names]
     best_parameters = dict(zip(names, _labels(returns.columns[best_position]), strict=True))
     try:
-        forward = walk_forward(returns, spec)
+        forward = walk_forward(judged, spec)
     except ValueError as error:
         raise UserError(f"walk-forward: {error}") from None
     oos = forward.returns
-    best_returns = returns.iloc[:, best_position]
-    compared = measure_columns(
-        pd.concat(
-            [
-                best_returns.rename("best"),
-                best_returns.loc[oos.index].rename("best_in_sample"),
-                oos.rename("walk_forward"),
-                benchmark.loc[oos.index],
-            ],
-            axis=1,
-        )
-    )
-    kept = distinct_columns(returns.to_numpy())  # identical variants are one trial
-    trials = returns.iloc[:, kept].to_numpy()
+    best_returns = judged.iloc[:, best_position]
+    rows = [
+        best_returns.rename("best"),
+        best_returns.loc[oos.index].rename("best_in_sample"),
+        oos.rename("walk_forward"),
+    ]
+    if twins is None:
+        rows.append(benchmark.loc[oos.index])
+    compared = measure_columns(pd.concat(rows, axis=1))
+    kept = distinct_columns(judged.to_numpy())  # identical variants are one trial
+    trials = judged.iloc[:, kept].to_numpy()
     try:
         overfitting = probability_of_backtest_overfitting(trials, blocks=blocks)
     except ValueError as error:
@@ -204,6 +233,7 @@ def study_sweep(
         trials=len(kept),
         oos_sharpe=float(compared.at["walk_forward", "sharpe"]),  # type: ignore[arg-type]
         same_days_sharpe=float(compared.at["best_in_sample", "sharpe"]),  # type: ignore[arg-type]
+        oos_active=None if twins is None else float(oos.mean()) * PERIODS_PER_YEAR,
     )
     return SweepStudy(
         metrics=metrics,
@@ -217,6 +247,8 @@ def study_sweep(
         oos_psr=probabilistic_sharpe_ratio(oos),
         trials=len(kept),
         verdict=verdict,
+        against_twin=twins is not None,
+        raw_walk_forward=oos if twins is None else stitch_choices(forward, returns),
     )
 
 

@@ -27,7 +27,7 @@ from macropatch.signals.registry import SIGNALS, build_signal
 from macropatch.strategies.base import Strategy
 from macropatch.strategies.registry import build_strategy
 
-__all__ = ["VariantPlan", "plan_variants"]
+__all__ = ["VariantPlan", "neutral_twins", "plan_variants", "quiet_output"]
 
 T = TypeVar("T")
 
@@ -134,3 +134,31 @@ def _built(
         return build(name, parameters)
     except UserError as error:
         raise UserError(f"sweep variant {_where(variant)}: {error}") from None
+
+
+def quiet_output(name: str) -> str:
+    """The output name under which a twin reads signal ``name`` held quiet."""
+    return f"{name}[held quiet]"
+
+
+def neutral_twins(plans: Sequence[VariantPlan]) -> tuple[list[VariantPlan], list[int]]:
+    """The neutral twins of a sweep's variants, and the position of each variant's twin.
+
+    A twin is a variant's strategy (its own strategy parameters) with every
+    signal it reads held quiet (:func:`quiet_output`); variants that differ
+    only in signal parameters share one twin. No twin for a strategy that
+    reads no signal: then both lists are empty.
+    """
+    if not plans or not plans[0].strategy.signals:
+        return [], []
+    twins: list[VariantPlan] = []
+    position_of: dict[int, int] = {}
+    twin_of = []
+    for plan in plans:
+        key = id(plan.strategy)
+        if key not in position_of:
+            position_of[key] = len(twins)
+            quiet = {name: quiet_output(name) for name in plan.strategy.signals}
+            twins.append(VariantPlan(strategy=plan.strategy, signals=quiet))
+        twin_of.append(position_of[key])
+    return twins, twin_of

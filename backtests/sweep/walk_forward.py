@@ -31,6 +31,7 @@ import pandas as pd
 from macropatch.backtests.sweep.objective import Objective
 
 __all__ = [
+    "stitch_choices",
     "WalkForward",
     "WalkForwardResult",
     "Window",
@@ -139,6 +140,21 @@ class WalkForwardResult:
     chosen: list[Hashable]
     best_in_sample_label: Hashable
     spec: WalkForward
+
+
+def stitch_choices(result: WalkForwardResult, matrix: pd.DataFrame) -> pd.Series:
+    """The walk-forward's choices applied to another matrix with the same columns and days.
+
+    For instance the variants' own returns, when the choices were made on their
+    active returns against their twins.
+    """
+    labels: list[Hashable] = list(matrix.columns)
+    pieces: list[pd.Series] = []
+    for row, label in zip(result.windows.itertuples(), result.chosen, strict=True):
+        days = (matrix.index >= row.test_start) & (matrix.index <= row.test_end)
+        pieces.append(pd.Series(matrix.iloc[np.flatnonzero(days), labels.index(label)]))
+    stitched: pd.Series = pd.concat(pieces).astype(float)
+    return stitched.rename("walk_forward")
 
 
 def walk_forward_windows(index: pd.DatetimeIndex, spec: WalkForward) -> list[Window]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from macropatch.backtests.evidence.statistics import newey_west_lags, newey_west_t
+from macropatch.backtests.metrics.newey_west import newey_west_lags, newey_west_t
 
 
 def reference_t(values: list[float], lags: int) -> float:
