@@ -39,7 +39,9 @@ def test_sweep_writes_its_report(sweep_run: Path) -> None:
     returns = np.concatenate(
         [np.load(path)["returns"] for path in sorted((sweep_run / "batches").glob("*.npz"))]
     )
-    distinct = {row.tobytes() for row in returns}
+    assert summary["sweep"]["twins"] == 1  # signal parameters only: one twin for all
+    assert len(returns) == 9 + 1
+    distinct = {row.tobytes() for row in returns[:9]}  # the variants; the twin comes last
     assert statistics["trials"] == len(distinct)
     assert f"{len(distinct)} distinct variants of 9" in (sweep_run / "sweep.html").read_text()
     walk = summary["walk_forward"]
@@ -66,7 +68,7 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
 ) -> None:
     """Every variant's returns from the batch files against a full vectorbt backtest."""
     from macropatch.backtests.sweep.grid import Grid
-    from macropatch.backtests.sweep.variants import plan_variants
+    from macropatch.backtests.sweep.variants import neutral_twins, plan_variants, quiet_output
     from macropatch.loading import load_prices
     from macropatch.marketdata.catalog import load_catalog
     from macropatch.marketdata.pack import Pack
@@ -84,6 +86,8 @@ def test_kernel_agrees_with_the_vectorbt_engine_on_every_variant(
     _, prices, _ = load_prices([plans[0].strategy], experiment=experiment, sources=sources)
     results, _ = evaluate_signals(list(distinct.values()), sources, pd.DatetimeIndex(prices.index))
     by_output = {result.name: result for result in results}
+    by_output |= {quiet_output(result.signal.name): result.held_quiet() for result in results}
+    plans += neutral_twins(plans)[0]  # the twins run in the same batches, checked the same way
     manifest = json.loads((sweep_run / "batches" / "manifest.json").read_text())
     store = BatchStore(
         sweep_run / "batches",
@@ -287,3 +291,14 @@ def test_a_sweep_killed_while_writing_its_outputs_leaves_the_earlier_sweep_whole
     assert not list(tmp_path.glob(".out.*")), "a dead process' staging folder was left"
     summary = json.loads((out / "sweep.json").read_text())
     assert summary["sweep"]["variants"] == len(pd.read_csv(out / "variants.csv")) == 18
+
+
+def test_a_sweep_of_signals_is_judged_against_the_neutral_twin(sweep_run: Path) -> None:
+    summary = json.loads((sweep_run / "sweep.json").read_text())
+    assert summary["sweep"]["judged_against"] == "the neutral twin"
+    assert "over the twin" in summary["verdict"]["text"]
+    assert all("over its twin" in label for label, _numbers in summary["comparison"])
+    variants = pd.read_csv(sweep_run / "variants.csv")
+    assert {"active_return", "active_t", "active_score"} <= set(variants.columns)
+    page = (sweep_run / "sweep.html").read_text()
+    assert "of the return over the neutral twin" in page
