@@ -33,7 +33,7 @@ from macropatch.reports.charts import (
     drawdown_chart,
     equity_chart,
 )
-from macropatch.reports.documents import RunInfo, RunSummary, StrategySummary
+from macropatch.reports.documents import NeutralByDefault, RunInfo, RunSummary, StrategySummary
 from macropatch.reports.html import (
     TableMetric,
     chart_style,
@@ -278,14 +278,41 @@ def _strategies_table(
                 listed or '<span class="note">none</span>',
                 escape(f"{values.start} to {values.end}"),
                 escape(str(values.days)),
+                _neutral_cell(values.neutral_by_default),
                 short_hash(values.config_hash),
                 short_hash(values.data_hash),
             )
         )
-    heads = ("Strategy", "Parameters", "Measured", "Days", "Config hash", "Data hash")
+    heads = (
+        "Strategy",
+        "Parameters",
+        "Measured",
+        "Days",
+        "Neutral by default",
+        "Config hash",
+        "Data hash",
+    )
     return (
-        "<section>\n<h2>Strategies as run</h2>\n"
-        f"{html_table(heads, rows, numeric=(3,))}\n</section>"
+        '<section id="strategies">\n<h2>Strategies as run</h2>\n'
+        f"{html_table(heads, rows, numeric=(3,))}\n"
+        '<p class="note">Neutral by default: trades decided while a signal the strategy reads '
+        "was unknown (missing or stale data); that signal's part of the weights was then its "
+        "neutral one, not a quiet reading. <code>weights/&lt;name&gt;.csv</code> marks each such "
+        "trade in its <code>neutral_by_default</code> column.</p>\n</section>"
+    )
+
+
+def _neutral_cell(neutral: NeutralByDefault | None) -> str:
+    """The neutral-by-default trades of a strategy in words (n/a: it reads no signal)."""
+    if neutral is None:
+        return '<span class="note">reads no signal</span>'
+    if not neutral.rebalances:
+        return f"none of {neutral.of}"
+    worst = sorted(neutral.signals.items(), key=lambda item: -item[1])[:3]
+    names = ", ".join(f"{escape(name)} ({count})" for name, count in worst)
+    return (
+        f'<span class="tag warn">{neutral.rebalances} of {neutral.of} trades</span><br>'
+        f"<small>{names}; last {escape(str(neutral.last))}</small>"
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 from macropatch.marketdata.documents import Document, IsoDate, Number
 
 __all__ = [
+    "NeutralByDefault",
     "RUN_SCHEMA",
     "DataSource",
     "Period",
@@ -111,6 +112,19 @@ class WindowOutcome(Document):
     end: IsoDate
 
 
+class NeutralByDefault(Document):
+    """How often a strategy's weights fell back to neutral because a signal was unknown."""
+
+    rebalances: int
+    """Trades whose decision day had at least one of the strategy's signals unknown."""
+    of: int
+    """All trades of the strategy."""
+    signals: dict[str, int]
+    """Per signal: the trades on which it was unknown."""
+    last: IsoDate | None
+    """The last such trade."""
+
+
 class StrategySummary(Document):
     """One strategy's metrics (:mod:`macropatch.backtests.metrics.performance`) and facts."""
 
@@ -132,6 +146,7 @@ class StrategySummary(Document):
     data_hash: str
     stress_windows: dict[str, WindowOutcome]
     annual_returns: dict[str, Number]
+    neutral_by_default: NeutralByDefault | None = None
 
     def metric(self, key: str) -> float | None:
         """The metric named ``key`` (``"sharpe"``, ``"max_drawdown"``...)."""

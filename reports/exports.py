@@ -57,11 +57,16 @@ def write_prices(prices: pd.DataFrame, path: Path) -> Path:
 
 
 def write_weights(results: ResultSet, folder: Path) -> list[Path]:
-    """``weights/<name>.csv`` per strategy: target weights on execution dates."""
+    """``weights/<name>.csv`` per strategy: target weights on execution dates; for a strategy
+    that reads signals, a last column ``neutral_by_default`` names the signals that were
+    unknown on the decision day (their part of the weights is the neutral one).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for result in results:
         frame = result.weights.copy()
+        if result.unknown_signals is not None:
+            frame["neutral_by_default"] = result.unknown_signals.reindex(frame.index).fillna("")
         frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
         path = folder / f"{result.name}.csv"
         frame.to_csv(path, index_label="date", float_format=_FLOAT_FORMAT)

@@ -76,6 +76,7 @@ from macropatch.reports.html import write_text_atomically
 
 __all__ = [
     "build_summary",
+    "neutral_by_default",
     "to_json_value",
     "write_summary",
 ]
@@ -131,6 +132,7 @@ def build_summary(
                 "data_hash": result.data_hash,
                 "stress_windows": stress_windows(result.returns, windows),
                 "annual_returns": annual_returns(result.returns),
+                "neutral_by_default": neutral_by_default(result.unknown_signals),
             }
         )
     return RunSummary.model_validate(
@@ -143,6 +145,24 @@ def build_summary(
             ],
         }
     )
+
+
+def neutral_by_default(unknown: pd.Series | None) -> dict[str, Any] | None:
+    """What ``summary.json`` says of the trades made while signals were unknown."""
+    if unknown is None:
+        return None
+    marks = unknown.fillna("").astype(str)
+    flagged = marks[marks != ""]
+    counts: dict[str, int] = {}
+    for names in flagged:
+        for name in names.split(","):
+            counts[name] = counts.get(name, 0) + 1
+    return {
+        "rebalances": len(flagged),
+        "of": len(marks),
+        "signals": counts,
+        "last": None if flagged.empty else pd.Timestamp(flagged.index[-1]).date().isoformat(),
+    }
 
 
 def write_summary(summary: Document | Mapping[str, Any], path: Path) -> Path:

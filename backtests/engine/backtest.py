@@ -12,18 +12,47 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from macropatch.backtests.engine.adapter import run_backtest
 from macropatch.backtests.engine.attribution import excess_contribution
 from macropatch.backtests.engine.costs import Costs
+from macropatch.backtests.engine.lag import executed_frame
 from macropatch.backtests.engine.result import Result
 from macropatch.backtests.engine.schedule import Rebalance, apply_schedule
 from macropatch.marketdata.errors import UserError
 from macropatch.signals.base import SignalResult
 from macropatch.strategies.base import CASH, MarketView, Strategy
 
-__all__ = ["backtest"]
+__all__ = ["backtest", "unknown_on_execution"]
+
+
+def unknown_on_execution(
+    scheduled: pd.DataFrame, signals: Mapping[str, SignalResult], execution_lag: int
+) -> pd.Series:
+    """Per execution date, the signals unknown on its decision day (comma-separated).
+
+    The decision rows of ``scheduled`` go through the same execution lag as
+    the weights (:func:`~macropatch.backtests.engine.lag.executed_frame`), so
+    each mark sits on the row of the weights it explains.
+    """
+    decided = scheduled.notna().any(axis=1).to_numpy()
+    positions = np.where(decided, np.arange(len(scheduled), dtype=float), np.nan)
+    executed = executed_frame(
+        pd.DataFrame({"decision": positions}, index=scheduled.index), execution_lag
+    )["decision"]
+    unknown = {
+        name: result.fired.reindex(scheduled.index).isna().to_numpy()
+        for name, result in signals.items()
+    }
+    marks = [
+        ""
+        if not np.isfinite(position)
+        else ",".join(name for name, flags in unknown.items() if flags[int(position)])
+        for position in executed.to_numpy()
+    ]
+    return pd.Series(marks, index=scheduled.index, name="unknown_signals", dtype=object)
 
 
 def backtest(
@@ -67,6 +96,11 @@ def backtest(
         },
         config_hash=config_hash,
     )
+    if strategy.signals:
+        marks = unknown_on_execution(
+            scheduled, {name: available[name] for name in strategy.signals}, execution_lag
+        )
+        result = dataclasses.replace(result, unknown_signals=marks.reindex(result.weights.index))
     if not strategy.hedges or result.holdings is None:
         return result
     contribution = excess_contribution(

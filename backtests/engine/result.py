@@ -43,6 +43,12 @@ class Result:
         The strategy's parameters as run.
     config_hash, data_hash
         Short SHA-256 digests of the experiment as run and of the price panel.
+    unknown_signals
+        On the execution dates of :attr:`weights`: the signals the strategy
+        reads that were unknown on the decision day (comma-separated; empty
+        when all were known). Where it is not empty the weights fell back to
+        the neutral weights of those signals: neutral by default, not by a
+        quiet reading. ``None`` for a strategy that reads no signal.
     """
 
     name: str
@@ -56,6 +62,7 @@ class Result:
     parameters: Mapping[str, object] = field(default_factory=dict)
     config_hash: str = ""
     data_hash: str = ""
+    unknown_signals: pd.Series | None = None
 
 
 @dataclass(frozen=True)

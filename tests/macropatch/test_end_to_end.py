@@ -223,3 +223,22 @@ def test_evidence_alone_refuses_a_run_folder_and_writes_a_folder_of_its_own(
     assert outcome.code == 0, outcome.stderr
     assert sorted(path.name for path in alone.iterdir()) == ["evidence.html", "evidence.json"]
     assert "The triggers as predictors" in outcome.stdout
+
+
+def test_weights_chosen_over_unknown_signals_are_marked_neutral_by_default(
+    default_run: tuple[Path, str],
+) -> None:
+    out, _ = default_run
+    summary = json.loads((out / "summary.json").read_text())
+    weights = pd.read_csv(
+        out / "weights" / "real_assets.csv", index_col="date", keep_default_na=False
+    )
+    marks = weights["neutral_by_default"]
+    neutral = summary["strategies"]["real_assets"]["neutral_by_default"]
+    assert neutral["of"] == len(weights)
+    assert neutral["rebalances"] == int((marks != "").sum()) > 0
+    # federal interest outlays end 2025Q1 in the pack: fiscal_stress unknown at the end
+    assert "fiscal_stress" in marks.iloc[-1] and neutral["last"] == marks.index[-1]
+    assert summary["strategies"]["spy_buy_and_hold"]["neutral_by_default"] is None
+    assert "neutral_by_default" not in pd.read_csv(out / "weights" / "sixty_forty.csv").columns
+    assert "Neutral by default" in (out / "index.html").read_text()
