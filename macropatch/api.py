@@ -131,7 +131,9 @@ def run(
     summary = build_summary(
         done.results,
         run_info=run_info,
-        signals=signal_records(done.signals, pd.Timestamp(prices.index[-1])),
+        signals=signal_records(
+            done.signals, pd.Timestamp(prices.index[-1]), catalog=sources.catalog
+        ),
         windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
     )
     evidence, _history = measure_evidence(done, progress=progress)

@@ -167,6 +167,17 @@ class SignalRecord(Document):
     components: int = 0
     coverage: str = ""
     last_data: IsoDate | None
+    distance: Number = None
+    """Value minus threshold on the last day."""
+    percentile: Number = None
+    """The value's percentile among the signal's own known values up to the last day."""
+    trend: Number = None
+    """The value's change over the last 63 trading days."""
+    stalest_input: str | None = None
+    """The input that limits the signal (the oldest one in use, or the one missing)."""
+    stalest_date: IsoDate | None = None
+    point_in_time: bool = True
+    """False when the signal reads a series its publisher re-estimates."""
 
 
 class RunSummary(Document):

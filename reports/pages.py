@@ -102,6 +102,7 @@ def render_pages(
             folder / "signals.html",
             period=(run.period.start, run.period.end),
             results=signals,
+            records=summary.signals,
         )
     )
     if stress is not None:

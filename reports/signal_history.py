@@ -30,10 +30,12 @@ from typing import Any
 
 import pandas as pd
 
+from macropatch.marketdata.catalog import Catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.reports.documents import SignalRecord
 from macropatch.reports.exports import read_dated_csv
 from macropatch.signals.base import SignalResult
+from macropatch.signals.readings import point_in_time, read_on
 from macropatch.signals.registry import build_signal
 
 __all__ = [
@@ -57,10 +59,16 @@ def _parameters(result: SignalResult) -> dict[str, Any]:
     return values
 
 
-def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[SignalRecord]:
-    """What ``summary.json`` says of each signal on ``end``."""
+def signal_records(
+    results: Sequence[SignalResult], end: pd.Timestamp, *, catalog: Catalog | None = None
+) -> list[SignalRecord]:
+    """What ``summary.json`` says of each signal on ``end``: its state, and its reading
+    (:func:`~macropatch.signals.readings.read_on`); ``catalog`` tells which inputs are
+    re-estimated by their publishers (none without it).
+    """
     records = []
     for result in results:
+        reading = read_on(result, end)
         last = result.last_data.loc[:end].dropna()
         records.append(
             SignalRecord(
@@ -74,6 +82,14 @@ def signal_records(results: Sequence[SignalResult], end: pd.Timestamp) -> list[S
                 components=result.components,
                 coverage=result.coverage_on(end),
                 last_data=None if last.empty else pd.Timestamp(last.iloc[-1]).date().isoformat(),
+                distance=reading.distance,
+                percentile=reading.percentile,
+                trend=reading.trend,
+                stalest_input=reading.binding_series,
+                stalest_date=None
+                if reading.binding_date is None
+                else reading.binding_date.date().isoformat(),
+                point_in_time=True if catalog is None else point_in_time(result.signal, catalog),
             )
         )
     return records

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from macropatch.reports.documents import SignalRecord
 from macropatch.reports.html import (
     NOT_AVAILABLE,
     THIN_ABOVE,
@@ -81,6 +82,7 @@ def write_signals_page(
     *,
     period: tuple[str, str],
     results: Sequence[SignalResult] = (),
+    records: Sequence[SignalRecord] = (),
 ) -> Path:
     """Write the signal dashboard.
 
@@ -95,6 +97,10 @@ def write_signals_page(
     results
         The signals of the run, any order (the page groups them by family).
         With none, the page says that no signal was computed yet.
+    records
+        What ``summary.json`` says of each signal (by output name): its
+        distance to the threshold, percentile, trend and stalest input on the
+        last day; a signal without a record shows n/a there.
 
     Returns
     -------
@@ -129,7 +135,9 @@ def write_signals_page(
             [
                 header,
                 _timing(),
-                _summary_table(ordered, anchors, start, end),
+                _summary_table(
+                    ordered, anchors, start, end, {record.name: record for record in records}
+                ),
                 _families(ordered, anchors, start, end),
                 "<footer>This page is self-contained: it loads no script, font or image.</footer>",
             ]
@@ -183,6 +191,31 @@ _EMPTY = (
 )
 
 
+def _breakable(name: str) -> str:
+    """An output name escaped, allowed to wrap after each comma and bracket."""
+    return escape(name).replace(",", ",<wbr>").replace("[", "[<wbr>")
+
+
+def _reading_cells(record: SignalRecord | None, fraction: bool) -> str:
+    """Distance, percentile, trend and stalest input of a signal (n/a without a record)."""
+    if record is None:
+        return f'<td class="num">{NOT_AVAILABLE}</td>' * 3 + f"<td>{NOT_AVAILABLE}</td>"
+    percentile = NOT_AVAILABLE if record.percentile is None else f"{float(record.percentile):.0%}"
+    stalest = (
+        NOT_AVAILABLE
+        if record.stalest_input is None
+        else f'<span class="mono">{escape(record.stalest_input)}</span> '
+        f"{escape(record.stalest_date or 'no data')}"
+    )
+    tag = "" if record.point_in_time else ' <span class="tag warn">not point-in-time</span>'
+    return (
+        f'<td class="num">{format_signal_number(record.distance, fraction=fraction)}</td>'
+        f'<td class="num">{percentile}</td>'
+        f'<td class="num">{format_signal_number(record.trend, fraction=fraction)}</td>'
+        f"<td>{stalest}{tag}</td>"
+    )
+
+
 def _timing() -> str:
     return (
         '<p class="lead">Every value is shown on the day it was knowable: an observation '
@@ -199,23 +232,23 @@ def _summary_table(
     anchors: dict[str, str],
     start: pd.Timestamp,
     end: pd.Timestamp,
+    records: Mapping[str, SignalRecord],
 ) -> str:
     rows = []
     for result in results:
         fraction = _is_fraction(result)
         state = result.state_on(end)
         value = None if result.missing else _on_or_before(result.value, end)
-        last = None if result.missing else _on_or_before(result.last_data, end)
-        last_text = last.strftime("%Y-%m-%d") if isinstance(last, pd.Timestamp) else NOT_AVAILABLE
+        record = records.get(result.name)
         rows.append(
             f'<tr data-signal="{escape(result.name, quote=True)}">'
             f'<td class="family">{escape(result.signal.family.value)}</td>'
             f"<td>{escape(result.signal.summary)}</td>"
-            f'<td><a class="mono" href="#{anchors[result.name]}">{escape(result.name)}</a></td>'
+            f'<td><a class="mono" href="#{anchors[result.name]}">{_breakable(result.name)}</a></td>'
             f'<td data-state="{state.value}">{_state_pill(state, result.coverage_on(end))}</td>'
             f'<td class="num">{format_signal_number(value, fraction=fraction)}</td>'
             f'<td class="num">{format_signal_number(result.threshold, fraction=fraction)}</td>'
-            f'<td class="num">{last_text}</td>'
+            f"{_reading_cells(record, fraction)}"
             f'<td class="num">{_share_fired(result, start, end)}</td></tr>'
         )
     day = end.strftime("%Y-%m-%d")
@@ -224,11 +257,17 @@ def _summary_table(
         '<div class="table-wrap"><table id="signals">\n'
         "<thead><tr><th>Family</th><th>Fires when</th><th>Output</th>"
         f'<th>State on {day}</th><th class="num">Value on {day}</th>'
-        '<th class="num">Threshold</th><th class="num">Latest data</th>'
+        '<th class="num">Threshold</th><th class="num">Distance</th>'
+        '<th class="num">Percentile</th><th class="num">3-month change</th>'
+        "<th>Stalest input</th>"
         '<th class="num">Fired (share of known days)</th></tr></thead>\n'
         f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table></div>\n"
-        '<p class="note">Latest data: the newest observation date among the inputs knowable that '
-        "day. Percentages are fractions of a signal whose threshold is a rate, spread or share; "
+        '<p class="note">Distance: value minus threshold. Percentile: the value among the '
+        "signal's own known values up to that day. Stalest input: the input in use whose "
+        "latest observation is the oldest, with its date (for an unknown signal, the input "
+        "that is stale or missing): a signal is as fresh as that input, not its freshest. "
+        '<span class="tag warn">not point-in-time</span> marks a signal reading a model '
+        "series its publisher re-estimates over the whole history. Percentages are fractions of a signal whose threshold is a rate, spread or share; "
         "other values are plain numbers, 4 significant figures. n/a: no known value.</p>\n"
         "</section>"
     )

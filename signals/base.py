@@ -168,6 +168,11 @@ class SignalResult:
         return SignalState.FIRED if bool(flag) else SignalState.QUIET
 
 
+def _shown(value: object) -> object:
+    """A parameter as an output name shows it: an enum by its value."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @dataclass(frozen=True, kw_only=True)
 class Signal(abc.ABC):
     """Base class of every signal. Subclasses add their parameters as fields."""
@@ -221,9 +226,9 @@ class Signal(abc.ABC):
         return None
 
     def output_name(self) -> str:
-        """``name[param=value,...]``."""
+        """``name[param=value,...]`` (an enum parameter by its value, as in experiment files)."""
         parameters = ",".join(
-            f"{item.name}={getattr(self, item.name)}" for item in dataclasses.fields(self)
+            f"{item.name}={_shown(getattr(self, item.name))}" for item in dataclasses.fields(self)
         )
         return f"{self.name}[{parameters}]"
 

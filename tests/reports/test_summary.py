@@ -123,7 +123,14 @@ def test_structure(results: ResultSet) -> None:
     assert summary["schema"] == "macropatch.run/1"
     assert summary["signals"] == []
     assert list(summary["strategies"]) == results.names
-    extra = {"parameters", "config_hash", "data_hash", "stress_windows", "annual_returns"}
+    extra = {
+        "parameters",
+        "config_hash",
+        "data_hash",
+        "stress_windows",
+        "annual_returns",
+        "neutral_by_default",
+    }
     for entry in summary["strategies"].values():
         assert PERFORMANCE_KEYS | extra == set(entry)
         assert list(entry["stress_windows"]) == [window.name for window in DEFAULT_WINDOWS]
