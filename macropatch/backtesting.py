@@ -161,12 +161,13 @@ def measure_evidence(
     catalog = done.sources.catalog
     market = PANEL[0][0]
     triggers = {
-        study.signal: trigger_evidence(
-            study,
+        item.key: trigger_evidence(
+            item.study,
             market=market,
-            point_in_time=point_in_time(signals[study.signal].signal, catalog),
+            reading=item.reading,
+            point_in_time=point_in_time(item.result.signal, catalog),
         )
-        for study in history.studies
+        for item in history.studied
     }
     method = trigger_method(
         settings,

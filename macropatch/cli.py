@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from macropatch import api
+from macropatch.backtests.evidence.document import AS_CONFIGURED
 from macropatch.backtests.sweep.executors import ExecutorKind
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.console import RichProgress, error_console, output_console
@@ -351,7 +352,9 @@ def evidence_command(
             triggers.add_column(column)
         for name, trigger in found.triggers.items():
             triggers.add_row(
-                escape(name) + ("" if trigger.point_in_time else " (not point-in-time)"),
+                ("" if trigger.reading == AS_CONFIGURED else "  ")
+                + escape(name)
+                + ("" if trigger.point_in_time else " (not point-in-time)"),
                 str(trigger.first_known),
                 f"{len(trigger.episodes)} ({trigger.independent} independent)",
                 escape(trigger.finding),

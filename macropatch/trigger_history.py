@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from macropatch.backtests.evidence.document import AS_CONFIGURED
 from macropatch.backtests.evidence.events import (
     EventSettings,
     EventStudy,
@@ -28,8 +29,16 @@ from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.sources import DataSources
 from macropatch.signals.base import Signal, SignalResult
 from macropatch.signals.evaluate import evaluate_signals
+from macropatch.signals.report_readings import alternative_readings
 
-__all__ = ["CALENDAR", "MARKET", "PANEL", "TriggerHistory", "study_triggers"]
+__all__ = [
+    "CALENDAR",
+    "MARKET",
+    "PANEL",
+    "StudiedTrigger",
+    "TriggerHistory",
+    "study_triggers",
+]
 
 CALENDAR = "sp500"
 """The calendar of the studies: the S&P 500 price index's trading days."""
@@ -54,10 +63,23 @@ RATE_CARRY_DAYS = 5
 
 
 @dataclass(frozen=True, kw_only=True)
-class TriggerHistory:
-    """The studies, the signals on the long calendar, and how the panel was built."""
+class StudiedTrigger:
+    """One reading of a trigger on the long calendar, and its event study."""
 
-    studies: tuple[EventStudy, ...]
+    key: str
+    """``name`` for the signal as configured, ``name: reading`` for a report reading."""
+    reading: str
+    result: SignalResult
+    study: EventStudy
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerHistory:
+    """The studies (each signal as configured, then the report's readings of it), the signals
+    on the long calendar, and how the panel was built.
+    """
+
+    studied: tuple[StudiedTrigger, ...]
     results: tuple[SignalResult, ...]
     calendar: str
     first_day: pd.Timestamp
@@ -107,21 +129,34 @@ def study_triggers(
     settings: EventSettings | None = None,
     progress: Progress | None = None,
 ) -> TriggerHistory:
-    """The event study of every signal with data, on the longest history its inputs allow."""
+    """The event study of every signal with data, and of each of the report's readings of it
+    (:func:`~macropatch.signals.report_readings.alternative_readings`), on the longest
+    history their inputs allow.
+    """
     progress = progress or NoProgress()
-    signals = list(signals)
-    with progress.task("Studying the triggers", total=len(signals) + 1) as task:
+    configured = list(signals)
+    readings = [
+        *((signal.name, AS_CONFIGURED, signal) for signal in configured),
+        *(
+            (f"{signal.name}: {label}", label, signal)
+            for label, signal in alternative_readings(configured)
+        ),
+    ]
+    with progress.task("Studying the triggers", total=len(readings) + 1) as task:
         panel, market, notes = _panel(sources)
         calendar = pd.DatetimeIndex(market.index)
         task.advance()
-        results, signal_notes = evaluate_signals(signals, sources, calendar)
-        studies = []
-        for result in results:
+        results, signal_notes = evaluate_signals(
+            [signal for _key, _label, signal in readings], sources, calendar
+        )
+        studied = []
+        for (key, label, _signal), result in zip(readings, results, strict=True):
             if result.fired.notna().any():
-                studies.append(event_study(result, panel=panel, market=market, settings=settings))
+                study = event_study(result, panel=panel, market=market, settings=settings)
+                studied.append(StudiedTrigger(key=key, reading=label, result=result, study=study))
             task.advance()
     return TriggerHistory(
-        studies=tuple(studies),
+        studied=tuple(studied),
         results=tuple(results),
         calendar=CALENDAR,
         first_day=pd.Timestamp(calendar[0]),

@@ -17,6 +17,7 @@ one self-contained page:
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from macropatch.backtests.evidence.document import (
+    AS_CONFIGURED,
     ActiveSummary,
     EvidenceReport,
     ForwardSummary,
@@ -114,6 +116,18 @@ def _tags(trigger: TriggerEvidence) -> str:
     return " ".join(tags)
 
 
+def _anchor(key: str) -> str:
+    """The element id of a trigger's details: ``trigger-`` and its key, made id-safe."""
+    return "trigger-" + re.sub(r"[^A-Za-z0-9_]+", "-", key).strip("-")
+
+
+def _title(trigger: TriggerEvidence) -> str:
+    """The signal's name, and the report reading when it is not the configured definition."""
+    if trigger.reading == AS_CONFIGURED:
+        return f"<strong>{escape(trigger.signal)}</strong>"
+    return f"{escape(trigger.signal)} <small>· {escape(trigger.reading)}</small>"
+
+
 def _summary_row(name: str, trigger: TriggerEvidence, horizon: int) -> tuple[str, ...]:
     main = next(
         (item for item in trigger.forward if item.asset == MARKET and item.horizon_days == horizon),
@@ -122,7 +136,7 @@ def _summary_row(name: str, trigger: TriggerEvidence, horizon: int) -> tuple[str
     first = trigger.drawdowns[0] if trigger.drawdowns else None
     judged = None if first is None else first.hits + first.false_alarms
     return (
-        f'<a href="#trigger-{escape(name)}"><strong>{escape(name)}</strong></a> {_tags(trigger)}',
+        f'<a href="#{_anchor(name)}">{_title(trigger)}</a> {_tags(trigger)}',
         f'<span class="mono">{text_or_na(trigger.first_known)}<br>'
         f"to {text_or_na(trigger.last_known)}</span>",
         f"{len(trigger.episodes)} ({trigger.independent})",
@@ -168,7 +182,9 @@ def _triggers(evidence: EvidenceReport) -> str:
         '<section id="triggers">\n<h2>The triggers as predictors</h2>\n'
         f'<p class="note">History: {escape(method.calendar)}, {escape(method.first_day)} to '
         f"{escape(method.last_day)}; each signal from the first day its inputs make it known. "
-        f"Episodes: a firing after {method.quiet_days} quiet days.</p>\n"
+        f"Episodes: a firing after {method.quiet_days} quiet days. Each signal as the "
+        "experiment configures it comes first (in bold), then the report's own readings of "
+        "it (<small>· reading</small>), studied the same way.</p>\n"
         f"{html_table(heads, rows, numeric=(2, 3, 4, 5, 6, 7, 8, 9))}\n{details}\n</section>"
     )
 
@@ -200,7 +216,7 @@ def _detail(name: str, trigger: TriggerEvidence, horizons: list[int]) -> str:
         chart = _chart(name, [found.get((MARKET, horizon)) for horizon in horizons], horizons)
     warning = f'<p class="note warn">{escape(trigger.warning)}.</p>\n' if trigger.warning else ""
     return (
-        f'<article id="trigger-{escape(name)}">\n<h3>{escape(name)} {_tags(trigger)}</h3>\n'
+        f'<article id="{_anchor(name)}">\n<h3>{_title(trigger)} {_tags(trigger)}</h3>\n'
         f"<p>{escape(trigger.line)}.</p>\n{warning}"
         f'<p class="note">Signal as studied: <code>{escape(trigger.output_name)}</code>. '
         "Cells: mean after the episodes vs all days, and the interval of the difference "

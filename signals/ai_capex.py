@@ -18,9 +18,15 @@ from typing_extensions import override
 
 from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.base import Family, Signal
-from macropatch.signals.windows import ratio_against_trailing_mean
+from macropatch.signals.windows import days_ago, ratio_against_trailing_mean
 
-__all__ = ["AiRevenueGap", "MarketConcentration", "PowerDemand"]
+__all__ = [
+    "HYPERSCALERS",
+    "AiRevenueGap",
+    "HyperscalerCapexBoom",
+    "MarketConcentration",
+    "PowerDemand",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,3 +152,61 @@ class PowerDemand(Signal):
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
         value = ratio_against_trailing_mean(knowable["xlu"], knowable["spy"], self.window_days)
         return value, value > self.threshold
+
+
+#: The hyperscalers whose capital expenditure the pack carries (catalog ids).
+HYPERSCALERS: tuple[str, ...] = ("capex_microsoft", "capex_alphabet", "capex_amazon")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HyperscalerCapexBoom(Signal):
+    """Hyperscaler capital expenditure growing fast: the AI build-out the report calls a bubble risk.
+
+    Requires: ``capex_microsoft``, ``capex_alphabet`` and ``capex_amazon``
+    (quarterly cash capex, knowable 35 days after the quarter ends; gappy:
+    no Microsoft April-June quarters, Amazon from 2017, Alphabet quarterly
+    from 2015). Produces: per company, the growth of its latest knowable
+    quarter over the one knowable ``year_days`` trading days earlier (the
+    same quarter a year before, or the latest one then); their mean over the
+    companies known that day; smoothed by its trailing mean over
+    ``smooth_days`` (a year of quarters). Fired when above ``threshold``.
+
+    Parameters
+    ----------
+    threshold
+        Default 0.40: capex growing 40% a year (2018, 2020-21, 2024-25 in the pack).
+    year_days
+        Trading days back for the growth. Default 252.
+    smooth_days
+        Trailing mean of the growth. Default 252.
+
+    Timing: unknown until one company has ``year_days`` of history and the
+    mean its ``smooth_days``. Meta and Nvidia's data-centre revenue are not
+    in the pack; the report's $400bn is the sum of more companies.
+    """
+
+    name = "hyperscaler_capex_boom"
+    family = Family.AI_CAPEX
+    summary = "Hyperscaler capex growing more than 40% a year"
+
+    threshold: Annotated[float, Range(-1.0, 5.0)] = 0.40
+    year_days: Annotated[int, Window(21, 756)] = 252
+    smooth_days: Annotated[int, Window(1, 756)] = 252
+
+    @property
+    @override
+    def inputs(self) -> tuple[str, ...]:
+        return HYPERSCALERS
+
+    @override
+    def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+        growth = pd.concat(
+            [
+                knowable[name] / days_ago(knowable[name], self.year_days) - 1.0
+                for name in HYPERSCALERS
+            ],
+            axis=1,
+        )
+        mean = growth.mean(axis=1, skipna=True)
+        smoothed = mean.rolling(self.smooth_days, min_periods=self.smooth_days).mean()
+        return smoothed, smoothed > self.threshold

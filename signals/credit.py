@@ -8,6 +8,7 @@ differences).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
@@ -23,11 +24,16 @@ from macropatch.signals.windows import (
 )
 
 __all__ = [
+    "LISTED_COUNTS",
+    "WALL_SERIES",
     "BaaSpreadAbove",
     "HighYieldSpreadAbove",
     "HighYieldSpreadWidening",
+    "RefinancingShock",
     "SmallCapsLagging",
+    "Universe",
     "UnprofitableSmallCaps",
+    "WallYield",
 ]
 
 
@@ -145,15 +151,39 @@ class SmallCapsLagging(Signal):
         return value, value < self.threshold
 
 
+class Universe(enum.Enum):
+    """Whose loss-making share a signal reads."""
+
+    RUSSELL_2000 = "russell_2000"
+    """The report's universe: a user series (``macropatch data import-series``)."""
+    ALL_LISTED = "all_listed"
+    """All US listed firms in Ken French's E/P portfolios (monthly, from 1951): not the
+    Russell 2000, but the same question asked of the whole market."""
+
+
+#: The E/P portfolio counts: the loss-making firms first.
+LISTED_COUNTS: tuple[str, ...] = (
+    "listed_loss_firms",
+    "listed_profit_firms_low",
+    "listed_profit_firms_middle",
+    "listed_profit_firms_high",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class UnprofitableSmallCaps(Signal):
-    """The share of unprofitable Russell 2000 companies above a level: zombies.
+    """The share of unprofitable companies above a level: zombies.
 
-    Requires: the optional user series ``unprofitable_small_caps`` (a
-    fraction, quarterly, usable 45 days after the quarter ends); never
-    imported, the result is "no data" (handled by the base class).
-    Produces: the share, fired when above ``threshold`` (default 0.40, the
-    report's "more than 40%"). Timing: unknown 150 days after the last value.
+    Requires, by ``universe``: ``russell_2000`` (default), the optional user
+    series ``unprofitable_small_caps`` (a fraction, quarterly, usable 45 days
+    after the quarter ends; never imported, the result is "no data");
+    ``all_listed``, the counts of Ken French's E/P portfolios (firms with
+    negative earnings against all firms with earnings data; monthly, usable
+    60 days later; portfolios re-formed each June). Produces: the share,
+    fired when above ``threshold`` (default 0.40, the report's "more than
+    40%"). Timing: unknown once the last value is older than its staleness
+    limit. The all-listed share is not the Russell 2000's: it says so
+    wherever it is shown (the output name carries the universe).
     """
 
     name = "unprofitable_small_caps"
@@ -161,13 +191,66 @@ class UnprofitableSmallCaps(Signal):
     summary = "more than 40% of Russell 2000 companies unprofitable"
 
     threshold: Annotated[float, Range(0.0, 1.0)] = 0.40
+    universe: Universe = Universe.RUSSELL_2000
 
     @property
     @override
     def inputs(self) -> tuple[str, ...]:
+        if self.universe is Universe.ALL_LISTED:
+            return LISTED_COUNTS
         return ("unprofitable_small_caps",)
 
     @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
-        share = knowable["unprofitable_small_caps"]
+        if self.universe is Universe.ALL_LISTED:
+            counts = [knowable[name] for name in LISTED_COUNTS]
+            total = sum(counts[1:], counts[0])
+            share = counts[0] / total.where(total > 0.0)
+        else:
+            share = knowable["unprofitable_small_caps"]
         return share, share > self.threshold
+
+
+class WallYield(enum.Enum):
+    """Whose yield a refinancing shock reads."""
+
+    HIGH_YIELD = "high_yield"
+    CCC = "ccc"
+
+
+#: The catalog series of each yield.
+WALL_SERIES = {WallYield.HIGH_YIELD: "hy_effective_yield", WallYield.CCC: "ccc_effective_yield"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefinancingShock(Signal):
+    """The maturity wall as a refinancing shock: junk yields far above those of five years ago.
+
+    The bonds that mature now were issued about ``window_days`` trading days
+    ago (default 1260, five years) at the yields of then; refinancing them
+    costs today's yield. Requires: ``hy_effective_yield`` or, with
+    ``bonds = "ccc"``, ``ccc_effective_yield`` (daily, usable the next day;
+    the pack's copies end 2025-04-08). Produces: today's yield minus the
+    yield ``window_days`` earlier (a fraction: 0.03 = 300 bp), fired when
+    above ``threshold`` (default 0.03: the report's "8-10% against 3-4%
+    coupons" is +4 to +6 points).
+    """
+
+    name = "refinancing_shock"
+    family = Family.CREDIT
+    summary = "high-yield effective yield 300 bp above its level five years earlier"
+
+    threshold: Annotated[float, Range(-0.10, 0.20)] = 0.03
+    window_days: Annotated[int, Window(21, 2520)] = 1260
+    bonds: WallYield = WallYield.HIGH_YIELD
+
+    @property
+    @override
+    def inputs(self) -> tuple[str, ...]:
+        return (WALL_SERIES[self.bonds],)
+
+    @override
+    def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+        level = knowable[WALL_SERIES[self.bonds]]
+        change = trailing_change(level, self.window_days)
+        return change, change > self.threshold

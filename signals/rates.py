@@ -22,11 +22,17 @@ from macropatch.signals.base import Family, Signal
 from macropatch.signals.windows import days_ago, trailing_change
 
 __all__ = [
+    "BOND_SERIES",
+    "EARNINGS_SERIES",
     "EQUITY_DURATION",
+    "BondYield",
+    "EarningsMeasure",
+    "Framing",
     "REFERENCE_YIELD",
     "FiscalStress",
     "TERM_PREMIUM_SERIES",
     "TenYearAbove",
+    "YieldRule",
     "TermPremiumModel",
     "TermPremiumRising",
     "TermPremiumRule",
@@ -82,22 +88,46 @@ def fair_pe(ten_year_yield: float | pd.Series, equity_risk_premium: float) -> fl
     return math.exp(-EQUITY_DURATION * (ten_year_yield - REFERENCE_YIELD)) / equity_risk_premium
 
 
+class YieldRule(enum.Enum):
+    """How the 10-year yield fires."""
+
+    ABOVE = "above"
+    """Above ``threshold``: a level."""
+    CROSSING = "crossing"
+    """Above ``threshold`` and below it at some point in the last ``window_days``: the
+    crossing from below, in force for ``window_days`` while the yield stays above."""
+    RISING = "rising"
+    """Up more than ``rise`` over the last ``window_days``: the speed of the move."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class TenYearAbove(Signal):
     """The 10-year Treasury yield above a threshold: the report's trigger for a chain reaction.
 
     Requires: ``dgs10`` (daily, published the next day). Produces: the yield
-    (fraction) and fired when it is above ``threshold`` (default 0.05, the
-    report's 5.0%). Timing: a day's yield is usable from the next calendar day.
+    (fraction; with ``rule = "rising"``, its change over ``window_days``).
+    Rules: ``crossing`` (default since 2026-11): above ``threshold`` (default
+    0.05, the report's 5.0%) and below it at some point in the last
+    ``window_days`` (default 252), so a level that was normal for decades
+    (before 2007) fires only when it is reached again from below, as the
+    report's trigger is; ``above``: fired whenever the yield is above the
+    threshold (the definition before 2026-11); ``rising``: up more than
+    ``rise`` (default 0.01, 100 bp) over ``window_days``. The evidence that
+    chose the default is in the README ("The report's readings"). Timing: a day's yield is usable from the
+    next calendar day; ``crossing`` and ``rising`` are unknown for the first
+    ``window_days`` days of data.
     """
 
     name = "ten_year_above"
     family = Family.RATES
-    summary = "10-year Treasury yield above 5.0%"
+    summary = "10-year Treasury yield crossing 5.0% from below (within a year)"
 
     threshold: Annotated[
         float, Range(0.0, 0.25, low_open=True, high_open=True, what="a fraction")
     ] = 0.05
+    rule: YieldRule = YieldRule.CROSSING
+    window_days: Annotated[int, Window(5, 1260)] = 252
+    rise: Annotated[float, Range(0.0, 0.10, low_open=True, what="a fraction")] = 0.01
 
     @property
     @override
@@ -105,9 +135,21 @@ class TenYearAbove(Signal):
         return ("dgs10",)
 
     @override
+    def chart_threshold(self) -> float | None:
+        return self.rise if self.rule is YieldRule.RISING else self.threshold
+
+    @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
-        value = knowable["dgs10"]
-        return value, value > self.threshold
+        level = knowable["dgs10"]
+        if self.rule is YieldRule.RISING:
+            change = trailing_change(level, self.window_days)
+            return change, change > self.rise
+        above = level > self.threshold
+        if self.rule is YieldRule.ABOVE:
+            return level, above
+        earlier = level.shift(1).rolling(self.window_days, min_periods=self.window_days).min()
+        crossing = above & (earlier <= self.threshold)
+        return level, crossing.where(earlier.notna())
 
 
 class TermPremiumModel(enum.Enum):
@@ -201,41 +243,108 @@ class TermPremiumRising(Signal):
         return pd.Series(fired, index=premium.index)
 
 
+class EarningsMeasure(enum.Enum):
+    """Which earnings a valuation reads."""
+
+    TRAILING = "trailing"
+    """Trailing 12-month reported earnings (Shiller): collapse in recessions."""
+    TEN_YEAR_AVERAGE = "ten_year_average"
+    """Ten-year average real earnings: Shiller's CAPE (P/E10), smooth through recessions."""
+
+
+class Framing(enum.Enum):
+    """How a valuation is compared."""
+
+    FAIR_PE = "fair_pe"
+    """The P/E against the fair P/E the 10-year yield allows (the report's table)."""
+    EQUITY_RISK_PREMIUM = "equity_risk_premium"
+    """The earnings yield minus a bond yield: fired when that premium is below a floor."""
+
+
+class BondYield(enum.Enum):
+    """The bond yield an equity risk premium is measured against."""
+
+    NOMINAL = "nominal"  # the 10-year Treasury, dgs10 (from 1962)
+    REAL = "real"  # the 10-year TIPS, dfii10 (from 2003)
+
+
+#: The catalog series of each earnings measure and bond yield.
+EARNINGS_SERIES = {
+    EarningsMeasure.TRAILING: "shiller_earnings",
+    EarningsMeasure.TEN_YEAR_AVERAGE: "shiller_cape",
+}
+BOND_SERIES = {BondYield.NOMINAL: "dgs10", BondYield.REAL: "dfii10"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ValuationGap(Signal):
-    """The S&P 500 trailing P/E far above the fair P/E the 10-year yield allows.
+    """The S&P 500 expensive for the rates it faces: the report's valuation table.
 
-    Requires: ``dgs10`` (daily), ``sp500_monthly`` (Shiller's monthly average
-    price, extended by datahub with FRED closes; usable the day after the
-    month ends) and ``shiller_earnings`` (Shiller's trailing 12-month
-    earnings, usable 120 days after the quarter ends). Produces: the
-    deviation ``market P/E / fair P/E - 1`` with the fair P/E from
-    :func:`fair_pe` at ``equity_risk_premium`` (default 0.05, the report's
-    5%), fired when above ``threshold`` (default 0.20, the report's "high"
-    risk row). Timing: the P/E divides the latest knowable price by the latest
-    knowable earnings (which are older); the pack's Shiller earnings run to
-    2025-12 (the last months are Shiller's estimates), knowable to 2026-04,
-    and usable until their staleness limit. The price comes from
-    ``sp500_monthly`` because it runs further (2026-06). Trailing reported earnings
-    collapse in recessions, so the deviation spikes then (2009: +400%).
+    Requires: with ``earnings = "ten_year_average"`` (default since
+    2026-11), ``shiller_cape`` (Shiller's P/E on ten-year average real
+    earnings, usable 120 days after the quarter ends; to 2026-03 in the pack,
+    the last months on Shiller's estimates); with ``earnings = "trailing"``
+    (the definition before 2026-11), ``sp500_monthly`` (Shiller's monthly
+    average price extended by datahub with FRED closes; usable the day after
+    the month ends) and ``shiller_earnings`` (trailing 12-month earnings,
+    same lag as the CAPE). Also ``dgs10``, or ``dfii10`` for a
+    premium over the real yield.
+
+    Produces, by ``framing``:
+
+    - ``fair_pe`` (default): the deviation ``market P/E / fair P/E - 1``, the
+      fair P/E from :func:`fair_pe` at the 10-year yield and
+      ``equity_risk_premium`` (default 0.05, the report's 5%); fired when
+      above ``threshold`` (default 0.20, the report's "high" row). Trailing
+      reported earnings collapse in recessions, so with them the deviation
+      spikes at market bottoms (2009: +500%);
+    - ``equity_risk_premium``: the earnings yield (``1 / P/E``) minus the
+      ``bond`` yield (nominal or real 10-year); fired when below
+      ``premium_floor`` (default 0.0: stocks yield no more than bonds). With
+      ``ten_year_average`` earnings and the real yield this is Shiller's
+      excess CAPE yield.
+
+    Timing: the P/E divides the latest knowable price by the latest knowable
+    earnings (which are older); unknown once the earnings are stale.
     """
 
     name = "valuation_gap"
     family = Family.RATES
-    summary = "S&P 500 P/E more than 20% above the fair P/E for the 10-year yield"
+    summary = "S&P 500 P/E (CAPE) more than 20% above the fair P/E for the 10-year yield"
 
     threshold: Annotated[float, Range(-0.9, 5.0)] = 0.20
     equity_risk_premium: Annotated[float, Range(0.0, 0.2, low_open=True, what="a fraction")] = 0.05
+    earnings: EarningsMeasure = EarningsMeasure.TEN_YEAR_AVERAGE
+    framing: Framing = Framing.FAIR_PE
+    bond: BondYield = BondYield.NOMINAL
+    premium_floor: Annotated[float, Range(-0.10, 0.20)] = 0.0
 
     @property
     @override
     def inputs(self) -> tuple[str, ...]:
-        return ("dgs10", "sp500_monthly", "shiller_earnings")
+        bond = "dgs10" if self.framing is Framing.FAIR_PE else BOND_SERIES[self.bond]
+        if self.earnings is EarningsMeasure.TEN_YEAR_AVERAGE:
+            return (bond, "shiller_cape")
+        return (bond, "sp500_monthly", "shiller_earnings")
+
+    @override
+    def chart_threshold(self) -> float | None:
+        return self.threshold if self.framing is Framing.FAIR_PE else self.premium_floor
+
+    def market_pe(self, knowable: Mapping[str, pd.Series]) -> pd.Series:
+        """The market's P/E as knowable each day, on the configured earnings."""
+        if self.earnings is EarningsMeasure.TEN_YEAR_AVERAGE:
+            cape = knowable["shiller_cape"]
+            return cape.where(cape > 0.0)
+        earnings = knowable["shiller_earnings"]
+        return knowable["sp500_monthly"] / earnings.where(earnings > 0.0)
 
     @override
     def compute(self, knowable: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
-        earnings = knowable["shiller_earnings"]
-        market = knowable["sp500_monthly"] / earnings.where(earnings > 0.0)
+        market = self.market_pe(knowable)
+        if self.framing is Framing.EQUITY_RISK_PREMIUM:
+            premium = 1.0 / market - knowable[BOND_SERIES[self.bond]]
+            return premium, premium < self.premium_floor
         value = market / fair_pe(knowable["dgs10"], self.equity_risk_premium) - 1.0
         return value, value > self.threshold
 

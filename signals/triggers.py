@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from macropatch.signals.ai_capex import AiRevenueGap, MarketConcentration, PowerDemand
+from macropatch.signals.ai_capex import (
+    AiRevenueGap,
+    HyperscalerCapexBoom,
+    MarketConcentration,
+    PowerDemand,
+)
 from macropatch.signals.base import Signal
 from macropatch.signals.consumer import CardDelinquencyRising, DiscretionaryLagging, SahmRule
 from macropatch.signals.credit import (
     BaaSpreadAbove,
     HighYieldSpreadAbove,
     HighYieldSpreadWidening,
+    RefinancingShock,
     SmallCapsLagging,
     UnprofitableSmallCaps,
 )
@@ -39,6 +45,7 @@ TRIGGERS: Mapping[str, type[Signal]] = {
         BaaSpreadAbove,
         SmallCapsLagging,
         UnprofitableSmallCaps,
+        RefinancingShock,
         # consumer (K shape)
         CardDelinquencyRising,
         SahmRule,
@@ -49,6 +56,7 @@ TRIGGERS: Mapping[str, type[Signal]] = {
         CentralBankGoldBuying,
         # AI capex
         AiRevenueGap,
+        HyperscalerCapexBoom,
         MarketConcentration,
         PowerDemand,
         # volatility

@@ -19,12 +19,14 @@ from macropatch.marketdata.bounds import Range, Window
 from macropatch.signals.windows import check_range
 from macropatch.strategies.base import MarketView, Strategy
 
-__all__ = ["TILT_SIGNALS", "RealAssets"]
+__all__ = ["CAPEX_BOOM", "TILT_SIGNALS", "RealAssets"]
 
 #: Signals that each add one ``tilt`` to gold when they fire (and gold's trend confirms).
 TILT_SIGNALS: tuple[str, ...] = ("term_premium_rising", "fiscal_stress", "dollar_weakening")
 #: The signal that confirms the gold tilt: gold above its 10-month average.
 GOLD_TREND = "gold_trend"
+#: The signal of the power tilt: the AI build-out drawing on the grid.
+CAPEX_BOOM = "hyperscaler_capex_boom"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +49,12 @@ class RealAssets(Strategy):
        ``fiscal_stress`` and ``dollar_weakening`` that fires that day, taken
        from the other assets pro rata to their base weights (at most all of
        them). When ``gold_trend`` is quiet there is no tilt.
-    3. **Trend filter** (only with ``trend_filter=True``): an asset whose
+    3. **Power tilt**: while ``hyperscaler_capex_boom`` fires (hyperscaler
+       capex growing fast), ``power_tilt`` moves from gold, copper and energy
+       (pro rata to their weights that day) to utilities, uranium and nuclear
+       (pro rata to their base weights): the report's "power is the binding
+       constraint" of the AI build-out.
+    4. **Trend filter** (only with ``trend_filter=True``): an asset whose
        price is strictly below its trailing ``trend_window_days`` mean (today
        included) gets weight 0; its weight goes to cash, not to the others.
 
@@ -70,8 +77,11 @@ class RealAssets(Strategy):
         Defaults 0.30, 0.15, 0.20, 0.10, 0.10, 0.15 (sum 1).
     tilt
         Weight added to gold per firing stress signal, in [0, 1]. Default
-        0.10 (so gold ranges from 0.30 to 0.60). 0 turns the tilt off and
-        the strategy reads no signals.
+        0.10 (so gold ranges from 0.30 to 0.60). 0 turns the tilt off.
+    power_tilt
+        Weight moved to the power sleeves while the capex boom fires, in
+        [0, 1]. Default 0.10. 0 turns it off. With both tilts at 0 the
+        strategy reads no signal.
     include_uranium
         Default True. False drops uranium and nuclear (the variant without
         the nuclear theme) and renormalises the rest to the same total.
@@ -104,6 +114,7 @@ class RealAssets(Strategy):
     nuclear_weight: float = 0.10
     utilities_weight: float = 0.15
     tilt: Annotated[float, Range(0.0, 1.0)] = 0.10
+    power_tilt: Annotated[float, Range(0.0, 1.0)] = 0.10
     include_uranium: bool = True
     trend_filter: bool = False
     trend_window_days: Annotated[int, Window()] = 200
@@ -169,7 +180,9 @@ class RealAssets(Strategy):
     @property
     @override
     def signals(self) -> tuple[str, ...]:
-        return (*TILT_SIGNALS, GOLD_TREND) if self.tilt > 0.0 else ()
+        gold = (*TILT_SIGNALS, GOLD_TREND) if self.tilt > 0.0 else ()
+        power = (CAPEX_BOOM,) if self.power_tilt > 0.0 else ()
+        return (*gold, *power)
 
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:
@@ -186,6 +199,8 @@ class RealAssets(Strategy):
                 for asset, weight in base.items():
                     if asset != self.gold:
                         columns[asset] = weight * scale
+        if self.power_tilt > 0.0:
+            self._tilt_to_power(columns, market.firing(CAPEX_BOOM), base)
         weights = pd.DataFrame(columns, index=index, columns=list(base), dtype=float)
         if self.trend_filter:
             prices = market.prices[list(base)].astype(float)
@@ -193,6 +208,26 @@ class RealAssets(Strategy):
             mean = prices.rolling(window, min_periods=window).mean()
             weights = weights.mask(prices < mean, 0.0)
         return weights
+
+    def _tilt_to_power(
+        self, columns: dict[str, np.ndarray], firing: pd.Series, base: dict[str, float]
+    ) -> None:
+        """Move ``power_tilt`` from gold, copper and energy to the power sleeves while
+        ``firing`` (in place; an unknown day moves nothing).
+        """
+        power = [asset for asset in (self.utilities, self.uranium, self.nuclear) if asset in base]
+        others = [asset for asset in base if asset not in power]
+        power_base = sum(base[asset] for asset in power)
+        if power_base <= 0.0:
+            return
+        on = firing.to_numpy(dtype=bool, na_value=False)
+        available = sum(columns[asset] for asset in others)
+        moved = np.where(on, np.minimum(self.power_tilt, available), 0.0)
+        share = np.divide(moved, available, out=np.zeros_like(moved), where=available > 0.0)
+        for asset in others:
+            columns[asset] = columns[asset] * (1.0 - share)
+        for asset in power:
+            columns[asset] = columns[asset] + moved * base[asset] / power_base
 
     def _gold_tilt(self, market: MarketView) -> np.ndarray:
         """Per day: the number of firing stress signals, 0 unless gold's trend is confirmed."""

@@ -26,6 +26,7 @@ from macropatch.backtests.evidence.twins import ActiveReturn, SignalAttribution
 from macropatch.marketdata.documents import Document, IsoDate, Number
 
 __all__ = [
+    "AS_CONFIGURED",
     "EVIDENCE_SCHEMA",
     "ActiveSummary",
     "DrawdownSummary",
@@ -38,6 +39,9 @@ __all__ = [
     "trigger_evidence",
     "trigger_method",
 ]
+
+AS_CONFIGURED = "as configured"
+"""The reading of a signal as the experiment configures it (the others are the report's)."""
 
 EVIDENCE_SCHEMA: Literal["macropatch.evidence/1"] = "macropatch.evidence/1"
 """The schema id of ``evidence.json``."""
@@ -139,6 +143,10 @@ class DrawdownSummary(Document):
 class TriggerEvidence(Document):
     """One trigger judged as a predictor: its episodes and what followed them."""
 
+    signal: str
+    """The registered signal."""
+    reading: str
+    """"as configured" (the experiment's definition) or one of the report's readings."""
     output_name: str
     first_known: IsoDate | None
     last_known: IsoDate | None
@@ -184,10 +192,14 @@ TRIGGER_METHOD = (
 )
 
 
-def trigger_evidence(study: EventStudy, *, market: str, point_in_time: bool) -> TriggerEvidence:
-    """The document of one event study."""
+def trigger_evidence(
+    study: EventStudy, *, market: str, point_in_time: bool, reading: str
+) -> TriggerEvidence:
+    """The document of one event study of a signal ``reading``."""
     minimum = study.settings.minimum_episodes
     return TriggerEvidence(
+        signal=study.signal,
+        reading=reading,
         output_name=study.output_name,
         first_known=_day(study.first_known),
         last_known=_day(study.last_known),

@@ -4,14 +4,16 @@ import pandas as pd
 import pytest
 
 from macropatch.signals.base import SignalState
-from macropatch.signals.rates import TenYearAbove
+from macropatch.signals.rates import TenYearAbove, YieldRule
 from tests.signals.memory import MemorySources, calendar, daily
+
+LEVEL = YieldRule.ABOVE  # the level rule: these tests are about timing, not the crossing
 
 
 def test_daily_value_is_knowable_the_next_day() -> None:
     # dgs10 has a one-day publication lag: Monday's 5.5% is usable from Tuesday.
     sources = MemorySources({"dgs10": daily([0.04, 0.055, 0.056], start="2024-01-01")})
-    result = TenYearAbove().evaluate(sources, calendar("2024-01-01", 5))
+    result = TenYearAbove(rule=LEVEL).evaluate(sources, calendar("2024-01-01", 5))
     assert pd.isna(result.fired.iloc[0])  # nothing knowable on the first day
     assert result.value.iloc[1] == 0.04 and not result.fired.iloc[1]
     assert result.value.iloc[2] == 0.055 and result.fired.iloc[2]
@@ -21,7 +23,7 @@ def test_daily_value_is_knowable_the_next_day() -> None:
 def test_value_goes_stale_and_unknown() -> None:
     sources = MemorySources({"dgs10": daily([0.06], start="2024-01-01")})
     days = calendar("2024-01-01", 20)
-    result = TenYearAbove().evaluate(sources, days)
+    result = TenYearAbove(rule=LEVEL).evaluate(sources, days)
     # available 2024-01-02, stale after 10 calendar days
     assert result.fired.loc["2024-01-12"]
     assert pd.isna(result.fired.loc["2024-01-15"])
@@ -29,7 +31,10 @@ def test_value_goes_stale_and_unknown() -> None:
 
 
 def test_name_carries_parameters() -> None:
-    assert TenYearAbove(threshold=0.045).output_name() == "ten_year_above[threshold=0.045]"
+    assert (
+        TenYearAbove(threshold=0.045).output_name()
+        == "ten_year_above[threshold=0.045,rule=crossing,window_days=252,rise=0.01]"
+    )  # every parameter, enums by the value an experiment file gives them
 
 
 def test_threshold_out_of_range() -> None:

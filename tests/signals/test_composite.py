@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from macropatch.signals.composite import SystemStress
+from macropatch.signals.rates import TenYearAbove, YieldRule
 from macropatch.signals.registry import default_signals
 from tests.signals.memory import MemorySources, calendar, daily
 
@@ -54,7 +55,8 @@ def test_unknown_components_make_the_composite_unknown_not_quiet() -> None:
             "hy_oas": pd.Series([0.03], index=days[2:3]),
         }
     )
-    result = _composite(threshold=1.0, min_known=2).evaluate(sources, days)
+    level = {"ten_year_above": TenYearAbove(rule=YieldRule.ABOVE)}  # known from its first value
+    result = _composite(threshold=1.0, min_known=2).bound_to(level).evaluate(sources, days)
     assert [result.describe_on(day) for day in days] == [
         "unknown, 1 of 3 known",  # quiet so far, but too few known to say so
         "fired, 1 of 3 known",  # the known components alone reach the threshold

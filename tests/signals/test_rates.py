@@ -12,10 +12,12 @@ from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.sources import DataSources
 from macropatch.signals.base import Family, SignalState
 from macropatch.signals.rates import (
+    EarningsMeasure,
     FiscalStress,
     TenYearAbove,
     TermPremiumRising,
     ValuationGap,
+    YieldRule,
     fair_pe,
 )
 from tests.signals.memory import MemorySources
@@ -77,7 +79,7 @@ def test_valuation_gap_fires_after_the_earnings_lag() -> None:
         }
     )
     days = pd.bdate_range("2020-01-01", "2020-08-31", name="date")
-    result = ValuationGap().evaluate(sources, days)
+    result = ValuationGap(earnings=EarningsMeasure.TRAILING).evaluate(sources, days)
     # January's earnings wait for the first quarter's figure (Shiller interpolates): the
     # quarter ends 2020-03-31, +120 days = Wednesday 2020-07-29.
     assert result.value.loc["2020-07-28"] == pytest.approx(0.0)
@@ -144,15 +146,23 @@ def test_known_history_on_the_pack(pack_path: Path) -> None:
         assert isinstance(signal, TenYearAbove | TermPremiumRising | ValuationGap | FiscalStress)
         return signal.evaluate(sources, days).state_on(pd.Timestamp(day))
 
-    assert state(TenYearAbove(), "2000-05-15") is SignalState.FIRED  # 10y about 6.5%
-    assert state(TenYearAbove(), "2021-06-15") is SignalState.QUIET
+    level = TenYearAbove(rule=YieldRule.ABOVE)
+    assert state(level, "2000-05-15") is SignalState.FIRED  # 10y about 6.5%
+    assert state(level, "2021-06-15") is SignalState.QUIET
+    # crossing 5% from below: fired after the 2006 crossing, not after a year above 5%
+    assert state(TenYearAbove(), "2006-05-15") is SignalState.FIRED
+    assert state(TenYearAbove(), "2000-05-15") is SignalState.QUIET
     # the ACM term premium was negative through 2019-2020
     assert state(TermPremiumRising(), "2020-06-15") is SignalState.QUIET
     # dot-com valuations, then a cheap market with a 2% 10-year in 2012
-    assert state(ValuationGap(), "1999-12-15") is SignalState.FIRED
-    assert state(ValuationGap(), "2012-06-15") is SignalState.QUIET
+    trailing = ValuationGap(earnings=EarningsMeasure.TRAILING)
+    assert state(trailing, "1999-12-15") is SignalState.FIRED
+    assert state(trailing, "2012-06-15") is SignalState.QUIET
+    assert state(trailing, "2009-12-15") is SignalState.FIRED  # earnings collapsed: +500%
+    assert state(ValuationGap(), "1999-12-15") is SignalState.FIRED  # the CAPE at 44
+    assert state(ValuationGap(), "2009-12-15") is SignalState.QUIET  # the CAPE near 20
     # Shiller's earnings run to 2025-12: known through 2025 (the 2024 P/E about 28x)
-    assert state(ValuationGap(), "2024-06-14") is SignalState.FIRED
+    assert state(trailing, "2024-06-14") is SignalState.FIRED
     # the effective rate on the debt rose through 2023 as the debt refinanced
     assert state(FiscalStress(), "2023-09-15") is SignalState.FIRED
     assert state(FiscalStress(), "2009-06-15") is SignalState.QUIET

@@ -10,7 +10,13 @@ from tests.strategies.views import row, signal_result
 
 ASSETS = ["gld", "copx", "xle", "ura", "nlr", "xlu"]
 BASE = {"gld": 0.30, "copx": 0.15, "xle": 0.20, "ura": 0.10, "nlr": 0.10, "xlu": 0.15}
-SIGNALS = ["term_premium_rising", "fiscal_stress", "dollar_weakening", "gold_trend"]
+SIGNALS = [
+    "term_premium_rising",
+    "fiscal_stress",
+    "dollar_weakening",
+    "gold_trend",
+    "hyperscaler_capex_boom",
+]
 DAYS = 30
 
 
@@ -44,6 +50,24 @@ def test_gold_tilt_per_firing_signal_taken_pro_rata() -> None:
     assert weights[CASH] == pytest.approx(0.0)
 
 
+def test_power_tilt_moves_weight_to_the_power_sleeves_while_capex_booms() -> None:
+    weights = row(RealAssets().target_weights(market({"hyperscaler_capex_boom": True})))
+    # 0.10 taken from gold, copper and energy (0.65 together) pro rata ...
+    for asset in ("gld", "copx", "xle"):
+        assert weights[asset] == pytest.approx(BASE[asset] * (1 - 0.10 / 0.65))
+    # ... and given to utilities, uranium and nuclear (0.35 together) pro rata
+    for asset in ("ura", "nlr", "xlu"):
+        assert weights[asset] == pytest.approx(BASE[asset] + 0.10 * BASE[asset] / 0.35)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    unknown = row(RealAssets().target_weights(market({"hyperscaler_capex_boom": None})))
+    assert unknown == pytest.approx(BASE | {CASH: 0.0})
+    off = RealAssets(power_tilt=0.0)
+    assert "hyperscaler_capex_boom" not in off.signals
+    assert row(off.target_weights(market({"hyperscaler_capex_boom": True}))) == pytest.approx(
+        BASE | {CASH: 0.0}
+    )
+
+
 def test_quiet_gold_trend_removes_the_tilt() -> None:
     view = market({name: True for name in SIGNALS[:3]} | {"gold_trend": False})
     assert row(RealAssets().target_weights(view)) == pytest.approx(BASE | {CASH: 0.0})
@@ -60,7 +84,7 @@ def test_unknown_signals_give_the_neutral_allocation() -> None:
 
 
 def test_tilt_is_capped_by_the_other_assets() -> None:
-    view = market({name: True for name in SIGNALS})
+    view = market({name: True for name in SIGNALS[:4]})  # the gold tilt's signals
     weights = row(RealAssets(tilt=0.5).target_weights(view))
     assert weights["gld"] == pytest.approx(1.0)
     assert weights[CASH] == pytest.approx(0.0)
@@ -68,7 +92,8 @@ def test_tilt_is_capped_by_the_other_assets() -> None:
 
 def test_signals_follow_the_tilt() -> None:
     assert RealAssets().signals == tuple(SIGNALS)
-    assert RealAssets(tilt=0.0).signals == ()
+    assert RealAssets(tilt=0.0).signals == ("hyperscaler_capex_boom",)
+    assert RealAssets(tilt=0.0, power_tilt=0.0).signals == ()
 
 
 def test_trend_filter_sends_an_asset_below_its_mean_to_cash() -> None:
@@ -159,9 +184,12 @@ flag = st.sampled_from([True, False, None])
 
 @settings(max_examples=60, deadline=None)
 @given(
-    states=st.lists(st.lists(flag, min_size=DAYS, max_size=DAYS), min_size=4, max_size=4),
+    states=st.lists(
+        st.lists(flag, min_size=DAYS, max_size=DAYS), min_size=len(SIGNALS), max_size=len(SIGNALS)
+    ),
     starts=st.lists(st.integers(0, DAYS), min_size=len(ASSETS), max_size=len(ASSETS)),
     tilt=st.floats(0.0, 1.0),
+    power_tilt=st.floats(0.0, 1.0),
     trend_filter=st.booleans(),
     include_uranium=st.booleans(),
 )
@@ -169,6 +197,7 @@ def test_weights_are_valid_for_any_signal_states(
     states: list[list[bool | None]],
     starts: list[int],
     tilt: float,
+    power_tilt: float,
     trend_filter: bool,
     include_uranium: bool,
 ) -> None:
@@ -189,7 +218,11 @@ def test_weights_are_valid_for_any_signal_states(
         },
     )
     strategy = RealAssets(
-        tilt=tilt, trend_filter=trend_filter, trend_window_days=5, include_uranium=include_uranium
+        tilt=tilt,
+        power_tilt=power_tilt,
+        trend_filter=trend_filter,
+        trend_window_days=5,
+        include_uranium=include_uranium,
     )
     targets = strategy.target_weights(view).to_numpy()
     assert np.isfinite(targets).all()
