@@ -307,6 +307,7 @@ class SignalStates:
     notes: tuple[str, ...]
     point_in_time: dict[str, bool]
     """Per signal: False when it reads a series its publisher re-estimates."""
+    catalog: Catalog
 
 
 def signal_states(
@@ -341,4 +342,5 @@ def signal_states(
         point_in_time={
             result.signal.name: point_in_time(result.signal, catalog) for result in results
         },
+        catalog=catalog,
     )

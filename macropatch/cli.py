@@ -47,7 +47,7 @@ from macropatch.marketdata.sources import offline_from_environment
 from macropatch.marketdata.store import Store
 from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
 from macropatch.reports.output import resolve_folder
-from macropatch.signals.readings import read_on
+from macropatch.signals.readings import read_on, why_not_known
 from macropatch.signals.registry import SIGNALS
 from macropatch.strategies.registry import STRATEGIES
 
@@ -540,6 +540,10 @@ def signals(
         "* = reads a series its publisher re-estimates (not point-in-time).",
         markup=False,
     )
+    for result in states.results:
+        reason = why_not_known(result, day, states.catalog)
+        if reason is not None:
+            output_console.print(f"not known: {reason}", markup=False, soft_wrap=True)
     for note in states.notes:
         output_console.print(f"note: {note}", markup=False)
 

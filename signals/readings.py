@@ -25,7 +25,7 @@ import pandas as pd
 from macropatch.marketdata.catalog import Catalog
 from macropatch.signals.base import Signal, SignalResult, SignalState
 
-__all__ = ["TREND_DAYS", "Reading", "point_in_time", "read_on"]
+__all__ = ["TREND_DAYS", "Reading", "point_in_time", "read_on", "why_not_known"]
 
 TREND_DAYS = 63
 """Trading days over which the trend is measured (a quarter)."""
@@ -107,3 +107,27 @@ def point_in_time(signal: Signal, catalog: Catalog) -> bool:
     catalog): its history is then not what was knowable at the time.
     """
     return not any(catalog[series].revised for series in signal.inputs if series in catalog)
+
+
+def why_not_known(result: SignalResult, day: pd.Timestamp, catalog: Catalog) -> str | None:
+    """Why ``result`` is not known on ``day``, in one line (None when it is known)."""
+    state = result.state_on(day)
+    if state in {SignalState.FIRED, SignalState.QUIET}:
+        return None
+    reading = read_on(result, day)
+    series = reading.binding_series
+    if series is None:
+        return f"{result.signal.name}: unknown (its window is not yet full)"
+    if state is SignalState.NO_DATA:
+        return (
+            f"{result.signal.name}: no data: {series} was never imported "
+            f"(macropatch data import-series {series} FILE.csv)"
+        )
+    if reading.binding_date is None:
+        return f"{result.signal.name}: unknown: {series} has no observation knowable yet"
+    limit = catalog[series].stale_after_days if series in catalog else None
+    stale = f", too old to use after {limit} days" if limit is not None else ""
+    return (
+        f"{result.signal.name}: unknown: the last observation of {series} is dated "
+        f"{reading.binding_date.date()}{stale}"
+    )

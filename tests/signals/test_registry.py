@@ -75,3 +75,31 @@ def test_cli_signals_bad_date(capsys, monkeypatch, pack_path: Path) -> None:
         ["signals", "--pack", str(pack_path), "--asof", "1990-01-01"], capsys, monkeypatch
     )
     assert outcome.code == 2 and "before the experiment's start" in outcome.stderr
+
+
+def test_on_the_report_date_every_trigger_with_fresh_data_is_known(
+    pack_path: Path, capsys, monkeypatch
+) -> None:
+    """2026-01-22, the report's date: known unless the pack's data end earlier, and then
+    the command says which input ends when (or which series was never imported)."""
+    outcome = run_cli(
+        ["signals", "--pack", str(pack_path), "--asof", "2026-01-22"], capsys, monkeypatch
+    )
+    assert outcome.code == 0, outcome.stderr
+    reasons = {
+        line.split(":")[1].strip(): line
+        for line in outcome.stdout.splitlines()
+        if line.startswith("not known: ")
+    }
+    assert set(reasons) == {
+        "fiscal_stress",  # federal interest outlays end 2025Q1 in the pack
+        "refinancing_shock",  # the ICE effective yields end 2025-04-08
+        "unprofitable_small_caps",  # the Russell 2000 share is a user series
+        "central_bank_gold_buying",
+        "ai_revenue_gap",
+    }
+    assert "federal_interest is dated 2025-01-01" in reasons["fiscal_stress"]
+    assert "import-series unprofitable_small_caps" in reasons["unprofitable_small_caps"]
+    for name in ("term_premium_rising", "valuation_gap", "hyperscaler_capex_boom"):
+        row = next(line for line in outcome.stdout.splitlines() if f" {name} " in line)
+        assert "fired" in row or "quiet" in row, row
