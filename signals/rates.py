@@ -106,26 +106,26 @@ class TenYearAbove(Signal):
 
     Requires: ``dgs10`` (daily, published the next day). Produces: the yield
     (fraction; with ``rule = "rising"``, its change over ``window_days``).
-    Rules: ``crossing`` (default since 2026-11): above ``threshold`` (default
-    0.05, the report's 5.0%) and below it at some point in the last
-    ``window_days`` (default 252), so a level that was normal for decades
-    (before 2007) fires only when it is reached again from below, as the
-    report's trigger is; ``above``: fired whenever the yield is above the
-    threshold (the definition before 2026-11); ``rising``: up more than
-    ``rise`` (default 0.01, 100 bp) over ``window_days``. The evidence that
-    chose the default is in the README ("The report's readings"). Timing: a day's yield is usable from the
+    Rules: ``above`` (default): fired whenever the yield is above
+    ``threshold`` (default 0.05, the report's 5.0%); ``crossing``: above the
+    threshold and below it at some point in the last ``window_days`` (default
+    252), so a level that was normal for decades (before 2007) fires only when
+    it is reached again from below; ``rising``: up more than ``rise``
+    (default 0.01, 100 bp) over ``window_days``. The evidence does not tell
+    the readings apart (README, "The report's readings"), so the default
+    stays the level. Timing: a day's yield is usable from the
     next calendar day; ``crossing`` and ``rising`` are unknown for the first
     ``window_days`` days of data.
     """
 
     name = "ten_year_above"
     family = Family.RATES
-    summary = "10-year Treasury yield crossing 5.0% from below (within a year)"
+    summary = "10-year Treasury yield above 5.0%"
 
     threshold: Annotated[
         float, Range(0.0, 0.25, low_open=True, high_open=True, what="a fraction")
     ] = 0.05
-    rule: YieldRule = YieldRule.CROSSING
+    rule: YieldRule = YieldRule.ABOVE
     window_days: Annotated[int, Window(5, 1260)] = 252
     rise: Annotated[float, Range(0.0, 0.10, low_open=True, what="a fraction")] = 0.01
 

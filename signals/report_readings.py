@@ -22,7 +22,6 @@ __all__ = ["REPORT_READINGS", "alternative_readings"]
 REPORT_READINGS: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "ten_year_above": {
         "crossing 5% from below": {"rule": "crossing"},
-        "above 5% (the level; the default before 2026-11)": {"rule": "above"},
         "up 100 bp in a year": {"rule": "rising"},
     },
     "term_premium_rising": {

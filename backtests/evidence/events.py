@@ -15,7 +15,8 @@ market whose drawdowns the trigger should warn of (the S&P 500). Produces an
   later, against the same measure on every day the signal is known (the
   unconditional distribution, over the same span of history), with a
   bootstrap interval of the difference (:mod:`.bootstrap`: clusters of
-  overlapping episodes against moving blocks of ``h`` days). A window that
+  overlapping episodes against moving blocks of ``3h`` days; Hesterberg's
+  expanded percentile interval for the number of clusters). A window that
   would end after the data is left out, never shortened.
 * **drawdowns**: an onset is the first close ``depth`` below the running
   peak; the next needs a new peak first. Per episode: the trading days to the
@@ -41,6 +42,7 @@ from macropatch.backtests.evidence.bootstrap import (
     block_bootstrap_means,
     cluster_bootstrap_means,
     episode_clusters,
+    expanded_level,
     percentile_interval,
 )
 from macropatch.signals.base import SignalResult
@@ -341,7 +343,8 @@ def _forward(
     mean_after = float(after.mean()) if len(after) else math.nan
     unconditional = float(every.mean()) if len(every) else math.nan
     differences = conditional - baseline if len(conditional) and len(baseline) else np.zeros(0)
-    low, high = percentile_interval(differences, settings.level)
+    widened = expanded_level(settings.level, len(np.unique(clusters)))
+    low, high = percentile_interval(differences, widened)
     return ForwardOutcome(
         label=item.label,
         horizon=horizon,

@@ -187,7 +187,7 @@ def test_evidence_studies_every_trigger_with_data_over_its_longest_history(
     readings = {trigger.signal for trigger in report.triggers.values()} - with_data
     assert "unprofitable_small_caps" in readings  # the E/P counts reading has data
     # the definition a default replaced is studied beside it
-    assert "ten_year_above: above 5% (the level; the default before 2026-11)" in report.triggers
+    assert "valuation_gap: on trailing earnings (the default before 2026-11)" in report.triggers
     method = report.trigger_method
     assert method is not None and method.first_day == "1927-12-30"
     ten_year = report.triggers["ten_year_above"]

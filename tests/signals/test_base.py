@@ -33,7 +33,7 @@ def test_value_goes_stale_and_unknown() -> None:
 def test_name_carries_parameters() -> None:
     assert (
         TenYearAbove(threshold=0.045).output_name()
-        == "ten_year_above[threshold=0.045,rule=crossing,window_days=252,rise=0.01]"
+        == "ten_year_above[threshold=0.045,rule=above,window_days=252,rise=0.01]"
     )  # every parameter, enums by the value an experiment file gives them
 
 

@@ -150,8 +150,9 @@ def test_known_history_on_the_pack(pack_path: Path) -> None:
     assert state(level, "2000-05-15") is SignalState.FIRED  # 10y about 6.5%
     assert state(level, "2021-06-15") is SignalState.QUIET
     # crossing 5% from below: fired after the 2006 crossing, not after a year above 5%
-    assert state(TenYearAbove(), "2006-05-15") is SignalState.FIRED
-    assert state(TenYearAbove(), "2000-05-15") is SignalState.QUIET
+    crossing = TenYearAbove(rule=YieldRule.CROSSING)
+    assert state(crossing, "2006-05-15") is SignalState.FIRED
+    assert state(crossing, "2000-05-15") is SignalState.QUIET
     # the ACM term premium was negative through 2019-2020
     assert state(TermPremiumRising(), "2020-06-15") is SignalState.QUIET
     # dot-com valuations, then a cheap market with a 2% 10-year in 2012

@@ -110,8 +110,9 @@ def test_readings_apply_to_the_configured_signal_and_skip_what_it_already_is() -
     configured = default_signals()
     found = alternative_readings(configured)
     labels = [label for label, _signal in found]
-    assert "crossing 5% from below" not in labels  # the default now
-    assert "above 5% (the level; the default before 2026-11)" in labels
+    assert "crossing 5% from below" in labels
+    assert "on ten-year average earnings (CAPE)" not in labels  # the default now
+    assert "on trailing earnings (the default before 2026-11)" in labels
     count = sum(len(readings) for readings in REPORT_READINGS.values())
-    assert len(found) == count - 2  # the two readings that became defaults
+    assert len(found) == count - 1  # the reading that became the default
     assert all(not math.isnan(signal.chart_threshold() or 0.0) for _label, signal in found)
