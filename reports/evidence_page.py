@@ -63,6 +63,7 @@ def _active_cells(active: ActiveSummary) -> tuple[str, ...]:
         _number(active.information_ratio),
         _number(active.t_statistic),
         _number(active.psr),
+        _number(active.dsr),
     )
 
 
@@ -72,7 +73,9 @@ def _twins(evidence: EvidenceReport) -> str:
             '<section id="twins">\n<h2>What the signals add: neutral twins</h2>\n'
             '<p class="note">No strategy of this run reads a signal.</p>\n</section>'
         )
-    heads = ("Strategy", "Signals read", "Active/yr", "Tracking error", "IR", "t (NW)", "PSR")
+    heads = (
+        "Strategy", "Signals read", "Active/yr", "Tracking error", "IR", "t (NW)", "PSR", "DSR",
+    )  # fmt: skip
     rows = [
         (
             f"<strong>{escape(name)}</strong>",
@@ -91,14 +94,14 @@ def _twins(evidence: EvidenceReport) -> str:
         for signal, active in found.contributions.items()
     ]
     contributions = html_table(
-        ("Strategy", "Signal", "Adds/yr", "Tracking error", "IR", "t (NW)", "PSR"),
+        ("Strategy", "Signal", "Adds/yr", "Tracking error", "IR", "t (NW)", "PSR", "DSR"),
         contribution_rows,
-        numeric=(2, 3, 4, 5, 6),
+        numeric=(2, 3, 4, 5, 6, 7),
     )
     return (
         '<section id="twins">\n<h2>What the signals add: neutral twins</h2>\n'
         f'<p class="note">{escape(evidence.method)}</p>\n'
-        f"{html_table(heads, rows, numeric=(2, 3, 4, 5, 6))}\n<ul>\n{lines}\n</ul>\n"
+        f"{html_table(heads, rows, numeric=(2, 3, 4, 5, 6, 7))}\n<ul>\n{lines}\n</ul>\n"
         "<h3>Each signal's contribution (the strategy against itself with that signal "
         f"held quiet)</h3>\n{contributions}\n</section>"
     )

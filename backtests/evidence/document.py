@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -23,6 +24,7 @@ from macropatch.backtests.evidence.events import (
     ForwardOutcome,
 )
 from macropatch.backtests.evidence.twins import ActiveReturn, SignalAttribution
+from macropatch.backtests.sweep.overfitting import deflated_sharpe_ratio, sharpe_ratios_per_period
 from macropatch.marketdata.documents import Document, IsoDate, Number
 
 __all__ = [
@@ -51,7 +53,8 @@ METHOD = (
     "strategy, schedule, costs and execution lag with every signal it reads held quiet); "
     "a signal's contribution = the strategy against itself with that one signal held quiet. "
     "Annualised over 252 days; t-statistic with Newey-West standard errors; PSR of the "
-    "active return against zero."
+    "active return against zero; DSR deflated over the active returns the run compared "
+    "(the strategies against their twins; every signal's contribution)."
 )
 
 
@@ -63,17 +66,33 @@ class ActiveSummary(Document):
     information_ratio: Number
     t_statistic: Number
     psr: Number
+    dsr: Number = None
+    """Deflated Sharpe ratio of the active return over ``trials`` (None with one trial)."""
+    trials: int = 1
     days: int
 
     @classmethod
-    def of(cls, active: ActiveReturn) -> ActiveSummary:
-        """The numbers of ``active``."""
+    def of(cls, active: ActiveReturn, *, trial_sharpes: np.ndarray | None = None) -> ActiveSummary:
+        """The numbers of ``active``; ``trial_sharpes`` (the per-day Sharpe ratios of every
+        active return the run compared, this one included) deflate its Sharpe ratio.
+        """
+        trials = 1 if trial_sharpes is None else len(trial_sharpes)
+        usable = (
+            trial_sharpes is not None
+            and trials > 1
+            and float(np.var(trial_sharpes, ddof=1)) > 0.0
+            and active.tracking_error > 0.0
+        )
         return cls(
             annual_return=active.annual_return,
             tracking_error=active.tracking_error,
             information_ratio=active.information_ratio,
             t_statistic=active.t_statistic,
             psr=active.psr,
+            dsr=deflated_sharpe_ratio(active.active.to_numpy(), trial_sharpes=trial_sharpes)
+            if usable and trial_sharpes is not None
+            else None,
+            trials=trials,
             days=len(active.active),
         )
 
@@ -277,21 +296,35 @@ def evidence_report(
     method: TriggerMethod | None = None,
 ) -> EvidenceReport:
     """The report of a run's attributions (strategies that read signals only) and triggers."""
+    found = [attribution for attribution in attributions if attribution.contributions]
+    twins = _sharpes([attribution.twin for attribution in found])
+    each = _sharpes([active for item in found for active in item.contributions.values()])
     return EvidenceReport(
         as_of=as_of.isoformat(),
         triggers=triggers or {},
         trigger_method=method,
         strategies={
-            found.strategy: StrategyEvidence(
-                signals=list(found.contributions),
-                twin=ActiveSummary.of(found.twin),
+            item.strategy: StrategyEvidence(
+                signals=list(item.contributions),
+                twin=ActiveSummary.of(item.twin, trial_sharpes=twins),
                 contributions={
-                    name: ActiveSummary.of(active) for name, active in found.contributions.items()
+                    name: ActiveSummary.of(active, trial_sharpes=each)
+                    for name, active in item.contributions.items()
                 },
-                verdict=found.twin.line("its signals"),
+                verdict=item.twin.line("its signals"),
             )
-            for found in attributions
-            if found.contributions
+            for item in found
         },
         macropatch_version=version,
     )
+
+
+def _sharpes(actives: list[ActiveReturn]) -> np.ndarray | None:
+    """The per-day Sharpe ratios of several active returns, leaving out those that never
+    differ from their reference (no trial: a signal without data); None with fewer than two.
+    """
+    varied = [item.active.to_numpy() for item in actives if item.tracking_error > 0.0]
+    if len(varied) < 2:
+        return None
+    sharpes = sharpe_ratios_per_period(np.column_stack(varied))
+    return sharpes[np.isfinite(sharpes)] if np.isfinite(sharpes).sum() >= 2 else None

@@ -171,6 +171,9 @@ def test_evidence_measures_every_signal_driven_strategy_against_its_twin(
         assert set(evidence.contributions) == set(evidence.signals) and evidence.signals
         assert evidence.twin.tracking_error is not None and evidence.twin.tracking_error > 0
         assert "over the twin" in evidence.verdict
+        # deflated over the five strategies compared against their twins
+        assert evidence.twin.trials == len(report.strategies) and evidence.twin.dsr is not None
+        assert 0.0 <= evidence.twin.dsr <= (evidence.twin.psr or 0.0) + 1e-12
 
 
 def test_evidence_studies_every_trigger_with_data_over_its_longest_history(
