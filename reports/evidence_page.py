@@ -140,8 +140,8 @@ def _summary_row(name: str, trigger: TriggerEvidence, horizon: int) -> tuple[str
     judged = None if first is None else first.hits + first.false_alarms
     return (
         f'<a href="#{_anchor(name)}">{_title(trigger)}</a> {_tags(trigger)}',
-        f'<span class="mono">{text_or_na(trigger.first_known)}<br>'
-        f"to {text_or_na(trigger.last_known)}</span>",
+        f'<span class="mono" style="white-space:nowrap">{text_or_na(trigger.first_known)}'
+        f"<br>to {text_or_na(trigger.last_known)}</span>",
         f"{len(trigger.episodes)} ({trigger.independent})",
         _percent(None if main is None else main.mean_after),
         _percent(None if main is None else main.unconditional),
@@ -152,7 +152,7 @@ def _summary_row(name: str, trigger: TriggerEvidence, horizon: int) -> tuple[str
         _percent(None if first is None else first.base_rate),
         _number(None if first is None else first.p_value),
         _number(None if first is None else first.median_lead_days, 0),
-        escape(trigger.finding),
+        escape(trigger.finding.split(":")[0]),
     )
 
 
