@@ -125,7 +125,7 @@ def test_signal_parameters_override_defaults(tmp_path: Path) -> None:
         write(tmp_path, VALID + "\n[signals.ten_year_above]\nthreshold = 0.045\n")
     )
     names = [signal.output_name() for signal in experiment.signals]
-    assert "ten_year_above[threshold=0.045]" in names
+    assert "ten_year_above[threshold=0.045,rule=above,window_days=252,rise=0.01]" in names
 
 
 def test_a_sweep_of_another_strategy_starts_from_an_empty_grid(repository) -> None:  # type: ignore[no-untyped-def]
