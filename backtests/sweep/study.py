@@ -188,16 +188,7 @@ def study_sweep(
         When the walk-forward or the PBO cannot be computed on these returns
         (too few days for the windows or the blocks).
     """
-    metrics = measure_columns(returns, turnover=turnover)
-    judged = returns if twins is None else returns - twins.to_numpy()
-    if twins is not None:
-        metrics["active_return"] = judged.mean().to_numpy() * PERIODS_PER_YEAR
-        metrics["active_t"] = [
-            newey_west_t(judged.iloc[:, column]) for column in range(judged.shape[1])
-        ]
-    scores = objective.score(judged).to_numpy()
-    if twins is not None:
-        metrics["active_score"] = scores  # the objective of the return over the twin
+    metrics, judged, scores = _judged(returns, turnover, twins, objective)
     best_position = int(np.nanargmax(scores))
     names = [str(name) for name in returns.columns.names]
     best_parameters = dict(zip(names, _labels(returns.columns[best_position]), strict=True))
@@ -250,6 +241,28 @@ def study_sweep(
         against_twin=twins is not None,
         raw_walk_forward=oos if twins is None else stitch_choices(forward, returns),
     )
+
+
+def _judged(
+    returns: pd.DataFrame,
+    turnover: pd.DataFrame,
+    twins: pd.DataFrame | None,
+    objective: Objective,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Each variant's metrics, the returns the study judges (over the twins when given) and
+    their objective scores; with twins the metrics gain ``active_return``, ``active_t`` and
+    ``active_score``.
+    """
+    metrics = measure_columns(returns, turnover=turnover)
+    judged = returns if twins is None else returns - twins.to_numpy()
+    scores = objective.score(judged).to_numpy()
+    if twins is not None:
+        metrics["active_return"] = judged.mean().to_numpy() * PERIODS_PER_YEAR
+        metrics["active_t"] = [
+            newey_west_t(judged.iloc[:, column]) for column in range(judged.shape[1])
+        ]
+        metrics["active_score"] = scores  # the objective of the return over the twin
+    return metrics, judged, scores
 
 
 def _labels(label: object) -> tuple[object, ...]:
