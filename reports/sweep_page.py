@@ -177,7 +177,15 @@ def _statistics(summary: SweepReport) -> str:
             numeric=(1,),
         )
         + f'\n<p class="note">{_trials_note(statistics)} Sharpe ratios per day in these '
-        "formulas, kurtosis not in excess (3 for a normal distribution).</p>\n</section>"
+        "formulas, kurtosis not in excess (3 for a normal distribution)."
+        + (
+            " Every statistic here is of the return over the neutral twin (the same strategy "
+            "with its signals held quiet), not of the strategy's own return: the question is "
+            "whether its signals add anything, not whether it beats zero."
+            if summary.sweep.judged_against == "the neutral twin"
+            else ""
+        )
+        + "</p>\n</section>"
     )
 
 

@@ -302,3 +302,4 @@ def test_a_sweep_of_signals_is_judged_against_the_neutral_twin(sweep_run: Path) 
     assert {"active_return", "active_t", "active_score"} <= set(variants.columns)
     page = (sweep_run / "sweep.html").read_text()
     assert "of the return over the neutral twin" in page
+    assert "Every statistic here is of the return over the neutral twin" in page
