@@ -1,0 +1,60 @@
+"""The option model checked against the real index it imitates: CBOE PPUT.
+
+Requires the places data come from. Produces a :class:`Calibration`: the
+replica (:class:`~macropatch.marketdata.protective_put.ProtectivePutIndex`,
+the S&P 500 total return plus one-month 5% out-of-the-money puts on all of its
+notional, third-Friday rolls) on the S&P 500's trading days from 1990 (the
+VIX's start), and its :class:`~macropatch.backtests.metrics.tracking.Tracking`
+against the pack's PPUT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from macropatch.backtests.metrics.tracking import Tracking, tracking
+from macropatch.marketdata.panel import build_price_panel
+from macropatch.marketdata.pointintime import knowable_on
+from macropatch.marketdata.protective_put import ProtectivePutIndex
+from macropatch.marketdata.sources import DataSources
+
+__all__ = ["Calibration", "calibrate_protective_puts"]
+
+#: The replica's series: price for strikes and the model, total return held, the index.
+PRICE, TOTAL_RETURN, INDEX = "sp500", "spy", "cboe_pput"
+START = pd.Timestamp("1990-01-02")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Calibration:
+    """The replica, the real index and how closely one tracks the other."""
+
+    model: ProtectivePutIndex
+    replica: pd.Series
+    index: pd.Series
+    total_return: pd.Series
+    tracking: Tracking
+
+
+def calibrate_protective_puts(
+    sources: DataSources, model: ProtectivePutIndex | None = None
+) -> Calibration:
+    """Build the PPUT replica with ``model`` (default: PPUT's rules and the default surface)."""
+    model = model or ProtectivePutIndex()
+    prices = build_price_panel(sources, [PRICE, TOTAL_RETURN, INDEX], calendar=PRICE, start=START)
+    frame = prices.prices
+    calendar = pd.DatetimeIndex(frame.index)
+    vix, _ = knowable_on(sources.load("vix"), calendar)
+    rate, _ = knowable_on(sources.load("tbill_3m"), calendar)
+    replica = model.build(
+        price=frame[PRICE], total_return=frame[TOTAL_RETURN], vix=vix, discount_rate=rate
+    )
+    return Calibration(
+        model=model,
+        replica=replica,
+        index=frame[INDEX],
+        total_return=frame[TOTAL_RETURN],
+        tracking=tracking(replica, frame[INDEX]),
+    )

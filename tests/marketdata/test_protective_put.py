@@ -1,0 +1,100 @@
+"""The protective-put index: CBOE's roll calendar, its arithmetic, no look-ahead, and the
+replica against the pack's CBOE PPUT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from macropatch.backtests.metrics.performance import measure
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.protective_put import ProtectivePutIndex, third_friday_rolls
+from macropatch.marketdata.sources import DataSources
+
+DAYS = pd.bdate_range("2024-01-01", "2024-12-31", name="date")
+
+
+def test_rolls_fall_on_third_fridays_or_the_day_before_a_closed_one() -> None:
+    rolls = DAYS[third_friday_rolls(DAYS)]
+    assert list(rolls[:3].strftime("%Y-%m-%d")) == ["2024-01-19", "2024-02-16", "2024-03-15"]
+    assert len(rolls) == 12 and all(day.weekday() == 4 for day in rolls)
+    closed = DAYS.drop(pd.Timestamp("2024-03-15"))  # an exchange holiday on the Friday
+    assert pd.Timestamp("2024-03-14") in closed[third_friday_rolls(closed)]
+
+
+def _inputs(spot: np.ndarray) -> dict[str, pd.Series]:
+    return {
+        "price": pd.Series(spot, index=DAYS),
+        "total_return": pd.Series(spot * 1.5, index=DAYS),
+        "vix": pd.Series(20.0, index=DAYS),
+        "discount_rate": pd.Series(0.04, index=DAYS),
+    }
+
+
+def test_flat_market_pays_the_premium_every_month_and_nothing_else() -> None:
+    index = ProtectivePutIndex(spread=0.0).build(**_inputs(np.full(len(DAYS), 100.0)))
+    rolls = np.flatnonzero(third_friday_rolls(DAYS))
+    at_rolls = index.iloc[rolls].to_numpy()
+    assert index.iloc[: rolls[0]].isna().all() and at_rolls[0] == 100.0
+    losses = 1.0 - at_rolls[1:] / at_rolls[:-1]  # the month's premium, lost out of the money
+    assert (losses > 0.001).all() and (losses < 0.01).all()
+
+
+def test_a_crash_is_hedged_below_the_strike_on_all_the_notional() -> None:
+    spot = np.full(len(DAYS), 100.0)
+    rolls = np.flatnonzero(third_friday_rolls(DAYS))
+    spot[rolls[1] - 3 :] = 60.0  # a 40% fall before the second roll
+    hedged = ProtectivePutIndex(spread=0.0).build(**_inputs(spot))
+    loss = 1.0 - hedged.iloc[rolls[1]] / hedged.iloc[rolls[0]]
+    assert 0.05 < loss < 0.065  # the 5% to the strike, plus the premium
+    half = ProtectivePutIndex(spread=0.0, hedge_ratio=0.5).build(**_inputs(spot))
+    assert 1.0 - half.iloc[rolls[1]] / half.iloc[rolls[0]] == pytest.approx(0.225, abs=0.01)
+
+
+@settings(max_examples=20, deadline=None)
+@given(cut=st.integers(30, len(DAYS) - 2), seed=st.integers(0, 2**16))
+def test_the_index_never_reads_a_vix_or_price_after_its_day(cut: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    spot = 100 * np.cumprod(1 + rng.normal(0, 0.01, len(DAYS)))
+    inputs = _inputs(spot)
+    before = ProtectivePutIndex().build(**inputs)
+    changed = {name: series.copy() for name, series in inputs.items()}
+    for name in changed:
+        changed[name].iloc[cut + 1 :] *= rng.uniform(0.5, 1.5)
+    after = ProtectivePutIndex().build(**changed)
+    pd.testing.assert_series_equal(before.iloc[: cut + 1], after.iloc[: cut + 1])
+
+
+@pytest.fixture(scope="module")
+def calibration(pack_path: Path) -> object:
+    from macropatch.calibration import calibrate_protective_puts
+
+    catalog = load_catalog()
+    return calibrate_protective_puts(DataSources(catalog=catalog, pack=Pack(pack_path)))
+
+
+def test_the_replica_tracks_cboe_pput(calibration: object) -> None:
+    tracked = calibration.tracking  # type: ignore[attr-defined]
+    assert tracked.start <= pd.Timestamp("1990-02-01") and tracked.end >= pd.Timestamp("2026-07-31")
+    assert tracked.monthly_correlation >= 0.95
+    assert abs(tracked.cagr_gap) <= 0.01
+    assert abs(tracked.volatility_gap) <= 0.015
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("2007-10-09", "2009-03-09"), ("2020-02-19", "2020-03-23")]
+)
+def test_full_notional_puts_cut_the_drawdowns_of_2008_and_2020(
+    calibration: object, start: str, end: str
+) -> None:
+    replica = calibration.replica.loc[start:end]  # type: ignore[attr-defined]
+    index = calibration.total_return.loc[start:end]  # type: ignore[attr-defined]
+    hedged = measure(replica.pct_change().dropna()).max_drawdown
+    bare = measure(index.pct_change().dropna()).max_drawdown
+    assert hedged > bare + 0.05  # at least 5 points shallower
