@@ -19,6 +19,7 @@ from macropatch.marketdata.panel import build_price_panel
 from macropatch.marketdata.pointintime import knowable_on
 from macropatch.marketdata.protective_put import ProtectivePutIndex
 from macropatch.marketdata.sources import DataSources
+from macropatch.marketdata.surface import NODES, TermStructure
 
 __all__ = ["Calibration", "calibrate_protective_puts"]
 
@@ -39,17 +40,31 @@ class Calibration:
 
 
 def calibrate_protective_puts(
-    sources: DataSources, model: ProtectivePutIndex | None = None
+    sources: DataSources, model: ProtectivePutIndex | None = None, *, term_structure: bool = False
 ) -> Calibration:
-    """Build the PPUT replica with ``model`` (default: PPUT's rules and the default surface)."""
+    """Build the PPUT replica with ``model`` (default: PPUT's rules and the default surface);
+    ``term_structure`` prices each put from the VIX9D/VIX/VIX3M/VIX6M term structure at its
+    remaining tenor (:mod:`macropatch.marketdata.surface`) instead of the VIX alone.
+    """
     model = model or ProtectivePutIndex()
     prices = build_price_panel(sources, [PRICE, TOTAL_RETURN, INDEX], calendar=PRICE, start=START)
     frame = prices.prices
     calendar = pd.DatetimeIndex(frame.index)
     vix, _ = knowable_on(sources.load("vix"), calendar)
     rate, _ = knowable_on(sources.load("tbill_3m"), calendar)
+    surface = (
+        TermStructure.from_knowable(
+            {name: knowable_on(sources.load(name), calendar)[0] for name in NODES}
+        )
+        if term_structure
+        else None
+    )
     replica = model.build(
-        price=frame[PRICE], total_return=frame[TOTAL_RETURN], vix=vix, discount_rate=rate
+        price=frame[PRICE],
+        total_return=frame[TOTAL_RETURN],
+        vix=vix,
+        discount_rate=rate,
+        surface=surface,
     )
     return Calibration(
         model=model,

@@ -46,6 +46,7 @@ from macropatch.marketdata.options import (
     implied_volatility_for_strike,
 )
 from macropatch.marketdata.parameters import check_parameters
+from macropatch.marketdata.surface import TermStructure
 
 __all__ = ["ProtectivePutIndex", "third_friday_rolls"]
 
@@ -109,6 +110,7 @@ class ProtectivePutIndex:
         total_return: pd.Series,
         vix: pd.Series,
         discount_rate: pd.Series,
+        surface: TermStructure | None = None,
     ) -> pd.Series:
         """The index on ``price``'s calendar: 100 on the first roll day with every input, NaN before.
 
@@ -121,6 +123,9 @@ class ProtectivePutIndex:
         vix, discount_rate
             The VIX (index points) and the T-bill discount rate (fraction), as
             knowable each day, on the same calendar.
+        surface
+            When given, the at-the-money volatility of each put comes from this
+            term structure at the put's remaining tenor, not from the VIX.
         """
         calendar = pd.DatetimeIndex(price.index)
         spot = price.to_numpy(dtype=float)
@@ -130,6 +135,14 @@ class ProtectivePutIndex:
         valid = np.isfinite(spot) & np.isfinite(held) & np.isfinite(level) & np.isfinite(rate)
         rolls = third_friday_rolls(calendar) & valid
         expiries = _next_roll_dates(calendar, rolls)
+
+        def atm(day: int, years: float) -> float:
+            """The at-the-money volatility in index points for ``years`` on ``day``."""
+            if surface is None:
+                return float(level[day])
+            found = surface.on(day, max(years * 365.0, 1.0)) * 100.0
+            return found if np.isfinite(found) else float(level[day])
+
         index = np.full(len(calendar), np.nan)
         units = puts = strike = 0.0
         expiry = pd.Timestamp(calendar[0]) if len(calendar) else pd.Timestamp(0)
@@ -142,7 +155,7 @@ class ProtectivePutIndex:
                 value = units * held[day] + puts * max(strike - spot[day], 0.0)
             elif started:
                 years = max((expiry - calendar[day]).days, 0) / 365.0
-                mark = self._put(spot[day], strike, years, rate[day], level[day])
+                mark = self._put(spot[day], strike, years, rate[day], atm(day, years))
                 index[day] = units * held[day] + puts * mark
                 continue
             elif rolls[day]:
@@ -152,7 +165,7 @@ class ProtectivePutIndex:
             strike = (1.0 - self.moneyness) * spot[day]
             expiry = expiries[day]
             years = max((expiry - calendar[day]).days, 1) / 365.0
-            premium = self._put(spot[day], strike, years, rate[day], level[day])
+            premium = self._put(spot[day], strike, years, rate[day], atm(day, years))
             premium *= 1.0 + self.spread / 2.0
             per_unit = held[day] + self.hedge_ratio * premium * held[day] / spot[day]
             units = value / per_unit

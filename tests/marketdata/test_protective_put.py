@@ -98,3 +98,14 @@ def test_full_notional_puts_cut_the_drawdowns_of_2008_and_2020(
     hedged = measure(replica.pct_change().dropna()).max_drawdown
     bare = measure(index.pct_change().dropna()).max_drawdown
     assert hedged > bare + 0.05  # at least 5 points shallower
+
+
+def test_the_term_structure_replica_tracks_cboe_pput_too(pack_path: Path) -> None:
+    from macropatch.calibration import calibrate_protective_puts
+
+    found = calibrate_protective_puts(
+        DataSources(catalog=load_catalog(), pack=Pack(pack_path)), term_structure=True
+    )
+    tracked = found.tracking
+    assert tracked.monthly_correlation >= 0.95
+    assert abs(tracked.cagr_gap) <= 0.01 and abs(tracked.volatility_gap) <= 0.015

@@ -326,6 +326,8 @@ PACK_WARNINGS = {
     # July formations of the 1950s, when a handful of firms had losses (2 in 1952, 9 in 1953)
     ("listed_loss_firms", "spike", "1953-07-01"),
     ("listed_loss_firms", "spike", "1955-07-01"),
+    # 5 February 2018, the short-volatility unwind: the 9-day index tripled in a day
+    ("vix9d", "spike", "2018-02-05"),
     ("sp500_monthly", "spike", "1932-08-01"),
     ("sp500_earnings_monthly", "spike", "2009-10-01"),
     ("wti", "non_positive", "2020-04-20"),
