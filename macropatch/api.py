@@ -135,6 +135,7 @@ def run(
             done.signals, pd.Timestamp(prices.index[-1]), catalog=sources.catalog
         ),
         windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
+        real_starts=real_starts(done),
     )
     evidence, _history = measure_evidence(done, progress=progress)
     with staged_folder(out) as folder:
@@ -191,6 +192,21 @@ def _run_info(
         splices=[SpliceRecord.model_validate(item) for item in splices],
         notes=notes,
     )
+
+
+def real_starts(done: Backtested) -> dict[str, pd.Timestamp]:
+    """Per strategy, the first day on which every asset it trades has its own prices (the
+    last day a proxy stood in for one of them, plus one); strategies without a proxy are
+    left out.
+    """
+    starts = {}
+    for label, strategy in done.strategies.items():
+        joined = [
+            splice.joined for splice in done.panel.splices if splice.series in strategy.assets
+        ]
+        if joined:
+            starts[label] = max(joined)
+    return starts
 
 
 def _write_run(

@@ -33,11 +33,19 @@ from macropatch.reports.charts import (
     drawdown_chart,
     equity_chart,
 )
-from macropatch.reports.documents import NeutralByDefault, RunInfo, RunSummary, StrategySummary
+from macropatch.reports.documents import (
+    NeutralByDefault,
+    RunInfo,
+    RunSummary,
+    StrategySummary,
+    WithoutProxies,
+)
 from macropatch.reports.html import (
     TableMetric,
+    ValueKind,
     chart_style,
     format_metric,
+    format_value,
     html_table,
     render_page,
     short_hash,
@@ -279,6 +287,7 @@ def _strategies_table(
                 escape(f"{values.start} to {values.end}"),
                 escape(str(values.days)),
                 _neutral_cell(values.neutral_by_default),
+                _without_proxies_cell(values.without_proxies),
                 short_hash(values.config_hash),
                 short_hash(values.data_hash),
             )
@@ -289,6 +298,7 @@ def _strategies_table(
         "Measured",
         "Days",
         "Neutral by default",
+        "Without proxies",
         "Config hash",
         "Data hash",
     )
@@ -298,7 +308,21 @@ def _strategies_table(
         '<p class="note">Neutral by default: trades decided while a signal the strategy reads '
         "was unknown (missing or stale data); that signal's part of the weights was then its "
         "neutral one, not a quiet reading. <code>weights/&lt;name&gt;.csv</code> marks each such "
-        "trade in its <code>neutral_by_default</code> column.</p>\n</section>"
+        "trade in its <code>neutral_by_default</code> column. Without proxies: the headline "
+        "metrics from the first day every asset the strategy trades has its own prices (no "
+        "index, factor or futures series standing in before an ETF existed).</p>\n</section>"
+    )
+
+
+def _without_proxies_cell(found: WithoutProxies | None) -> str:
+    """The strategy's headline metrics from its first day without a proxy."""
+    if found is None:
+        return '<span class="note">no proxy in the run</span>'
+    return (
+        f"from {escape(found.start)}:<br><small>CAGR {format_value(found.cagr, ValueKind.PERCENT)}"
+        f", Sharpe {format_value(found.sharpe, ValueKind.RATIO)}, max drawdown "
+        f"{format_value(found.max_drawdown, ValueKind.PERCENT)}; the benchmark CAGR "
+        f"{format_value(found.benchmark_cagr, ValueKind.PERCENT)}</small>"
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 from macropatch.marketdata.documents import Document, IsoDate, Number
 
 __all__ = [
+    "WithoutProxies",
     "NeutralByDefault",
     "RUN_SCHEMA",
     "DataSource",
@@ -125,6 +126,20 @@ class NeutralByDefault(Document):
     """The last such trade."""
 
 
+class WithoutProxies(Document):
+    """A strategy's headline metrics from the day every asset it trades exists (no proxy)."""
+
+    start: IsoDate
+    days: int
+    cagr: Number
+    volatility: Number
+    sharpe: Number
+    max_drawdown: Number
+    benchmark_cagr: Number = None
+    """The run's benchmark over the same days, for comparison."""
+    benchmark_sharpe: Number = None
+
+
 class StrategySummary(Document):
     """One strategy's metrics (:mod:`macropatch.backtests.metrics.performance`) and facts."""
 
@@ -147,6 +162,9 @@ class StrategySummary(Document):
     stress_windows: dict[str, WindowOutcome]
     annual_returns: dict[str, Number]
     neutral_by_default: NeutralByDefault | None = None
+    without_proxies: WithoutProxies | None = None
+    """The metrics from the first day with no proxy in any asset it trades (None: it never
+    used one; the whole run is then on real assets)."""
 
     def metric(self, key: str) -> float | None:
         """The metric named ``key`` (``"sharpe"``, ``"max_drawdown"``...)."""

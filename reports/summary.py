@@ -77,6 +77,7 @@ from macropatch.reports.html import write_text_atomically
 __all__ = [
     "build_summary",
     "neutral_by_default",
+    "without_proxies",
     "to_json_value",
     "write_summary",
 ]
@@ -88,6 +89,7 @@ def build_summary(
     run_info: Mapping[str, object] | RunInfo,
     signals: Sequence[SignalRecord | Mapping[str, object]] = (),
     windows: Sequence[StressWindow] = DEFAULT_WINDOWS,
+    real_starts: Mapping[str, pd.Timestamp] | None = None,
 ) -> RunSummary:
     """Measure every strategy and gather the facts of the run.
 
@@ -118,6 +120,9 @@ def build_summary(
     """
     run = run_info if isinstance(run_info, RunInfo) else RunInfo.model_validate(dict(run_info))
     strategies: dict[str, StrategySummary] = {}
+    benchmark_returns = next(
+        (result.returns for result in results if result.name == run.benchmark), None
+    )
     for result in results:
         measured = measure(
             result.returns,
@@ -133,6 +138,11 @@ def build_summary(
                 "stress_windows": stress_windows(result.returns, windows),
                 "annual_returns": annual_returns(result.returns),
                 "neutral_by_default": neutral_by_default(result.unknown_signals),
+                "without_proxies": without_proxies(
+                    result.returns,
+                    (real_starts or {}).get(result.name),
+                    benchmark=benchmark_returns,
+                ),
             }
         )
     return RunSummary.model_validate(
@@ -145,6 +155,31 @@ def build_summary(
             ],
         }
     )
+
+
+def without_proxies(
+    returns: pd.Series, start: pd.Timestamp | None, *, benchmark: pd.Series | None = None
+) -> dict[str, Any] | None:
+    """The headline metrics of ``returns`` from ``start``, and the ``benchmark``'s over the
+    same days (None when there is no such day inside the run, or fewer than two after it).
+    """
+    if start is None or start <= returns.index[0]:
+        return None
+    later = returns.loc[start:]
+    if len(later) < 2:
+        return None
+    measured = measure(later)
+    compared = measure(benchmark.loc[later.index]) if benchmark is not None else None
+    return {
+        "start": pd.Timestamp(later.index[0]).date().isoformat(),
+        "days": len(later),
+        "cagr": measured.cagr,
+        "volatility": measured.volatility,
+        "sharpe": measured.sharpe,
+        "max_drawdown": measured.max_drawdown,
+        "benchmark_cagr": None if compared is None else compared.cagr,
+        "benchmark_sharpe": None if compared is None else compared.sharpe,
+    }
 
 
 def neutral_by_default(unknown: pd.Series | None) -> dict[str, Any] | None:

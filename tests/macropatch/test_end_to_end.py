@@ -252,3 +252,17 @@ def test_weights_chosen_over_unknown_signals_are_marked_neutral_by_default(
     assert summary["strategies"]["spy_buy_and_hold"]["neutral_by_default"] is None
     assert "neutral_by_default" not in pd.read_csv(out / "weights" / "sixty_forty.csv").columns
     assert "Neutral by default" in (out / "index.html").read_text()
+
+
+def test_every_run_reports_metrics_without_proxies(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    summary = json.loads((out / "summary.json").read_text())
+    strategies = summary["strategies"]
+    joined = {item["series"]: item["joined"] for item in summary["run"]["splices"]}
+    # quality_over_growth holds QUAL, spliced with a factor proxy until 2013-07-18
+    quality = strategies["quality_over_growth"]["without_proxies"]
+    assert quality["start"] == joined["qual"] == "2013-07-18"
+    assert quality["days"] < strategies["quality_over_growth"]["days"]
+    assert quality["benchmark_cagr"] is not None
+    assert strategies["spy_buy_and_hold"]["without_proxies"] is None  # SPY from 1993
+    assert "Without proxies" in (out / "index.html").read_text()

@@ -16,7 +16,7 @@ from macropatch.backtests.engine.result import Result, ResultSet
 from macropatch.backtests.metrics.performance import measure
 from macropatch.reports.crises import DEFAULT_WINDOWS, annual_returns, correlations, stress_windows
 from macropatch.reports.documents import RunSummary
-from macropatch.reports.summary import build_summary, to_json_value, write_summary
+from macropatch.reports.summary import build_summary, to_json_value, without_proxies, write_summary
 
 RUN_KEYS = (
     "experiment",
@@ -130,6 +130,7 @@ def test_structure(results: ResultSet) -> None:
         "stress_windows",
         "annual_returns",
         "neutral_by_default",
+        "without_proxies",
     }
     for entry in summary["strategies"].values():
         assert PERFORMANCE_KEYS | extra == set(entry)
@@ -223,3 +224,15 @@ def test_to_json_value() -> None:
     assert to_json_value(Path("a") / "b") == "a/b"
     with pytest.raises(TypeError, match="object"):
         to_json_value(object())
+
+
+def test_metrics_without_proxies_start_on_the_first_day_with_real_prices() -> None:
+    days = pd.bdate_range("2020-01-01", periods=300)
+    returns = pd.Series(0.001, index=days)
+    benchmark = pd.Series(0.0005, index=days)
+    found = without_proxies(returns, days[100], benchmark=benchmark)
+    assert found is not None and found["start"] == str(days[100].date())
+    assert found["days"] == 200
+    assert found["cagr"] > found["benchmark_cagr"] > 0
+    assert without_proxies(returns, days[0]) is None  # the whole run has real prices
+    assert without_proxies(returns, None) is None
