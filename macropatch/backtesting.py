@@ -23,9 +23,11 @@ from macropatch.backtests.evidence.document import (
 )
 from macropatch.backtests.evidence.events import EventSettings
 from macropatch.backtests.evidence.twins import attribute_signals
+from macropatch.calibration import calibrate_protective_puts, calibration_summary
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
 from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.panel import PricePanel
 from macropatch.marketdata.progress import NoProgress, Progress
@@ -180,4 +182,9 @@ def measure_evidence(
     report = evidence_report(
         found, as_of=as_of, version=macropatch_version(), triggers=triggers, method=method
     )
-    return report, history
+    try:
+        calibration = calibration_summary(calibrate_protective_puts(done.sources))
+    except (UserError, ValueError) as error:  # no PPUT (or VIX) where the data come from
+        note = f"the option model's calibration against CBOE PPUT was skipped: {error}"
+        return report.model_copy(update={"calibration_note": note}), history
+    return report.model_copy(update={"calibration": calibration}), history

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from macropatch.backtests.evidence.document import CalibrationSummary, DrawdownComparison
+from macropatch.backtests.metrics.performance import measure
 from macropatch.backtests.metrics.tracking import Tracking, tracking
 from macropatch.marketdata.panel import build_price_panel
 from macropatch.marketdata.pointintime import knowable_on
@@ -21,7 +23,15 @@ from macropatch.marketdata.protective_put import ProtectivePutIndex
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.surface import NODES, TermStructure
 
-__all__ = ["Calibration", "calibrate_protective_puts"]
+__all__ = ["CRASHES", "Calibration", "calibrate_protective_puts", "calibration_summary"]
+
+#: The crashes the calibration compares, peak to trough of the S&P 500.
+CRASHES = (
+    ("2000-03-24", "2002-10-09"),
+    ("2007-10-09", "2009-03-09"),
+    ("2020-02-19", "2020-03-23"),
+    ("2022-01-03", "2022-10-12"),
+)
 
 #: The replica's series: price for strikes and the model, total return held, the index.
 PRICE, TOTAL_RETURN, INDEX = "sp500", "spy", "cboe_pput"
@@ -72,4 +82,50 @@ def calibrate_protective_puts(
         index=frame[INDEX],
         total_return=frame[TOTAL_RETURN],
         tracking=tracking(replica, frame[INDEX]),
+    )
+
+
+def calibration_summary(found: Calibration) -> CalibrationSummary:
+    """The document of a calibration: the tracking figures, the crashes and monthly levels."""
+    tracked = found.tracking
+    days = found.replica.dropna().index
+    series = {
+        "replica": found.replica.loc[days],
+        "index": found.index.loc[days],
+        "unhedged": found.total_return.loc[days],
+    }
+    monthly = {name: values.resample("ME").last() for name, values in series.items()}
+    labels = [day.date().isoformat() for day in monthly["replica"].index]
+    drawdowns = [
+        DrawdownComparison(
+            start=start,
+            end=end,
+            **{
+                name: measure(values.loc[start:end].pct_change().dropna()).max_drawdown
+                for name, values in series.items()
+            },
+        )
+        for start, end in CRASHES
+        if pd.Timestamp(start) >= days[0] and pd.Timestamp(end) <= days[-1]
+    ]
+    unhedged = measure(series["unhedged"].pct_change().dropna())
+    return CalibrationSummary(
+        model=repr(found.model),
+        index=INDEX,
+        start=tracked.start.date().isoformat(),
+        end=tracked.end.date().isoformat(),
+        monthly_correlation=tracked.monthly_correlation,
+        model_cagr=tracked.model_cagr,
+        index_cagr=tracked.index_cagr,
+        unhedged_cagr=unhedged.cagr,
+        unhedged_volatility=unhedged.volatility,
+        model_volatility=tracked.model_volatility,
+        index_volatility=tracked.index_volatility,
+        tracking_error=tracked.tracking_error,
+        drawdowns=drawdowns,
+        monthly={
+            name: list((values / values.iloc[0] * 100.0).to_numpy(dtype=float))
+            for name, values in monthly.items()
+        },
+        labels=labels,
     )

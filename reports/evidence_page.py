@@ -21,6 +21,7 @@ import re
 from html import escape
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -259,6 +260,60 @@ def _chart(name: str, outcomes: list[ForwardSummary | None], horizons: list[int]
     return figure_to_svg(figure, label=f"{MARKET} forward returns after {name}")
 
 
+def _calibration(evidence: EvidenceReport) -> str:
+    """The option model against CBOE PPUT: figures, crashes and a growth chart."""
+    found = evidence.calibration
+    if found is None:
+        reason = evidence.calibration_note or "no calibration in this evidence"
+        return (
+            '<section id="calibration">\n<h2>The option model against CBOE PPUT</h2>\n'
+            f'<p class="note">Not drawn: {escape(reason)}.</p>\n</section>'
+        )
+    facts = html_table(
+        ("", "Replica", "CBOE PPUT", "S&P 500 total return"),
+        [
+            ("CAGR", _percent(found.model_cagr), _percent(found.index_cagr),
+             _percent(found.unhedged_cagr)),
+            ("Volatility", _percent(found.model_volatility), _percent(found.index_volatility),
+             _percent(found.unhedged_volatility)),
+            ("Monthly correlation with PPUT", _number(found.monthly_correlation, 3), "", ""),
+            ("Tracking error (monthly, a year)", _percent(found.tracking_error), "", ""),
+            *(
+                (f"Drawdown {escape(crash.start)} to {escape(crash.end)}",
+                 _percent(crash.replica), _percent(crash.index), _percent(crash.unhedged))
+                for crash in found.drawdowns
+            ),
+        ],
+        numeric=(1, 2, 3),
+    )  # fmt: skip
+    with chart_style():
+        chart = _calibration_chart(found.labels, found.monthly)
+    return (
+        '<section id="calibration">\n<h2>The option model against CBOE PPUT</h2>\n'
+        '<p class="note">A replica built like CBOE PPUT (the S&P 500 total return plus '
+        "one-month puts 5% out of the money on all of its notional, rolled on third Fridays, "
+        "bought at the ask) and priced by the same option model as the put overlay "
+        f"(<code>{escape(found.model)}</code>), from {escape(found.start)} to "
+        f"{escape(found.end)}. What full protection costs is the gap between the replica's "
+        "CAGR and the unhedged index's; what it buys is the gap between their drawdowns.</p>\n"
+        f'{facts}\n<div class="chart">{chart}</div>\n</section>'
+    )
+
+
+def _calibration_chart(labels: list[str], monthly: dict[str, list[float | None]]) -> str:
+    figure = Figure(figsize=(11, 3.4), layout="constrained")
+    axes = figure.add_subplot()
+    dates = pd.DatetimeIndex(labels).to_numpy()
+    names = {"replica": "replica", "index": "CBOE PPUT", "unhedged": "S&P 500 total return"}
+    for key, label in names.items():
+        values = [float("nan") if value is None else float(value) for value in monthly[key]]
+        axes.plot(dates, values, label=label, linewidth=1.2)
+    axes.set_yscale("log")
+    axes.set_ylabel("Growth of 100 (log scale)")
+    axes.legend(loc="upper left", frameon=False)
+    return figure_to_svg(figure, label="Replica, CBOE PPUT and the S&P 500, growth of 100")
+
+
 def write_evidence_page(
     path: Path, *, evidence: EvidenceReport, comparison_link: str | None = "index.html"
 ) -> Path:
@@ -274,7 +329,7 @@ def write_evidence_page(
     body = (
         "<h1>Evidence: what the signals add, and what the triggers preceded</h1>\n"
         f'<p class="note">As of {escape(evidence.as_of)}.{back}</p>\n'
-        f"{_twins(evidence)}\n{_triggers(evidence)}\n"
+        f"{_twins(evidence)}\n{_triggers(evidence)}\n{_calibration(evidence)}\n"
         '<section id="method">\n<h2>How these were measured</h2>\n'
         f"<p>{escape(evidence.method)}</p>\n"
         f"<p>{escape('' if method is None else method.text)}</p>\n"

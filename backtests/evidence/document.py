@@ -30,6 +30,8 @@ from macropatch.marketdata.documents import Document, IsoDate, Number
 __all__ = [
     "AS_CONFIGURED",
     "EVIDENCE_SCHEMA",
+    "CalibrationSummary",
+    "DrawdownComparison",
     "ActiveSummary",
     "DrawdownSummary",
     "EvidenceReport",
@@ -273,6 +275,37 @@ def _day(value: pd.Timestamp | None) -> str | None:
     return None if value is None else value.date().isoformat()
 
 
+class DrawdownComparison(Document):
+    """One crash: the deepest fall of the replica, the real index and the unhedged index."""
+
+    start: IsoDate
+    end: IsoDate
+    replica: Number
+    index: Number
+    unhedged: Number
+
+
+class CalibrationSummary(Document):
+    """The option model against the real index it imitates (CBOE PPUT)."""
+
+    model: str
+    index: str
+    start: IsoDate
+    end: IsoDate
+    monthly_correlation: Number
+    model_cagr: Number
+    index_cagr: Number
+    unhedged_cagr: Number
+    model_volatility: Number
+    index_volatility: Number
+    unhedged_volatility: Number
+    tracking_error: Number
+    drawdowns: list[DrawdownComparison]
+    monthly: dict[str, list[Number]]
+    """Month-end levels, rebased to 100: ``dates`` as ISO text in ``labels``."""
+    labels: list[str]
+
+
 class EvidenceReport(Document):
     """``evidence.json``: what the signals of each strategy of a run add, and what followed
     each trigger's firings over the longest history its inputs allow.
@@ -284,6 +317,9 @@ class EvidenceReport(Document):
     strategies: dict[str, StrategyEvidence]
     triggers: dict[str, TriggerEvidence] = {}
     trigger_method: TriggerMethod | None = None
+    calibration: CalibrationSummary | None = None
+    calibration_note: str | None = None
+    """Why there is no calibration (its data could not be loaded)."""
     macropatch_version: str = ""
 
 

@@ -210,6 +210,11 @@ def test_evidence_studies_every_trigger_with_data_over_its_longest_history(
     for name in with_data:
         assert f'id="trigger-{name}"' in page, name
     assert "not point-in-time" in page
+    calibration = report.calibration  # the option model against CBOE PPUT
+    assert calibration is not None and calibration.start < "1990-02-01"
+    assert calibration.monthly_correlation is not None and calibration.monthly_correlation >= 0.95
+    assert abs((calibration.model_cagr or 0.0) - (calibration.index_cagr or 0.0)) <= 0.01
+    assert len(calibration.drawdowns) == 4 and 'id="calibration"' in page
 
 
 def test_evidence_alone_refuses_a_run_folder_and_writes_a_folder_of_its_own(
