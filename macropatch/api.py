@@ -135,7 +135,7 @@ def run(
             done.signals, pd.Timestamp(prices.index[-1]), catalog=sources.catalog
         ),
         windows=stress.windows or DEFAULT_WINDOWS,  # the crises stress.html replays
-        real_starts=real_starts(done),
+        real_starts=_real_starts(done),
     )
     evidence, _history = measure_evidence(done, progress=progress)
     with staged_folder(out) as folder:
@@ -194,7 +194,7 @@ def _run_info(
     )
 
 
-def real_starts(done: Backtested) -> dict[str, pd.Timestamp]:
+def _real_starts(done: Backtested) -> dict[str, pd.Timestamp]:
     """Per strategy, the first day on which every asset it trades has its own prices (the
     last day a proxy stood in for one of them, plus one); strategies without a proxy are
     left out.

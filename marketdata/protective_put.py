@@ -187,10 +187,10 @@ class ProtectivePutIndex:
 def _next_roll_dates(calendar: pd.DatetimeIndex, rolls: np.ndarray) -> list[pd.Timestamp]:
     """Per day, the date of the next roll after it (a month later when none is left)."""
     positions = np.flatnonzero(rolls)
-    result = []
-    for day in range(len(calendar)):
-        following = positions[positions > day]
-        result.append(
-            calendar[following[0]] if len(following) else calendar[day] + pd.DateOffset(months=1)
-        )
-    return result
+    following = np.searchsorted(positions, np.arange(len(calendar)), side="right")
+    return [
+        calendar[positions[after]]
+        if after < len(positions)
+        else calendar[day] + pd.DateOffset(months=1)
+        for day, after in enumerate(following)
+    ]

@@ -147,7 +147,7 @@ class TenYearAbove(Signal):
         above = level > self.threshold
         if self.rule is YieldRule.ABOVE:
             return level, above
-        earlier = level.shift(1).rolling(self.window_days, min_periods=self.window_days).min()
+        earlier = days_ago(level, 1).rolling(self.window_days, min_periods=self.window_days).min()
         crossing = above & (earlier <= self.threshold)
         return level, crossing.where(earlier.notna())
 

@@ -79,21 +79,21 @@ class ActiveSummary(Document):
         active return the run compared, this one included) deflate its Sharpe ratio.
         """
         trials = 1 if trial_sharpes is None else len(trial_sharpes)
-        usable = (
+        dsr = None
+        if (
             trial_sharpes is not None
             and trials > 1
             and float(np.var(trial_sharpes, ddof=1)) > 0.0
             and active.tracking_error > 0.0
-        )
+        ):
+            dsr = deflated_sharpe_ratio(active.active.to_numpy(), trial_sharpes=trial_sharpes)
         return cls(
             annual_return=active.annual_return,
             tracking_error=active.tracking_error,
             information_ratio=active.information_ratio,
             t_statistic=active.t_statistic,
             psr=active.psr,
-            dsr=deflated_sharpe_ratio(active.active.to_numpy(), trial_sharpes=trial_sharpes)
-            if usable and trial_sharpes is not None
-            else None,
+            dsr=dsr,
             trials=trials,
             days=len(active.active),
         )

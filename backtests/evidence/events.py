@@ -29,6 +29,7 @@ market whose drawdowns the trigger should warn of (the S&P 500). Produces an
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections.abc import Sequence
@@ -318,7 +319,7 @@ def _judged(study: EventStudy, market: str) -> EventStudy:
         finding = Finding.RISK_ON
     else:
         finding = Finding.NOISE
-    return EventStudy(**{**study.__dict__, "finding": finding})
+    return dataclasses.replace(study, finding=finding)
 
 
 def _forward(
