@@ -69,7 +69,7 @@ def calibrate_protective_puts(
         if term_structure
         else None
     )
-    replica = model.build(
+    replica = model.compute(
         price=frame[PRICE],
         total_return=frame[TOTAL_RETURN],
         vix=vix,

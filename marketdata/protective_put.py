@@ -1,36 +1,54 @@
-"""A protective-put index built like CBOE PPUT: the index held with puts on all of its notional.
+"""A protective-put index: an equity index held with puts on a stated share of it.
 
 Requires, on one trading calendar: the index's price (the strikes and the
 option model read it), its total-return level (what the position holds), the
-VIX and the 3-month T-bill discount rate as knowable each day. Produces a
-price index (:meth:`ProtectivePutIndex.build`).
+VIX and the 3-month T-bill discount rate as knowable each day, and optionally
+the VIX term structure (:mod:`macropatch.marketdata.surface`). Produces a
+price index (:meth:`ProtectivePutIndex.compute`); as a synthetic asset
+(:meth:`ProtectivePutIndex.build`) it loads those series itself.
 
-CBOE's methodology, as replicated here:
+With its defaults it follows CBOE PPUT's methodology:
 
-- **Rolls on the third Friday** of each month (the monthly SPX expiry; the
-  trading day before it when the exchange is closed: :func:`third_friday_rolls`).
-  On a roll day the expiring put settles at ``max(strike - close, 0)`` and new
-  puts are bought, struck ``moneyness`` below the close (5% for PPUT),
-  expiring on the next roll day.
-- **Notional hedged**: ``hedge_ratio`` (1.0 for PPUT) puts per unit of index
-  held; the premium is paid out of the position, so after a roll
-  ``units * (total_return + hedge_ratio * premium * total_return / price) =
-  value``: the puts cover ``hedge_ratio`` of the index exposure.
-- **Between rolls** the position is marked each day: the index units at the
-  total-return close, the puts by Black-Scholes at the close, the VIX and
-  the rate knowable that day (:mod:`macropatch.marketdata.options`), with
-  ``skew`` as the linear slope of volatility against moneyness and
-  ``dividend_yield`` as the index's continuous yield.
-- **Trading cost**: puts are bought at ``(1 + spread / 2)`` times the model
-  price (a bid/ask spread as a share of the premium; they expire, so they
-  are never sold).
+- **Expiries on the third Friday** of each month (the monthly SPX expiry; the
+  trading day before it when the exchange is closed:
+  :func:`third_friday_rolls`), or on the last trading day of each month
+  (``expiries = "month_end"``). A put expires ``tenor_months`` expiries after
+  the day it is bought.
+- **Rolls** ``roll_days_before`` trading days before the held put's expiry (0:
+  on the expiry day, where it settles at ``max(strike - close, 0)``). Sold
+  before expiry, a put fetches its model price less half the bid/ask spread.
+  New puts are struck ``moneyness`` below the close.
+- **Sizing**, by ``sizing``:
+
+  - ``hedge_ratio`` (PPUT): puts on ``hedge_ratio`` of the index exposure,
+    the premium paid out of the position, so after a roll
+    ``units * total_return + puts * premium = value`` with
+    ``puts * close = hedge_ratio * units * total_return``;
+  - ``budget``: at each roll, ``budget`` a year of the position's value (for
+    the time until the put's planned roll) buys puts, never more than
+    ``hedge_ratio`` of the exposure: cheap protection buys more notional,
+    dear protection less.
+
+- **Monetisation** (off by default): the put is sold and a new one bought at
+  the current close (a fresh ``tenor_months``) when its mark reaches
+  ``monetise_multiple`` times what it cost, or when the VIX closes at or above
+  ``monetise_vix`` while the held put was bought below it (once per spike).
+- **Marks**: every day, the index units at the total-return close and the
+  puts by Black-Scholes at the close, the VIX (or the term structure at the
+  put's remaining tenor) and the rate knowable that day
+  (:mod:`macropatch.marketdata.options`), ``skew`` as the linear slope of
+  volatility against moneyness and ``dividend_yield`` as the index's yield.
+- **Trading cost**: puts are bought at ``(1 + spread / 2)`` times the model's
+  mid price and sold before expiry at ``(1 - spread / 2)`` times it.
 
 Everything on day t uses the closes of day t and inputs knowable on day t.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Annotated
 
 import numpy as np
@@ -40,15 +58,44 @@ from macropatch.marketdata.bounds import Range
 from macropatch.marketdata.options import (
     DividendYield,
     Moneyness,
+    Months,
+    SeriesLoader,
     Skew,
     black_scholes_put,
     continuously_compounded_rate,
     implied_volatility_for_strike,
 )
 from macropatch.marketdata.parameters import check_parameters
-from macropatch.marketdata.surface import TermStructure
+from macropatch.marketdata.pointintime import knowable_on
+from macropatch.marketdata.surface import NODES, TermStructure
 
-__all__ = ["ProtectivePutIndex", "third_friday_rolls"]
+__all__ = [
+    "Expiries",
+    "ProtectivePutIndex",
+    "Sizing",
+    "expiry_days",
+    "month_end_rolls",
+    "third_friday_rolls",
+]
+
+
+class Expiries(enum.Enum):
+    """The calendar of option expiries."""
+
+    THIRD_FRIDAY = "third_friday"  # monthly SPX expiries, as CBOE's indexes roll
+    MONTH_END = "month_end"  # the last trading day of each month
+
+
+class Sizing(enum.Enum):
+    """How many puts a roll buys."""
+
+    HEDGE_RATIO = "hedge_ratio"  # puts on a fixed share of the index exposure
+    BUDGET = "budget"  # a yearly premium budget, capped at the hedge ratio
+
+
+def _third_friday(month: pd.Period) -> pd.Timestamp:
+    first = month.start_time
+    return first + pd.Timedelta(days=(4 - first.weekday()) % 7 + 14)
 
 
 def third_friday_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
@@ -61,10 +108,8 @@ def third_friday_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
     rolls = np.zeros(len(calendar), dtype=bool)
     if not len(calendar):
         return rolls
-    months = pd.period_range(calendar[0], calendar[-1], freq="M")
-    for month in months:
-        first = month.start_time
-        friday = first + pd.Timedelta(days=(4 - first.weekday()) % 7 + 14)
+    for month in pd.period_range(calendar[0], calendar[-1], freq="M"):
+        friday = _third_friday(month)
         if friday > calendar[-1] or friday < calendar[0]:
             continue
         position = int(calendar.searchsorted(friday, side="right")) - 1
@@ -73,37 +118,159 @@ def third_friday_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
     return rolls
 
 
+def month_end_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
+    """True on the last trading day of each month; the calendar's last day counts only
+    when the next business day falls in another month.
+    """
+    calendar = pd.DatetimeIndex(calendar)
+    month = np.asarray(calendar.year * 12 + calendar.month)
+    ends = np.zeros(len(calendar), dtype=bool)
+    ends[:-1] = month[1:] != month[:-1]
+    if len(calendar):
+        last = calendar[-1]
+        ends[-1] = (last + pd.offsets.BDay(1)).month != last.month
+    return ends
+
+
+def expiry_days(calendar: pd.DatetimeIndex, expiries: Expiries, *, months_after: int) -> list:
+    """The expiry dates on ``calendar`` and ``months_after`` months past its end, in order.
+
+    On the calendar, the trading days :func:`third_friday_rolls` or
+    :func:`month_end_rolls` mark; after it, the third Fridays (or last business
+    days) of the following months.
+    """
+    calendar = pd.DatetimeIndex(calendar)
+    if not len(calendar):
+        return []
+    marked = (
+        third_friday_rolls(calendar)
+        if expiries is Expiries.THIRD_FRIDAY
+        else month_end_rolls(calendar)
+    )
+    days = list(calendar[marked])
+    start = calendar[-1].to_period("M")
+    for month in pd.period_range(start, periods=months_after + 1, freq="M"):
+        day = (
+            _third_friday(month)
+            if expiries is Expiries.THIRD_FRIDAY
+            else pd.offsets.BMonthEnd().rollback(month.end_time.normalize())
+        )
+        if day > calendar[-1] and (not days or day > days[-1]):
+            days.append(pd.Timestamp(day))
+    return days
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProtectivePutIndex:
-    """The index plus puts on ``hedge_ratio`` of it, rolled on third Fridays (CBOE PPUT's rules).
+    """The index plus puts on part or all of it, rolled on an expiry calendar (see the module).
 
     Parameters
     ----------
     moneyness
         Strike below the close at purchase (default 0.05: PPUT's 5%).
-    hedge_ratio
-        Puts per unit of index held (default 1.0: PPUT's 100% of notional).
+    tenor_months
+        Expiries between a purchase and the put's expiry (default 1: PPUT's next month).
+    roll_days_before
+        Trading days before expiry the put is sold and replaced (default 0: held to expiry).
+    expiries
+        ``third_friday`` (default, CBOE's calendar) or ``month_end``.
+    sizing, hedge_ratio, budget
+        ``hedge_ratio`` (default): puts on ``hedge_ratio`` of the exposure
+        (default 1.0: PPUT's 100% of notional); ``budget``: ``budget`` of the
+        value a year on premium, up to ``hedge_ratio`` of the exposure.
+    monetise_multiple, monetise_vix
+        Sell and restrike when the put is worth this multiple of its cost, or
+        when the VIX closes at or above this level (0, the default: never).
     skew
-        Linear slope of volatility against moneyness (default 1.0, the
-        overlay's; :func:`~macropatch.marketdata.options.implied_volatility_for_strike`).
+        Linear slope of volatility against moneyness (default 1.0, which
+        reproduces PPUT's return within 0.1% a year;
+        :func:`~macropatch.marketdata.options.implied_volatility_for_strike`).
     dividend_yield
         The index's continuous dividend yield in the option model (default 0.018).
     spread
-        Bid/ask spread as a share of the put's price; puts are bought at the
-        ask, half the spread above the model's mid (default 0.05).
+        Bid/ask spread as a share of the put's price: bought at the ask, sold at
+        the bid, half the spread either side of the model's mid (default 0.05).
+    term_structure
+        Price each put from the VIX9D/VIX/VIX3M/VIX6M term structure at its
+        remaining tenor (flat at the VIX before 2008) instead of the VIX alone.
+    underlying, total_return, volatility, rate
+        Catalog ids of the index's price, its total-return level (what the
+        position holds), the VIX and the 3-month T-bill (used by :meth:`build`).
     """
 
     moneyness: Moneyness = 0.05
+    tenor_months: Months = 1
+    roll_days_before: Annotated[int, Range(0, 250, unit="trading days")] = 0
+    expiries: Expiries = Expiries.THIRD_FRIDAY
+    sizing: Sizing = Sizing.HEDGE_RATIO
     hedge_ratio: Annotated[float, Range(0.0, 2.0)] = 1.0
+    budget: Annotated[float, Range(0.0, 0.2, what="a yearly share of value")] = 0.02
+    monetise_multiple: Annotated[float, Range(0.0, 100.0)] = 0.0
+    monetise_vix: Annotated[float, Range(0.0, 200.0, unit="VIX points")] = 0.0
     skew: Skew = 1.0
     dividend_yield: DividendYield = 0.018
     spread: Annotated[float, Range(0.0, 1.0)] = 0.05
+    term_structure: bool = False
+    underlying: str = "sp500"
+    total_return: str = "spy"
+    volatility: str = "vix"
+    rate: str = "tbill_3m"
 
     def __post_init__(self) -> None:
         """Check every parameter against its bounds (``ValueError`` naming it)."""
         check_parameters(self)
+        if 0.0 < self.monetise_multiple <= 1.0:
+            raise ValueError(
+                f"ProtectivePutIndex.monetise_multiple must be 0 (never) or above 1, "
+                f"got {self.monetise_multiple}"
+            )
 
-    def build(
+    @property
+    def asset_id(self) -> str:
+        """The asset's name: moneyness, tenor and sizing always, the other parameters when they
+        differ from their defaults, e.g. ``protective_put[moneyness=0.1,tenor_months=3,
+        hedge_ratio=1.0,roll_days_before=21]`` (the budget only when it sizes the puts).
+        """
+        sizing = "hedge_ratio" if self.sizing is Sizing.HEDGE_RATIO else "budget"
+        always = ("moneyness", "tenor_months", sizing)
+        unused = "budget" if self.sizing is Sizing.HEDGE_RATIO else ""
+        parts = [f"{name}={getattr(self, name)!r}" for name in always]
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in always or item.name == unused or value == item.default:
+                continue
+            shown = value.value if isinstance(value, enum.Enum) else value
+            parts.append(f"{item.name}={shown}" if isinstance(shown, str) else f"{item.name}={shown!r}")
+        return f"protective_put[{','.join(parts)}]"
+
+    def build(self, sources: SeriesLoader, calendar: pd.DatetimeIndex) -> pd.Series:
+        """The index on ``calendar`` from the catalog series (100 on its first day with every
+        input, NaN before); the series as a synthetic asset of a run.
+        """
+        calendar = pd.DatetimeIndex(calendar)
+
+        def known(series_id: str) -> pd.Series:
+            return knowable_on(sources.load(series_id), calendar)[0]
+
+        def traded(series_id: str) -> pd.Series:
+            values = sources.load(series_id).values.dropna()
+            return values.reindex(calendar).where(calendar <= values.index[-1])
+
+        surface = (
+            TermStructure.from_knowable({name: known(name) for name in NODES})
+            if self.term_structure
+            else None
+        )
+        index = self.compute(
+            price=traded(self.underlying),
+            total_return=traded(self.total_return),
+            vix=known(self.volatility),
+            discount_rate=known(self.rate),
+            surface=surface,
+        )
+        return index.rename(self.asset_id)
+
+    def compute(
         self,
         *,
         price: pd.Series,
@@ -112,7 +279,7 @@ class ProtectivePutIndex:
         discount_rate: pd.Series,
         surface: TermStructure | None = None,
     ) -> pd.Series:
-        """The index on ``price``'s calendar: 100 on the first roll day with every input, NaN before.
+        """The index on ``price``'s calendar: 100 on the first day with every input, NaN before.
 
         Parameters
         ----------
@@ -125,72 +292,134 @@ class ProtectivePutIndex:
             knowable each day, on the same calendar.
         surface
             When given, the at-the-money volatility of each put comes from this
-            term structure at the put's remaining tenor, not from the VIX.
+            term structure at the put's remaining tenor, not from the VIX
+            (whatever ``term_structure`` says).
         """
         calendar = pd.DatetimeIndex(price.index)
-        spot = price.to_numpy(dtype=float)
-        held = total_return.reindex(calendar).to_numpy(dtype=float)
-        level = vix.reindex(calendar).to_numpy(dtype=float)
-        rate = continuously_compounded_rate(discount_rate.reindex(calendar).to_numpy(dtype=float))
-        valid = np.isfinite(spot) & np.isfinite(held) & np.isfinite(level) & np.isfinite(rate)
-        rolls = third_friday_rolls(calendar) & valid
-        expiries = _next_roll_dates(calendar, rolls)
-
-        def atm(day: int, years: float) -> float:
-            """The at-the-money volatility in index points for ``years`` on ``day``."""
-            if surface is None:
-                return float(level[day])
-            found = surface.on(day, max(years * 365.0, 1.0)) * 100.0
-            return found if np.isfinite(found) else float(level[day])
-
+        inputs = {
+            "spot": price.to_numpy(dtype=float),
+            "held": total_return.reindex(calendar).to_numpy(dtype=float),
+            "vix": vix.reindex(calendar).to_numpy(dtype=float),
+            "rate": continuously_compounded_rate(
+                discount_rate.reindex(calendar).to_numpy(dtype=float)
+            ),
+        }
+        valid = np.logical_and.reduce([np.isfinite(values) for values in inputs.values()])
+        book = _Book(self, calendar, inputs, surface)
         index = np.full(len(calendar), np.nan)
-        units = puts = strike = 0.0
-        expiry = pd.Timestamp(calendar[0]) if len(calendar) else pd.Timestamp(0)
-        started = False
         for day in range(len(calendar)):
-            if not valid[day]:
-                index[day] = index[day - 1] if started else np.nan
-                continue
-            if started and rolls[day]:
-                value = units * held[day] + puts * max(strike - spot[day], 0.0)
-            elif started:
-                years = max((expiry - calendar[day]).days, 0) / 365.0
-                mark = self._put(spot[day], strike, years, rate[day], atm(day, years))
-                index[day] = units * held[day] + puts * mark
-                continue
-            elif rolls[day]:
-                value, started = 100.0, True
-            else:
-                continue
-            strike = (1.0 - self.moneyness) * spot[day]
-            expiry = expiries[day]
-            years = max((expiry - calendar[day]).days, 1) / 365.0
-            premium = self._put(spot[day], strike, years, rate[day], atm(day, years))
-            premium *= 1.0 + self.spread / 2.0
-            per_unit = held[day] + self.hedge_ratio * premium * held[day] / spot[day]
-            units = value / per_unit
-            puts = self.hedge_ratio * units * held[day] / spot[day]
-            index[day] = value
+            if valid[day]:
+                index[day] = book.close(day)
+            elif book.started:
+                index[day] = index[day - 1]
         observed = np.flatnonzero(valid)
         if len(observed):
             index[observed[-1] + 1 :] = np.nan  # carried over gaps, never past the data
         return pd.Series(index, index=calendar, name="protective_put")
 
-    def _put(self, spot: float, strike: float, years: float, rate: float, vix: float) -> float:
-        """One put's model price (its settlement value at expiry)."""
+    def volatility_points(
+        self, surface: TermStructure | None, vix: float, day: int, years: float
+    ) -> float:
+        """The at-the-money volatility in index points for ``years`` on ``day``."""
+        if surface is None:
+            return vix
+        found = surface.on(day, max(years * 365.0, 1.0)) * 100.0
+        return found if np.isfinite(found) else vix
+
+    def put_price(self, spot: float, strike: float, years: float, rate: float, vix: float) -> float:
+        """One put's model mid price (its settlement value at expiry)."""
         if years <= 0.0:
             return max(strike - spot, 0.0)
         sigma = implied_volatility_for_strike(vix, 1.0 - strike / spot, self.skew)
         return float(black_scholes_put(spot, strike, years, rate, self.dividend_yield, sigma))
 
 
-def _next_roll_dates(calendar: pd.DatetimeIndex, rolls: np.ndarray) -> list[pd.Timestamp]:
-    """Per day, the date of the next roll after it (a month later when none is left)."""
-    positions = np.flatnonzero(rolls)
-    following = np.searchsorted(positions, np.arange(len(calendar)), side="right")
-    return [
-        calendar[positions[after]]
-        if after < len(positions)
-        else calendar[day] + pd.DateOffset(months=1)
-        for day, after in enumerate(following)
-    ]
+class _Book:
+    """The position of a :class:`ProtectivePutIndex`, advanced one valid day at a time."""
+
+    def __init__(
+        self,
+        model: ProtectivePutIndex,
+        calendar: pd.DatetimeIndex,
+        inputs: Mapping[str, np.ndarray],
+        surface: TermStructure | None,
+    ) -> None:
+        self.model = model
+        self.calendar = calendar
+        self.spot, self.held = inputs["spot"], inputs["held"]
+        self.vix, self.rate = inputs["vix"], inputs["rate"]
+        self.surface = surface
+        self.expiry_dates = expiry_days(
+            calendar, model.expiries, months_after=model.tenor_months + 1
+        )
+        self.started = False
+        self.units = self.puts = self.strike = self.cost = 0.0
+        self.expiry = pd.Timestamp(0)
+        self.roll_on = pd.Timestamp(0)
+        self.armed = False
+
+    def _mark(self, day: int) -> float:
+        """One held put's mid price at ``day``'s close (its settlement value from expiry)."""
+        years = max((self.expiry - self.calendar[day]).days, 0) / 365.0
+        points = self.model.volatility_points(self.surface, self.vix[day], day, years)
+        return self.model.put_price(self.spot[day], self.strike, years, self.rate[day], points)
+
+    def close(self, day: int) -> float:
+        """The position's value at ``day``'s close, after the day's trades."""
+        model = self.model
+        if not self.started:
+            self.started = True
+            self._buy(day, 100.0)
+            return 100.0
+        date = self.calendar[day]
+        expired = date >= self.expiry
+        mark = self._mark(day)
+        due = expired or date >= self.roll_on
+        monetise = not expired and (
+            (model.monetise_multiple > 0.0 and mark >= model.monetise_multiple * self.cost)
+            or (model.monetise_vix > 0.0 and self.armed and self.vix[day] >= model.monetise_vix)
+        )
+        if not (due or monetise):
+            return float(self.units * self.held[day] + self.puts * mark)
+        sale = mark if expired else mark * (1.0 - model.spread / 2.0)
+        value = float(self.units * self.held[day] + self.puts * sale)
+        self._buy(day, value)
+        return value
+
+    def _buy(self, day: int, value: float) -> None:
+        """Spend ``value`` on index units and new puts struck at ``day``'s close."""
+        model, date = self.model, self.calendar[day]
+        later = [when for when in self.expiry_dates if when > date]
+        position = min(model.tenor_months, len(later)) - 1
+        # the put must be held at least a day before its roll
+        while True:
+            self.expiry = later[position] if later else date + pd.DateOffset(months=1)
+            self.roll_on = self._roll_day(self.expiry)
+            if self.roll_on > date or position + 1 >= len(later):
+                break
+            position += 1
+        self.strike = (1.0 - model.moneyness) * self.spot[day]
+        self.cost = self._mark(day) * (1.0 + model.spread / 2.0)
+        exposure = self.held[day] / self.spot[day]  # puts per index unit at full cover
+        full = model.hedge_ratio * exposure
+        per_unit = self.held[day] + full * self.cost
+        units, puts = value / per_unit, full * value / per_unit
+        if model.sizing is Sizing.BUDGET:
+            years = max((self.roll_on - date).days, 1) / 365.0
+            spend = min(model.budget * years * value, puts * self.cost)
+            puts = spend / self.cost if self.cost > 0 else 0.0
+            units = (value - spend) / self.held[day]
+        self.units, self.puts = units, puts
+        self.armed = model.monetise_vix > 0.0 and self.vix[day] < model.monetise_vix
+
+    def _roll_day(self, expiry: pd.Timestamp) -> pd.Timestamp:
+        """The day the put expiring on ``expiry`` is rolled: ``roll_days_before`` trading days
+        before it (counted on the calendar, or on business days past its end).
+        """
+        days = self.model.roll_days_before
+        if not days:
+            return expiry
+        position = int(self.calendar.searchsorted(expiry, side="left"))
+        if position < len(self.calendar):
+            return pd.Timestamp(self.calendar[max(position - days, 0)])
+        return pd.Timestamp(expiry - pd.offsets.BDay(days))

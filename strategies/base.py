@@ -136,6 +136,13 @@ class Strategy(abc.ABC):
         """Assets among :attr:`assets` held as insurance, whose cost is reported (none by default)."""
         return ()
 
+    @property
+    def hedged_against(self) -> Mapping[str, str]:
+        """The asset each hedge's cost is measured against where not cash (an index held with
+        puts against the bare index); empty by default.
+        """
+        return {}
+
     @abc.abstractmethod
     def decide(self, market: MarketView) -> pd.DataFrame:
         """Desired weights per trading day: rows = ``market.prices`` index, columns = :attr:`assets`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated
@@ -115,6 +116,15 @@ class PatchedPortfolio(Strategy):
     @override
     def hedges(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.hedges))
+
+    @property
+    @override
+    def hedged_against(self) -> Mapping[str, str]:
+        return {
+            asset: reference
+            for sleeve in self.sleeves
+            for asset, reference in sleeve.hedged_against.items()
+        }
 
     def budgets(self, market: MarketView, sleeve_targets: list[pd.DataFrame]) -> pd.DataFrame:
         """Budget of each sleeve per day (rows sum to 1).

@@ -3,7 +3,9 @@
 Requires the weights a portfolio held at each close (:attr:`macropatch.backtests.engine.result.
 Result.holdings`) and the prices of its assets. Produces, per day, the return
 the chosen assets contributed beyond what the same weight would have earned
-in the cash asset: for a hedge, the premium it cost less what it paid out.
+in the cash asset (or in the asset each one is measured against: an index held
+with puts against the bare index): for a hedge, the premium it cost less what
+it paid out.
 
 Accounting, not timing: the weight held at the close of day ``t - 1`` earns
 the return from that close to the close of ``t``.
@@ -11,7 +13,7 @@ the return from that close to the close of ``t``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,9 +22,14 @@ __all__ = ["excess_contribution"]
 
 
 def excess_contribution(
-    holdings: pd.DataFrame, prices: pd.DataFrame, assets: Sequence[str], *, cash: str
+    holdings: pd.DataFrame,
+    prices: pd.DataFrame,
+    assets: Sequence[str],
+    *,
+    cash: str,
+    against: Mapping[str, str] | None = None,
 ) -> pd.Series:
-    """Daily return that ``assets`` added beyond the cash asset.
+    """Daily return that ``assets`` added beyond the cash asset (or each one's reference).
 
     Parameters
     ----------
@@ -35,19 +42,23 @@ def excess_contribution(
         The assets measured (a strategy's hedges).
     cash
         The cash asset's column.
+    against
+        The asset each of ``assets`` is measured against, where not cash.
 
     Returns
     -------
     pandas.Series
-        ``sum_h w_h(t-1) * (r_h(t) - r_cash(t))`` per day; 0 on the first day
-        and wherever nothing of ``assets`` was held the day before.
+        ``sum_h w_h(t-1) * (r_h(t) - r_ref(h)(t))`` per day (``ref`` is cash
+        unless ``against`` names another asset); 0 on the first day and
+        wherever nothing of ``assets`` was held the day before.
 
     Raises
     ------
     KeyError
         If an asset or the cash asset is missing from ``holdings`` or ``prices``.
     """
-    columns = [*assets, cash]
+    references = [(against or {}).get(asset, cash) for asset in assets]
+    columns = list(dict.fromkeys([*assets, *references]))
     absent = [column for column in columns if column not in holdings or column not in prices]
     if absent:
         raise KeyError(f"no holdings or prices for {', '.join(absent)}")
@@ -56,7 +67,10 @@ def excess_contribution(
     held = holdings[list(assets)].to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = close[1:] / close[:-1] - 1.0
-    excess = growth[:, :-1] - growth[:, -1:]
+    position = {column: place for place, column in enumerate(columns)}
+    excess = growth[:, [position[asset] for asset in assets]] - growth[
+        :, [position[reference] for reference in references]
+    ]
     earned = held[:-1] * excess
     # An asset not held the day before contributes nothing, whatever its (filled) prices.
     earned[held[:-1] == 0.0] = 0.0

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from macropatch.backtests.metrics.performance import measure
 from macropatch.marketdata.catalog import load_catalog
 from macropatch.marketdata.pack import Pack
-from macropatch.marketdata.protective_put import ProtectivePutIndex, third_friday_rolls
+from macropatch.marketdata.protective_put import (
+    Expiries,
+    ProtectivePutIndex,
+    Sizing,
+    expiry_days,
+    month_end_rolls,
+    third_friday_rolls,
+)
 from macropatch.marketdata.sources import DataSources
 
 DAYS = pd.bdate_range("2024-01-01", "2024-12-31", name="date")
@@ -38,10 +45,10 @@ def _inputs(spot: np.ndarray) -> dict[str, pd.Series]:
 
 
 def test_flat_market_pays_the_premium_every_month_and_nothing_else() -> None:
-    index = ProtectivePutIndex(spread=0.0).build(**_inputs(np.full(len(DAYS), 100.0)))
+    index = ProtectivePutIndex(spread=0.0).compute(**_inputs(np.full(len(DAYS), 100.0)))
     rolls = np.flatnonzero(third_friday_rolls(DAYS))
     at_rolls = index.iloc[rolls].to_numpy()
-    assert index.iloc[: rolls[0]].isna().all() and at_rolls[0] == 100.0
+    assert index.iloc[0] == 100.0 and index.notna().all()
     losses = 1.0 - at_rolls[1:] / at_rolls[:-1]  # the month's premium, lost out of the money
     assert (losses > 0.001).all() and (losses < 0.01).all()
 
@@ -50,11 +57,71 @@ def test_a_crash_is_hedged_below_the_strike_on_all_the_notional() -> None:
     spot = np.full(len(DAYS), 100.0)
     rolls = np.flatnonzero(third_friday_rolls(DAYS))
     spot[rolls[1] - 3 :] = 60.0  # a 40% fall before the second roll
-    hedged = ProtectivePutIndex(spread=0.0).build(**_inputs(spot))
+    hedged = ProtectivePutIndex(spread=0.0).compute(**_inputs(spot))
     loss = 1.0 - hedged.iloc[rolls[1]] / hedged.iloc[rolls[0]]
     assert 0.05 < loss < 0.065  # the 5% to the strike, plus the premium
-    half = ProtectivePutIndex(spread=0.0, hedge_ratio=0.5).build(**_inputs(spot))
+    half = ProtectivePutIndex(spread=0.0, hedge_ratio=0.5).compute(**_inputs(spot))
     assert 1.0 - half.iloc[rolls[1]] / half.iloc[rolls[0]] == pytest.approx(0.225, abs=0.01)
+
+
+def test_expiries_continue_past_the_calendar_on_the_same_rule() -> None:
+    fridays = expiry_days(DAYS, Expiries.THIRD_FRIDAY, months_after=2)
+    assert [day.strftime("%Y-%m-%d") for day in fridays[-3:]] == [
+        "2024-12-20",
+        "2025-01-17",
+        "2025-02-21",
+    ]
+    ends = expiry_days(DAYS, Expiries.MONTH_END, months_after=2)
+    assert list(DAYS[month_end_rolls(DAYS)]) == ends[:12]
+    assert [day.strftime("%Y-%m-%d") for day in ends[-2:]] == ["2025-01-31", "2025-02-28"]
+
+
+def _positions(model: ProtectivePutIndex, spot: np.ndarray) -> pd.Series:
+    return model.compute(**_inputs(spot))
+
+
+def test_rolling_before_expiry_sells_at_the_bid_and_rolls_on_the_stated_day() -> None:
+    spot = np.full(len(DAYS), 100.0)
+    early = ProtectivePutIndex(tenor_months=2, roll_days_before=5, spread=0.0)
+    book = _positions(early, spot)
+    # a roll sells a put with time value left: no jump on roll days in a flat market
+    assert (book.pct_change().dropna().abs() < 0.01).all()
+    # with a spread, each early roll costs the half-spread twice
+    dear = _positions(ProtectivePutIndex(tenor_months=2, roll_days_before=5, spread=0.2), spot)
+    cheap = _positions(ProtectivePutIndex(tenor_months=2, roll_days_before=5, spread=0.1), spot)
+    assert dear.iloc[-1] < cheap.iloc[-1] < book.iloc[-1]
+
+
+def test_a_budget_buys_more_notional_when_volatility_is_cheap_and_caps_at_the_ratio() -> None:
+    spot = np.full(len(DAYS), 100.0)
+    spot[150:] = 70.0  # a 30% fall in August
+    inputs = _inputs(spot)
+    calm = {**inputs, "vix": pd.Series(12.0, index=DAYS)}
+    model = ProtectivePutIndex(sizing=Sizing.BUDGET, budget=0.02, hedge_ratio=1.0, spread=0.0)
+    full = ProtectivePutIndex(spread=0.0)
+    # at a VIX of 20, 2% a year buys less than full cover: the fall costs more than hedged
+    assert model.compute(**inputs).iloc[160] < full.compute(**inputs).iloc[160]
+    tiny = ProtectivePutIndex(sizing=Sizing.BUDGET, budget=0.001, spread=0.0)
+    assert tiny.compute(**calm).iloc[160] < model.compute(**calm).iloc[160]
+    # a budget far above the premium is capped at the hedge ratio: the same as full cover
+    rich = ProtectivePutIndex(sizing=Sizing.BUDGET, budget=0.2, hedge_ratio=1.0, spread=0.0)
+    pd.testing.assert_series_equal(rich.compute(**calm), full.compute(**calm))
+
+
+def test_monetising_after_a_spike_locks_in_the_gain() -> None:
+    spot = np.full(len(DAYS), 100.0)
+    spot[100:] = 75.0  # a fall, then a full recovery within the put's life
+    spot[104:] = 100.0
+    inputs = _inputs(spot)
+    vix = pd.Series(15.0, index=DAYS)
+    vix.iloc[100:104] = 45.0
+    inputs["vix"] = vix
+    kept = ProtectivePutIndex(tenor_months=3, spread=0.0).compute(**inputs)
+    sold = ProtectivePutIndex(tenor_months=3, spread=0.0, monetise_multiple=3.0).compute(**inputs)
+    by_vix = ProtectivePutIndex(tenor_months=3, spread=0.0, monetise_vix=40.0).compute(**inputs)
+    assert sold.iloc[110] > kept.iloc[110] and by_vix.iloc[110] > kept.iloc[110]
+    with pytest.raises(ValueError, match="monetise_multiple"):
+        ProtectivePutIndex(monetise_multiple=0.5)
 
 
 @settings(max_examples=20, deadline=None)
@@ -63,12 +130,23 @@ def test_the_index_never_reads_a_vix_or_price_after_its_day(cut: int, seed: int)
     rng = np.random.default_rng(seed)
     spot = 100 * np.cumprod(1 + rng.normal(0, 0.01, len(DAYS)))
     inputs = _inputs(spot)
-    before = ProtectivePutIndex().build(**inputs)
     changed = {name: series.copy() for name, series in inputs.items()}
     for name in changed:
         changed[name].iloc[cut + 1 :] *= rng.uniform(0.5, 1.5)
-    after = ProtectivePutIndex().build(**changed)
-    pd.testing.assert_series_equal(before.iloc[: cut + 1], after.iloc[: cut + 1])
+    models = (
+        ProtectivePutIndex(),
+        ProtectivePutIndex(
+            tenor_months=3,
+            roll_days_before=10,
+            sizing=Sizing.BUDGET,
+            monetise_multiple=2.0,
+            monetise_vix=22.0,
+            expiries=Expiries.MONTH_END,
+        ),
+    )
+    for model in models:
+        before, after = model.compute(**inputs), model.compute(**changed)
+        pd.testing.assert_series_equal(before.iloc[: cut + 1], after.iloc[: cut + 1])
 
 
 @pytest.fixture(scope="module")

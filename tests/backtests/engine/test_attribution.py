@@ -33,6 +33,21 @@ def test_contribution_by_hand() -> None:
     assert hedge_cost(contribution) == pytest.approx(-(0.049 - 0.02) / 4 * 252)
 
 
+def test_a_hedge_held_with_its_equity_is_measured_against_the_bare_equity() -> None:
+    holdings = pd.DataFrame(
+        {"spy": [0.0] * 4, "protected": [1.0] * 4, "cash": [0.0] * 4}, index=DAYS
+    )
+    prices = pd.DataFrame(
+        {"spy": [100, 90, 95, 99], "protected": [100, 95, 98, 100], "cash": [1.0, 1.01, 1.01, 1.01]},
+        index=DAYS,
+    )
+    contribution = excess_contribution(
+        holdings, prices, ["protected"], cash="cash", against={"protected": "spy"}
+    )
+    expected = [0.0, -0.05 + 0.10, 98 / 95 - 95 / 90, 100 / 98 - 99 / 95]
+    assert contribution.tolist() == pytest.approx(expected, abs=1e-15)
+
+
 def test_a_hedge_that_earns_the_cash_rate_costs_nothing() -> None:
     holdings = pd.DataFrame({"put": [0.0, 0.2, 0.2, 0.2], "cash": [1.0, 0.8, 0.8, 0.8]}, index=DAYS)
     cash = pd.Series([1.0, 1.001, 1.003, 1.0031], index=DAYS)
