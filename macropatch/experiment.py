@@ -148,6 +148,7 @@ class _Experiment(_Model):
     costs: _Costs = _Costs()
     execution: _Execution = _Execution()
     benchmark: str
+    proxies: Annotated[bool, Field(strict=True)] = True
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: _Sweep = _Sweep()
@@ -219,6 +220,9 @@ class Experiment:
     stress: StressSettings
     start_explicit: bool = False
     """Whether the start was asked for (``[period] start`` or ``--start``), not the default."""
+    proxies: bool = True
+    """Whether assets' histories are extended by their proxy chains (``proxies = false``: each
+    asset starts on its own first day, its weight in cash before)."""
 
     @property
     def config_hash(self) -> str:
@@ -389,6 +393,7 @@ def load_experiment(path: Path) -> Experiment:
         start=model.period.start,
         end=model.period.end,
         start_explicit="start" in model.period.model_fields_set,
+        proxies=model.proxies,
         costs=Costs.from_basis_points(
             model.costs.fees_bps, model.costs.slippage_bps, model.costs.borrow_bps
         ),

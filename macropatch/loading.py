@@ -48,6 +48,7 @@ def load_prices(
             sourced,
             start=pd.Timestamp(experiment.start),
             end=pd.Timestamp(experiment.end) if experiment.end else None,
+            proxies=experiment.proxies,
         )
         for asset_id, item in synthetic.items():
             panel.prices[asset_id] = item.build(sources, pd.DatetimeIndex(panel.prices.index))
@@ -112,8 +113,8 @@ def _late_starts(
     panel: PricePanel, experiment: Experiment, catalog: Any
 ) -> tuple[list[str], str | None]:
     """Traded series whose first price comes more than :data:`END_TOLERANCE_DAYS` trading
-    days after the run's first day: notes when the experiment asked for its start (their
-    weight sits in cash until then), else the refusal to give.
+    days after the run's first day: notes when the experiment asked for its start or for
+    no proxies (their weight sits in cash until then), else the refusal to give.
     """
     prices = panel.prices
     first_day = pd.Timestamp(prices.index[0])
@@ -125,12 +126,13 @@ def _late_starts(
         starts = pd.Timestamp(valid.index[0])
         if _trading_days_between(first_day, starts) > END_TOLERANCE_DAYS:
             late.append((str(column), starts))
+    why = "no proxy reaches further back" if experiment.proxies else "proxies = false"
     notes = [
-        f"{_name(column, catalog)} has no price before {starts.date()} (no proxy reaches "
-        "further back): its weight sits in cash until then"
+        f"{_name(column, catalog)} has no price before {starts.date()} ({why}): its weight "
+        "sits in cash until then"
         for column, starts in late
     ]
-    if not late or experiment.start_explicit:
+    if not late or experiment.start_explicit or not experiment.proxies:
         return notes, None
     column, starts = max(late, key=lambda item: item[1])
     return notes, (

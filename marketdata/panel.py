@@ -88,12 +88,17 @@ def splice(primary: pd.Series, proxy: pd.Series) -> pd.Series:
 
 
 def _spliced(
-    sources: DataSources, series_id: str, splices: list[Splice], used: list[SeriesData]
+    sources: DataSources,
+    series_id: str,
+    splices: list[Splice],
+    used: list[SeriesData],
+    *,
+    proxies: bool = True,
 ) -> pd.Series:
     data = sources.load(series_id)
     used.append(data)
     values = data.values.dropna()
-    for proxy_id in data.spec.proxies:
+    for proxy_id in data.spec.proxies if proxies else ():
         try:
             proxy_values = _spliced(sources, proxy_id, splices, used)
         except DirtyDataError:
@@ -122,8 +127,11 @@ def build_price_panel(
     calendar: str = "spy",
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    proxies: bool = True,
 ) -> PricePanel:
-    """Prices of ``assets`` on the trading days of ``calendar`` within [start, end]."""
+    """Prices of ``assets`` on the trading days of ``calendar`` within [start, end]; with
+    ``proxies`` false, no proxy splices: each asset starts on its own first day.
+    """
     splices: list[Splice] = []
     used: list[SeriesData] = []
     for asset in assets:
@@ -132,7 +140,7 @@ def build_price_panel(
             raise UserError(
                 f"series {asset!r} is a {kind} series, not a price: it cannot be traded"
             )
-    anchor = _spliced(sources, calendar, splices, used)
+    anchor = _spliced(sources, calendar, splices, used, proxies=proxies)
     data_ends = {calendar: pd.Timestamp(anchor.index[-1])}
     days = anchor.index
     if start is not None:
@@ -143,7 +151,7 @@ def build_price_panel(
         raise UserError(f"no trading days of {calendar!r} between {_day(start)} and {_day(end)}")
     columns = {}
     for asset in assets:
-        values = _spliced(sources, asset, splices, used)
+        values = _spliced(sources, asset, splices, used, proxies=proxies)
         data_ends[asset] = pd.Timestamp(values.index[-1])
         union = values.index.union(days)
         observed = pd.Series(values.reindex(union).notna().to_numpy(), index=union)
