@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.derived import fit_factor_betas
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.sources import DataSources
 
@@ -51,6 +52,27 @@ def main() -> None:
         print(
             f"| {spec.id.upper()} ({actual.index[0].date()}) | {spec.proxies[0]} | {len(both)} "
             f"| {correlation:.3f} | {_yearly(both.iloc[:, 0]):.2%} vs {_yearly(both.iloc[:, 1]):.2%} |"
+        )
+    print_fits(sources)
+
+
+def print_fits(sources: DataSources) -> None:
+    """The betas of every proxy fitted to its fund."""
+    print()
+    print("| proxy | fitted to | betas (Mkt-RF, factor) | R² | days fitted |")
+    print("|---|---|---|---|---|")
+    for spec in sources.catalog.values():
+        derivation = spec.derive
+        if derivation is None or derivation.method != "fitted_factor_portfolio":
+            continue
+        market, risk_free, *factors = (sources.load(item).values for item in derivation.inputs)
+        fund = sources.load(str(derivation.fitted_to)).values
+        frame = pd.concat([market, *factors], axis=1, keys=range(len(factors) + 1), join="inner")
+        fit = fit_factor_betas(frame, risk_free, fund)
+        betas = ", ".join(f"{beta:.3f}" for beta in fit.betas)
+        print(
+            f"| {spec.id} | {str(derivation.fitted_to).upper()} | {betas} | {fit.r_squared:.3f} "
+            f"| {fit.days} ({fit.first.date()} to {fit.last.date()}) |"
         )
 
 

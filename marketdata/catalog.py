@@ -89,12 +89,20 @@ class Derivation:
     """How a synthetic series is built from other catalog series.
 
     ``method`` names a function in :mod:`macropatch.marketdata.derived`; ``inputs`` are
-    series ids; ``parameters`` are that method's numeric parameters.
+    series ids; ``parameters`` are that method's numeric parameters; ``fitted_to`` is
+    the fund a proxy's betas are fitted on (its own data, never its proxies), passed to
+    the method after the inputs.
     """
 
     method: str
     inputs: Annotated[tuple[str, ...], Strict(False)]
     parameters: Mapping[str, float] = field(default_factory=dict)
+    fitted_to: str | None = None
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Every series the method reads: the inputs, then the fund fitted to."""
+        return (*self.inputs, *((self.fitted_to,) if self.fitted_to else ()))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +255,7 @@ class _DerivationEntry(BaseModel):
     method: str
     inputs: Annotated[tuple[str, ...], Strict(False)]
     parameters: dict[str, float] = {}
+    fitted_to: str | None = None
 
 
 class _SeriesEntry(BaseModel):
@@ -313,6 +322,7 @@ class _SeriesEntry(BaseModel):
                 method=derive.method,
                 inputs=derive.inputs,
                 parameters=MappingProxyType(dict(derive.parameters)),
+                fitted_to=derive.fitted_to,
             ),
             user_supplied=self.user_supplied,
             revised=self.revised,
@@ -380,7 +390,11 @@ class Catalog(Mapping[str, SeriesSpec]):
         return len(self._specs)
 
     def dependencies(self, series_id: str) -> list[str]:
-        """The series itself, its derivation inputs and proxies, recursively, in order."""
+        """The series itself, its derivation inputs and proxies, recursively, in order.
+
+        A fund a proxy is fitted to counts with its own data only: its proxies (the very
+        proxy being fitted) are not followed from there.
+        """
         seen: list[str] = []
 
         def visit(sid: str, trail: tuple[str, ...]) -> None:
@@ -394,13 +408,16 @@ class Catalog(Mapping[str, SeriesSpec]):
             seen.append(sid)
             for child in (*(spec.derive.inputs if spec.derive else ()), *spec.proxies):
                 visit(child, trail + (sid,))
+            fitted = spec.derive.fitted_to if spec.derive else None
+            if fitted and fitted not in seen:
+                seen.append(fitted)
 
         visit(series_id, ())
         return seen
 
     def _check_references(self) -> None:
         for spec in self._specs.values():
-            for ref in (*(spec.derive.inputs if spec.derive else ()), *spec.proxies):
+            for ref in (*(spec.derive.series if spec.derive else ()), *spec.proxies):
                 if ref not in self._specs:
                     raise UserError(
                         f"{self.source}: series {spec.id!r} refers to unknown series {ref!r}"

@@ -25,6 +25,16 @@ one series. The catalog's ``derive`` tables name them:
     Requires daily returns (fractions). Produces the index of their daily
     sum, compounded: with Mkt-RF, RF and RMW, the market plus the
     profitability factor.
+``fitted_factor_portfolio``
+    Requires daily returns (fractions): Mkt-RF, RF, one or more factors, and
+    last the price of the fund the proxy stands in for. Produces the index of
+    ``RF + b_m * (Mkt-RF) + sum_f b_f * factor`` compounded, with the betas
+    fitted by least squares (with an intercept, which the proxy leaves out)
+    of the fund's excess return on the factors over the days both exist
+    (:func:`fit_factor_betas`). A fund whose proxy adds the raw factor (beta
+    1) would credit history with all of the factor's premium; the fitted beta
+    credits what the fund actually carried. The betas come from the fund's
+    own life, after the history they fill: a stated assumption, not a signal.
 ``sum_levels``
     Requires level series (rates). Produces their sum on the dates all of
     them have (a corporate yield as the Treasury yield plus a spread).
@@ -37,13 +47,17 @@ one series. The catalog's ``derive`` tables name them:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from macropatch.marketdata.errors import UserError
 
-__all__ = ["DERIVATIONS", "derive"]
+__all__ = ["DERIVATIONS", "FactorFit", "derive", "fit_factor_betas"]
+
+#: Fewest overlapping days a factor fit accepts (about two years).
+MINIMUM_FIT_DAYS = 500
 
 
 def extend_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
@@ -102,6 +116,75 @@ def factor_portfolio(inputs: Sequence[pd.Series], parameters: Mapping[str, float
     return (1.0 + frame.sum(axis=1)).cumprod()
 
 
+@dataclass(frozen=True, kw_only=True)
+class FactorFit:
+    """Least-squares betas of a fund's excess return on factor returns."""
+
+    betas: tuple[float, ...]
+    """One per factor, Mkt-RF first, in the order given."""
+    intercept: float
+    """Daily; left out of the proxy."""
+    r_squared: float
+    days: int
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+
+def fit_factor_betas(factors: pd.DataFrame, risk_free: pd.Series, fund: pd.Series) -> FactorFit:
+    """Regress the fund's daily return less ``risk_free`` on ``factors`` (daily returns,
+    fractions) over the days all of them exist; ``fund`` is a price series.
+
+    Raises
+    ------
+    UserError
+        With fewer than :data:`MINIMUM_FIT_DAYS` common days.
+    """
+    fund_returns = fund.dropna().pct_change().iloc[1:]
+    frame = pd.concat([factors, risk_free.rename("__rf"), fund_returns.rename("__fund")], axis=1)
+    frame = frame.dropna()
+    if len(frame) < MINIMUM_FIT_DAYS:
+        raise UserError(
+            f"fitted_factor_portfolio: the fund and the factors share {len(frame)} days, "
+            f"fewer than the {MINIMUM_FIT_DAYS} a fit needs"
+        )
+    target = (frame["__fund"] - frame["__rf"]).to_numpy()
+    design = np.column_stack([np.ones(len(frame)), frame[list(factors.columns)].to_numpy()])
+    solution, *_ = np.linalg.lstsq(design, target, rcond=None)
+    residual = target - design @ solution
+    total = target - target.mean()
+    return FactorFit(
+        betas=tuple(float(value) for value in solution[1:]),
+        intercept=float(solution[0]),
+        r_squared=float(1.0 - residual @ residual / (total @ total)),
+        days=len(frame),
+        first=pd.Timestamp(frame.index[0]),
+        last=pd.Timestamp(frame.index[-1]),
+    )
+
+
+def _factor_inputs(inputs: Sequence[pd.Series]) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Mkt-RF and the factors (one frame), RF, and the fund, from the derivation's inputs."""
+    if len(inputs) < 4:
+        raise UserError(
+            "fitted_factor_portfolio needs Mkt-RF, RF, at least one factor and the fund's price"
+        )
+    market, risk_free, *factors, fund = inputs
+    frame = pd.concat(
+        [market, *factors], axis=1, keys=range(len(factors) + 1), join="inner", sort=True
+    )
+    return frame, risk_free, fund
+
+
+def fitted_factor_portfolio(
+    inputs: Sequence[pd.Series], parameters: Mapping[str, float]
+) -> pd.Series:
+    factors, risk_free, fund = _factor_inputs(inputs)
+    fit = fit_factor_betas(factors, risk_free, fund)
+    frame = pd.concat([factors, risk_free.rename("__rf")], axis=1, join="inner").dropna()
+    returns = frame["__rf"] + frame[list(factors.columns)].to_numpy() @ np.asarray(fit.betas)
+    return (1.0 + returns).cumprod()
+
+
 def sum_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:
     frame = pd.concat(list(inputs), axis=1, join="inner", sort=True).dropna()
     if frame.empty:
@@ -125,6 +208,7 @@ DERIVATIONS: Mapping[str, Callable[[Sequence[pd.Series], Mapping[str, float]], p
     "tbill_accrual": tbill_accrual,
     "constant_maturity_bond": constant_maturity_bond,
     "factor_portfolio": factor_portfolio,
+    "fitted_factor_portfolio": fitted_factor_portfolio,
     "sum_levels": sum_levels,
     "equal_weight": equal_weight,
 }

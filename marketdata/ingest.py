@@ -329,7 +329,7 @@ def catalog_status(
             rows.append(
                 _bare_row(
                     series_id,
-                    f"derived: {spec.derive.method}({', '.join(spec.derive.inputs)})",
+                    f"derived: {spec.derive.method}({', '.join(spec.derive.series)})",
                     rows="",
                 )
             )

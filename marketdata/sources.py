@@ -222,7 +222,7 @@ class DataSources:
 
     def _derive(self, spec: SeriesSpec) -> SeriesData:
         assert spec.derive is not None
-        inputs = [self.load(series_id) for series_id in spec.derive.inputs]
+        inputs = [self.load(series_id) for series_id in spec.derive.series]
         values = derive(
             spec.derive.method, [_dated_for(spec, item) for item in inputs], spec.derive.parameters
         ).rename(spec.id)
@@ -231,7 +231,7 @@ class DataSources:
         ).hexdigest()
         provenance = Provenance(
             source="derived",
-            location=f"{spec.derive.method}({', '.join(spec.derive.inputs)})",
+            location=f"{spec.derive.method}({', '.join(spec.derive.series)})",
             fetched_at=max(item.provenance.fetched_at for item in inputs),
             content_hash=digest,
         )

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from macropatch.marketdata.derived import derive
+from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.derived import derive, fit_factor_betas
 from macropatch.marketdata.errors import UserError
 
 
@@ -73,3 +74,36 @@ def test_bond_index_is_positive_and_finite(yields: list[float], maturity: float)
     series = pd.Series(yields, index=pd.bdate_range("2020-01-01", periods=len(yields)))
     index = derive("constant_maturity_bond", [series], {"maturity_years": maturity})
     assert np.isfinite(index).all() and (index > 0).all()
+
+
+def test_fitted_factor_betas_are_recovered_on_synthetic_data() -> None:
+    rng = np.random.default_rng(7)
+    days = pd.bdate_range("2010-01-01", periods=2000)
+    market = pd.Series(rng.normal(0.0003, 0.01, len(days)), index=days)
+    factor = pd.Series(rng.normal(0.0001, 0.004, len(days)), index=days)
+    risk_free = pd.Series(0.0001, index=days)
+    fund_returns = risk_free + 0.9 * market + 0.3 * factor + rng.normal(0, 0.002, len(days))
+    late = days[800:]  # the fund exists only for the last 1,200 days
+    fund = (1.0 + fund_returns.loc[late]).cumprod()
+    fit = fit_factor_betas(pd.concat([market, factor], axis=1), risk_free, fund)
+    assert fit.betas == pytest.approx((0.9, 0.3), abs=0.03)
+    assert fit.days == len(late) - 1 and fit.r_squared > 0.9
+    proxy = derive("fitted_factor_portfolio", [market, risk_free, factor, fund], {})
+    expected = (1.0 + risk_free + fit.betas[0] * market + fit.betas[1] * factor).cumprod()
+    np.testing.assert_allclose(proxy.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert proxy.index[0] == days[0]  # the proxy covers the history before the fund
+
+
+def test_a_fit_on_too_few_days_is_refused() -> None:
+    days = pd.bdate_range("2010-01-01", periods=100)
+    flat = pd.Series(0.001, index=days)
+    with pytest.raises(UserError, match="share 99 days"):
+        fit_factor_betas(flat.to_frame(), flat, (1 + flat).cumprod())
+
+
+def test_the_catalog_fits_the_quality_proxy_to_qual_without_a_cycle() -> None:
+    catalog = load_catalog()
+    derivation = catalog["quality_factor_proxy"].derive
+    assert derivation is not None and derivation.fitted_to == "qual"
+    assert "qual" in catalog.dependencies("quality_factor_proxy")
+    assert catalog.dependencies("qual")[:2] == ["qual", "quality_factor_proxy"]
