@@ -33,15 +33,17 @@ CAPEX_BOOM = "hyperscaler_capex_boom"
 class RealAssets(Strategy):
     """A basket of real assets, tilted to gold while the dollar and the bond market are under stress.
 
-    Requires: prices of the six assets (``copx`` rather than ``cper`` for
-    copper: CPER starts in 2011 without a proxy, COPX has one back to 2000)
-    and, when ``tilt > 0``, the signals ``term_premium_rising``,
+    Requires: prices of the seven assets (copper twice: the miners, COPX,
+    with a proxy back to 2000, and the metal, CPER, from 2011-11-15 without
+    one: no daily copper price in the pack tracks it, so its weight sits in
+    cash before) and, when ``tilt > 0``, the signals ``term_premium_rising``,
     ``fiscal_stress``, ``dollar_weakening`` and ``gold_trend``.
 
     Produces, every trading day, one weight per asset:
 
-    1. **Base weights**: the ``*_weight`` fields (gold 0.30, copper 0.15,
-       energy 0.20, uranium 0.10, nuclear 0.10, utilities 0.15). With
+    1. **Base weights**: the ``*_weight`` fields (gold 0.30, copper miners
+       0.10, copper 0.05, energy 0.20, uranium 0.10, nuclear 0.10, utilities
+       0.15); an asset of weight 0 is not traded. With
        ``include_uranium=False`` uranium and nuclear are dropped and the other
        four are scaled up pro rata to the same total.
     2. **Gold tilt**: when ``gold_trend`` fires (gold above its 10-month
@@ -50,7 +52,8 @@ class RealAssets(Strategy):
        from the other assets pro rata to their base weights (at most all of
        them). When ``gold_trend`` is quiet there is no tilt.
     3. **Power tilt**: while ``hyperscaler_capex_boom`` fires (hyperscaler
-       capex growing fast), ``power_tilt`` moves from gold, copper and energy
+       capex growing fast), ``power_tilt`` moves from gold, copper (miners and
+       metal) and energy
        (pro rata to their weights that day) to utilities, uranium and nuclear
        (pro rata to their base weights): the report's "power is the binding
        constraint" of the AI build-out.
@@ -69,12 +72,14 @@ class RealAssets(Strategy):
 
     Parameters
     ----------
-    gold, copper, energy, uranium, nuclear, utilities
-        Catalog ids of the assets. Defaults ``gld``, ``copx``, ``xle``,
-        ``ura``, ``nlr``, ``xlu``.
-    gold_weight, copper_weight, energy_weight, uranium_weight, nuclear_weight, utilities_weight
+    gold, copper, copper_metal, energy, uranium, nuclear, utilities
+        Catalog ids of the assets. Defaults ``gld``, ``copx``, ``cper``,
+        ``xle``, ``ura``, ``nlr``, ``xlu``.
+    gold_weight, copper_weight, copper_metal_weight, energy_weight, uranium_weight, nuclear_weight, utilities_weight
         Base weights, each in [0, 1], summing to more than 0 and at most 1.
-        Defaults 0.30, 0.15, 0.20, 0.10, 0.10, 0.15 (sum 1).
+        Defaults 0.30, 0.10, 0.05, 0.20, 0.10, 0.10, 0.15 (sum 1). The old
+        basket, without the metal: ``copper_weight = 0.15``,
+        ``copper_metal_weight = 0``.
     tilt
         Weight added to gold per firing stress signal, in [0, 1]. Default
         0.10 (so gold ranges from 0.30 to 0.60). 0 turns the tilt off.
@@ -103,12 +108,14 @@ class RealAssets(Strategy):
 
     gold: str = "gld"
     copper: str = "copx"
+    copper_metal: str = "cper"
     energy: str = "xle"
     uranium: str = "ura"
     nuclear: str = "nlr"
     utilities: str = "xlu"
     gold_weight: float = 0.30
-    copper_weight: float = 0.15
+    copper_weight: float = 0.10
+    copper_metal_weight: float = 0.05
     energy_weight: float = 0.20
     uranium_weight: float = 0.10
     nuclear_weight: float = 0.10
@@ -128,25 +135,35 @@ class RealAssets(Strategy):
         total = sum(weights.values())
         if not 0.0 < total <= 1.0 + 1e-9:
             raise ValueError(
-                f"gold_weight, copper_weight, energy_weight, uranium_weight, nuclear_weight and "
-                f"utilities_weight must sum to more than 0 and at most 1, got {total:.6g}"
+                f"gold_weight, copper_weight, copper_metal_weight, energy_weight, uranium_weight, "
+                f"nuclear_weight and utilities_weight must sum to more than 0 and at most 1, "
+                f"got {total:.6g}"
             )
         if not self.include_uranium and self._kept_total() <= 0.0:
             raise ValueError(
                 "include_uranium=false leaves no weight: gold_weight, copper_weight, "
-                "energy_weight and utilities_weight are all 0"
+                "copper_metal_weight, energy_weight and utilities_weight are all 0"
             )
-        ids = [self.gold, self.copper, self.energy, self.uranium, self.nuclear, self.utilities]
+        ids = [
+            self.gold,
+            self.copper,
+            self.copper_metal,
+            self.energy,
+            self.uranium,
+            self.nuclear,
+            self.utilities,
+        ]
         if any(not asset for asset in ids) or len(set(ids)) != len(ids):
             raise ValueError(
-                f"gold, copper, energy, uranium, nuclear and utilities must be distinct "
-                f"asset ids, got {', '.join(ids)}"
+                f"gold, copper, copper_metal, energy, uranium, nuclear and utilities must be "
+                f"distinct asset ids, got {', '.join(ids)}"
             )
 
     def _all_weights(self) -> dict[str, float]:
         return {
             "gold_weight": self.gold_weight,
             "copper_weight": self.copper_weight,
+            "copper_metal_weight": self.copper_metal_weight,
             "energy_weight": self.energy_weight,
             "uranium_weight": self.uranium_weight,
             "nuclear_weight": self.nuclear_weight,
@@ -154,15 +171,20 @@ class RealAssets(Strategy):
         }
 
     def _kept_total(self) -> float:
-        return self.gold_weight + self.copper_weight + self.energy_weight + self.utilities_weight
+        return (
+            self.gold_weight
+            + self.copper_weight
+            + self.copper_metal_weight
+            + self.energy_weight
+            + self.utilities_weight
+        )
 
     def base_weights(self) -> dict[str, float]:
         """The base (neutral) weight of each traded asset, after the uranium variant."""
-        weights = {
-            self.gold: self.gold_weight,
-            self.copper: self.copper_weight,
-            self.energy: self.energy_weight,
-        }
+        weights = {self.gold: self.gold_weight, self.copper: self.copper_weight}
+        if self.copper_metal_weight > 0.0:
+            weights[self.copper_metal] = self.copper_metal_weight
+        weights[self.energy] = self.energy_weight
         if self.include_uranium:
             weights[self.uranium] = self.uranium_weight
             weights[self.nuclear] = self.nuclear_weight
