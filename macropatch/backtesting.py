@@ -23,7 +23,11 @@ from macropatch.backtests.evidence.document import (
 )
 from macropatch.backtests.evidence.events import EventSettings
 from macropatch.backtests.evidence.twins import attribute_signals
-from macropatch.calibration import calibrate_protective_puts, calibration_summary
+from macropatch.calibration import (
+    calibrate_protective_puts,
+    calibration_summary,
+    hedge_protection,
+)
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
 from macropatch.marketdata.catalog import Catalog, load_catalog
@@ -182,6 +186,13 @@ def measure_evidence(
     report = evidence_report(
         found, as_of=as_of, version=macropatch_version(), triggers=triggers, method=method
     )
+    results = {result.name: result for result in done.results}
+    protection = hedge_protection(
+        done.results,
+        {label: strategy.hedges for label, strategy in done.strategies.items()},
+        benchmark=results[done.experiment.benchmark],
+    )
+    report = report.model_copy(update={"hedges": protection})
     try:
         calibration = calibration_summary(calibrate_protective_puts(done.sources))
     except (UserError, ValueError) as error:  # no PPUT (or VIX) where the data come from

@@ -10,11 +10,18 @@ against the pack's PPUT.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from macropatch.backtests.evidence.document import CalibrationSummary, DrawdownComparison
+from macropatch.backtests.engine.result import Result
+from macropatch.backtests.evidence.document import (
+    CalibrationSummary,
+    CrashDrawdown,
+    DrawdownComparison,
+    HedgeProtection,
+)
 from macropatch.backtests.metrics.performance import measure
 from macropatch.backtests.metrics.tracking import Tracking, tracking
 from macropatch.marketdata.panel import build_price_panel
@@ -23,7 +30,13 @@ from macropatch.marketdata.protective_put import ProtectivePutIndex
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.surface import NODES, TermStructure
 
-__all__ = ["CRASHES", "Calibration", "calibrate_protective_puts", "calibration_summary"]
+__all__ = [
+    "CRASHES",
+    "Calibration",
+    "calibrate_protective_puts",
+    "calibration_summary",
+    "hedge_protection",
+]
 
 #: The crashes the calibration compares, peak to trough of the S&P 500.
 CRASHES = (
@@ -129,3 +142,46 @@ def calibration_summary(found: Calibration) -> CalibrationSummary:
         },
         labels=labels,
     )
+
+
+def hedge_protection(
+    results: Iterable[Result], hedges: Mapping[str, Sequence[str]], *, benchmark: Result
+) -> list[HedgeProtection]:
+    """Per strategy with hedges (``hedges``: its hedge assets, by result name): its hedge
+    cost, CAGR, worst drawdown and month, and its drawdown in each of :data:`CRASHES`
+    inside the run, next to the benchmark's over the same days.
+    """
+    found = []
+    bare = measure(benchmark.returns)
+    for result in results:
+        assets = list(hedges.get(result.name, ()))
+        if not assets or result.hedge_contribution is None:
+            continue
+        measured = measure(result.returns, hedge_contribution=result.hedge_contribution)
+        days = pd.DatetimeIndex(result.returns.index)
+        crashes = [
+            CrashDrawdown(
+                start=start,
+                end=end,
+                strategy=measure(result.returns.loc[start:end]).max_drawdown,
+                benchmark=measure(benchmark.returns.loc[start:end]).max_drawdown,
+            )
+            for start, end in CRASHES
+            if pd.Timestamp(start) >= days[0] and pd.Timestamp(end) <= days[-1]
+        ]
+        found.append(
+            HedgeProtection(
+                strategy=result.name,
+                hedges=assets,
+                benchmark=benchmark.name,
+                hedge_cost=measured.hedge_cost,
+                cagr=measured.cagr,
+                benchmark_cagr=bare.cagr,
+                max_drawdown=measured.max_drawdown,
+                benchmark_max_drawdown=bare.max_drawdown,
+                worst_month=measured.worst_month,
+                benchmark_worst_month=bare.worst_month,
+                crashes=crashes,
+            )
+        )
+    return found

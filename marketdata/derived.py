@@ -182,7 +182,8 @@ def fitted_factor_portfolio(
     fit = fit_factor_betas(factors, risk_free, fund)
     frame = pd.concat([factors, risk_free.rename("__rf")], axis=1, join="inner").dropna()
     returns = frame["__rf"] + frame[list(factors.columns)].to_numpy() @ np.asarray(fit.betas)
-    return (1.0 + returns).cumprod()
+    index: pd.Series = (1.0 + returns).cumprod()
+    return index
 
 
 def sum_levels(inputs: Sequence[pd.Series], parameters: Mapping[str, float]) -> pd.Series:

@@ -132,7 +132,9 @@ def month_end_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
     return ends
 
 
-def expiry_days(calendar: pd.DatetimeIndex, expiries: Expiries, *, months_after: int) -> list:
+def expiry_days(
+    calendar: pd.DatetimeIndex, expiries: Expiries, *, months_after: int
+) -> list[pd.Timestamp]:
     """The expiry dates on ``calendar`` and ``months_after`` months past its end, in order.
 
     On the calendar, the trading days :func:`third_friday_rolls` or
@@ -147,7 +149,7 @@ def expiry_days(calendar: pd.DatetimeIndex, expiries: Expiries, *, months_after:
         if expiries is Expiries.THIRD_FRIDAY
         else month_end_rolls(calendar)
     )
-    days = list(calendar[marked])
+    days = [pd.Timestamp(day) for day in calendar[marked]]
     start = calendar[-1].to_period("M")
     for month in pd.period_range(start, periods=months_after + 1, freq="M"):
         day = (
@@ -240,7 +242,9 @@ class ProtectivePutIndex:
             if item.name in always or item.name == unused or value == item.default:
                 continue
             shown = value.value if isinstance(value, enum.Enum) else value
-            parts.append(f"{item.name}={shown}" if isinstance(shown, str) else f"{item.name}={shown!r}")
+            parts.append(
+                f"{item.name}={shown}" if isinstance(shown, str) else f"{item.name}={shown!r}"
+            )
         return f"protective_put[{','.join(parts)}]"
 
     def build(self, sources: SeriesLoader, calendar: pd.DatetimeIndex) -> pd.Series:

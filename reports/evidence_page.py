@@ -292,11 +292,54 @@ def _calibration(evidence: EvidenceReport) -> str:
         '<section id="calibration">\n<h2>The option model against CBOE PPUT</h2>\n'
         '<p class="note">A replica built like CBOE PPUT (the S&P 500 total return plus '
         "one-month puts 5% out of the money on all of its notional, rolled on third Fridays, "
-        "bought at the ask) and priced by the same option model as the put overlay "
+        "bought at the ask) and priced by the same option model as long_volatility's hedge "
         f"(<code>{escape(found.model)}</code>), from {escape(found.start)} to "
         f"{escape(found.end)}. What full protection costs is the gap between the replica's "
         "CAGR and the unhedged index's; what it buys is the gap between their drawdowns.</p>\n"
         f'{facts}\n<div class="chart">{chart}</div>\n</section>'
+    )
+
+
+def _hedges(evidence: EvidenceReport) -> str:
+    """What the run's hedged strategies paid for protection and what it bought, crash by crash."""
+    if not evidence.hedges:
+        return ""
+    rows = []
+    for item in evidence.hedges:
+        rows.append(
+            (
+                escape(item.strategy),
+                _percent(item.hedge_cost),
+                f"{_percent(item.cagr)} / {_percent(item.benchmark_cagr)}",
+                f"{_percent(item.max_drawdown)} / {_percent(item.benchmark_max_drawdown)}",
+                f"{_percent(item.worst_month)} / {_percent(item.benchmark_worst_month)}",
+                *(
+                    f"{_percent(crash.strategy)} / {_percent(crash.benchmark)}"
+                    for crash in item.crashes
+                ),
+            )
+        )
+    crashes = evidence.hedges[0].crashes
+    table = html_table(
+        (
+            "Strategy",
+            "Hedge cost / year",
+            "CAGR",
+            "Max drawdown",
+            "Worst month",
+            *(f"Drawdown {crash.start} to {crash.end}" for crash in crashes),
+        ),
+        rows,
+        numeric=tuple(range(1, 5 + len(crashes))),
+    )
+    benchmark = escape(evidence.hedges[0].benchmark)
+    return (
+        '<section id="hedges">\n<h2>What the hedges bought in this run</h2>\n'
+        '<p class="note">Each strategy that holds insurance, against the benchmark '
+        f"(<code>{benchmark}</code>) over the same days: strategy / benchmark. The hedge "
+        "cost is net of what the hedges paid out, a year; the drawdowns are the deepest "
+        "falls inside each crash window.</p>\n"
+        f"{table}\n</section>"
     )
 
 
@@ -329,7 +372,7 @@ def write_evidence_page(
     body = (
         "<h1>Evidence: what the signals add, and what the triggers preceded</h1>\n"
         f'<p class="note">As of {escape(evidence.as_of)}.{back}</p>\n'
-        f"{_twins(evidence)}\n{_triggers(evidence)}\n{_calibration(evidence)}\n"
+        f"{_twins(evidence)}\n{_triggers(evidence)}\n{_calibration(evidence)}\n{_hedges(evidence)}\n"
         '<section id="method">\n<h2>How these were measured</h2>\n'
         f"<p>{escape(evidence.method)}</p>\n"
         f"<p>{escape('' if method is None else method.text)}</p>\n"

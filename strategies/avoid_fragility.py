@@ -224,8 +224,18 @@ class AvoidFragility(Strategy):
         moved = pd.Series(0.0, index=index)
         for sleeve, sleeve_weight, cut, names in (
             (self.small_caps, self.small_caps_weight, self.small_caps_core_cut, SMALL_CAP_SIGNALS),
-            (self.discretionary, self.discretionary_weight, self.consumer_core_cut, CONSUMER_SIGNALS),
-            (self.real_estate, self.real_estate_weight, self.real_estate_core_cut, REAL_ESTATE_SIGNALS),
+            (
+                self.discretionary,
+                self.discretionary_weight,
+                self.consumer_core_cut,
+                CONSUMER_SIGNALS,
+            ),
+            (
+                self.real_estate,
+                self.real_estate_weight,
+                self.real_estate_core_cut,
+                REAL_ESTATE_SIGNALS,
+            ),
         ):
             # Unknown groups (NA) keep the sleeve: the neutral allocation.
             dropped = group_firing(market, names).fillna(False).to_numpy(dtype=bool)

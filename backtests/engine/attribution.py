@@ -68,9 +68,10 @@ def excess_contribution(
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = close[1:] / close[:-1] - 1.0
     position = {column: place for place, column in enumerate(columns)}
-    excess = growth[:, [position[asset] for asset in assets]] - growth[
-        :, [position[reference] for reference in references]
-    ]
+    excess = (
+        growth[:, [position[asset] for asset in assets]]
+        - growth[:, [position[reference] for reference in references]]
+    )
     earned = held[:-1] * excess
     # An asset not held the day before contributes nothing, whatever its (filled) prices.
     earned[held[:-1] == 0.0] = 0.0

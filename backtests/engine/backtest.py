@@ -104,6 +104,10 @@ def backtest(
     if not strategy.hedges or result.holdings is None:
         return result
     contribution = excess_contribution(
-        result.holdings, prices[columns], strategy.hedges, cash=CASH, against=strategy.hedged_against
+        result.holdings,
+        prices[columns],
+        strategy.hedges,
+        cash=CASH,
+        against=strategy.hedged_against,
     ).rename(name)
     return dataclasses.replace(result, hedge_contribution=contribution)

@@ -31,7 +31,9 @@ __all__ = [
     "AS_CONFIGURED",
     "EVIDENCE_SCHEMA",
     "CalibrationSummary",
+    "CrashDrawdown",
     "DrawdownComparison",
+    "HedgeProtection",
     "ActiveSummary",
     "DrawdownSummary",
     "EvidenceReport",
@@ -306,6 +308,32 @@ class CalibrationSummary(Document):
     labels: list[str]
 
 
+class CrashDrawdown(Document):
+    """One crash inside a run: the deepest fall of a hedged strategy and of the benchmark."""
+
+    start: IsoDate
+    end: IsoDate
+    strategy: Number
+    benchmark: Number
+
+
+class HedgeProtection(Document):
+    """What a run's hedged strategy paid for its insurance, and what the insurance bought."""
+
+    strategy: str
+    hedges: list[str]
+    benchmark: str
+    hedge_cost: Number
+    """Net of payouts, a year (positive is a cost)."""
+    cagr: Number
+    benchmark_cagr: Number
+    max_drawdown: Number
+    benchmark_max_drawdown: Number
+    worst_month: Number
+    benchmark_worst_month: Number
+    crashes: list[CrashDrawdown]
+
+
 class EvidenceReport(Document):
     """``evidence.json``: what the signals of each strategy of a run add, and what followed
     each trigger's firings over the longest history its inputs allow.
@@ -320,6 +348,8 @@ class EvidenceReport(Document):
     calibration: CalibrationSummary | None = None
     calibration_note: str | None = None
     """Why there is no calibration (its data could not be loaded)."""
+    hedges: list[HedgeProtection] = []
+    """Each hedged strategy of the run against the benchmark, over the run's period."""
     macropatch_version: str = ""
 
 

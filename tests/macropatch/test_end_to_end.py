@@ -273,3 +273,18 @@ def test_every_run_reports_metrics_without_proxies(default_run: tuple[Path, str]
     assert quality["benchmark_cagr"] is not None
     assert strategies["spy_buy_and_hold"]["without_proxies"] is None  # SPY from 1993
     assert "Without proxies" in (out / "index.html").read_text()
+
+
+def test_evidence_shows_what_the_default_hedge_bought(default_run: tuple[Path, str]) -> None:
+    out, _ = default_run
+    report = EvidenceReport.model_validate_json((out / "evidence.json").read_text())
+    hedged = {item.strategy: item for item in report.hedges}
+    assert set(hedged) == {"long_volatility", "patched_portfolio"}
+    protection = hedged["long_volatility"]
+    assert protection.benchmark == "spy_buy_and_hold" and protection.hedge_cost > 0.01
+    # all of the equity protected: the worst drawdown at least 8 points shallower than SPY's
+    assert protection.max_drawdown > protection.benchmark_max_drawdown + 0.08
+    crashes = {crash.start: crash for crash in protection.crashes}
+    assert crashes["2020-02-19"].strategy > crashes["2020-02-19"].benchmark + 0.10
+    page = (out / "evidence.html").read_text()
+    assert 'id="hedges"' in page and "What the hedges bought in this run" in page

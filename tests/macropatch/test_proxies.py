@@ -58,7 +58,9 @@ def test_without_proxies_the_run_is_the_late_start_run_from_the_first_real_day(
     assert (weights.loc[: pd.Timestamp(QUAL_FIRST_DAY) - pd.Timedelta(days=1), "qual"] == 0).all()
     assert (weights.loc[:"2011-10-19", "usmv"] == 0).all()
     assert weights.loc[QUAL_FIRST_DAY:, "qual"].max() > 0.2
-    assert (results["sixty_forty"].weights.loc[: ief_first - pd.Timedelta(days=1), "ief"] == 0).all()
+    assert (
+        results["sixty_forty"].weights.loc[: ief_first - pd.Timedelta(days=1), "ief"] == 0
+    ).all()
     # Once both runs rebalance to the same targets, every daily return is the same. Fees on
     # a rebalancing trade leave the weights a hair off target by an amount that depends on
     # what was held before (cash in one run, nothing in the other), a gap each rebalance

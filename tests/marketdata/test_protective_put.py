@@ -187,3 +187,21 @@ def test_the_term_structure_replica_tracks_cboe_pput_too(pack_path: Path) -> Non
     tracked = found.tracking
     assert tracked.monthly_correlation >= 0.95
     assert abs(tracked.cagr_gap) <= 0.01 and abs(tracked.volatility_gap) <= 0.015
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "points"),
+    [("2007-10-09", "2009-03-09", 0.08), ("2020-02-19", "2020-03-23", 0.10)],
+)
+def test_the_default_hedge_of_long_volatility_protects_in_2008_and_2020(
+    pack_path: Path, start: str, end: str, points: float
+) -> None:
+    from macropatch.marketdata.panel import build_price_panel
+    from macropatch.strategies.long_volatility import LongVolatility
+
+    sources = DataSources(catalog=load_catalog(), pack=Pack(pack_path))
+    spy = build_price_panel(sources, ["spy"], start=pd.Timestamp("2007-01-03")).prices["spy"]
+    protected = LongVolatility().protected.build(sources, pd.DatetimeIndex(spy.index))
+    hedged = measure(protected.loc[start:end].pct_change().dropna()).max_drawdown
+    bare = measure(spy.loc[start:end].pct_change().dropna()).max_drawdown
+    assert hedged > bare + points

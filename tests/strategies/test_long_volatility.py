@@ -46,9 +46,7 @@ def test_a_partly_protected_sleeve_grows_when_protection_is_cheap_up_to_all_of_i
 
 
 def test_the_overlay_weight_spends_the_budget_per_roll() -> None:
-    strategy = LongVolatility(
-        hedge=Hedge.PUT_OVERLAY, budget=0.012, roll_months=1, put_share=0.02
-    )
+    strategy = LongVolatility(hedge=Hedge.PUT_OVERLAY, budget=0.012, roll_months=1, put_share=0.02)
     targets = strategy.target_weights(_view(strategy, [False] * 6))
     # 1.2% a year, a twelfth per monthly roll, the overlay spends 2% of itself on puts
     expected = 0.012 / 12 / 0.02

@@ -46,7 +46,15 @@ def test_the_default_holds_copper_itself_beside_the_miners_cash_before_its_first
     strategy = RealAssets()
     assert strategy.assets == ("gld", "copx", "cper", "xle", "ura", "nlr", "xlu")
     assert strategy.base_weights() == pytest.approx(
-        {"gld": 0.30, "copx": 0.10, "cper": 0.05, "xle": 0.20, "ura": 0.10, "nlr": 0.10, "xlu": 0.15}
+        {
+            "gld": 0.30,
+            "copx": 0.10,
+            "cper": 0.05,
+            "xle": 0.20,
+            "ura": 0.10,
+            "nlr": 0.10,
+            "xlu": 0.15,
+        }
     )
     index = pd.bdate_range("2021-01-01", periods=DAYS, name="date")
     prices = pd.DataFrame(100.0, index=index, columns=[*ASSETS, "cper"])
@@ -93,7 +101,9 @@ def test_quiet_gold_trend_removes_the_tilt() -> None:
 
 def test_unknown_signals_give_the_neutral_allocation() -> None:
     everything_unknown = market({name: None for name in SIGNALS})
-    assert row(RealAssets(**OLD).target_weights(everything_unknown)) == pytest.approx(BASE | {CASH: 0.0})
+    assert row(RealAssets(**OLD).target_weights(everything_unknown)) == pytest.approx(
+        BASE | {CASH: 0.0}
+    )
     trend_unknown = market({"fiscal_stress": True, "gold_trend": None})
     assert row(RealAssets(**OLD).target_weights(trend_unknown)) == pytest.approx(BASE | {CASH: 0.0})
     # an unknown stress signal adds nothing; a known one still tilts

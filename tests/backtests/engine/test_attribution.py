@@ -38,7 +38,11 @@ def test_a_hedge_held_with_its_equity_is_measured_against_the_bare_equity() -> N
         {"spy": [0.0] * 4, "protected": [1.0] * 4, "cash": [0.0] * 4}, index=DAYS
     )
     prices = pd.DataFrame(
-        {"spy": [100, 90, 95, 99], "protected": [100, 95, 98, 100], "cash": [1.0, 1.01, 1.01, 1.01]},
+        {
+            "spy": [100, 90, 95, 99],
+            "protected": [100, 95, 98, 100],
+            "cash": [1.0, 1.01, 1.01, 1.01],
+        },
         index=DAYS,
     )
     contribution = excess_contribution(
