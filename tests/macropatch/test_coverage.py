@@ -66,6 +66,7 @@ def test_an_asked_for_start_before_an_assets_first_price_is_a_note(
     assert any("'gld'" in note and "no price before 2000-08-30" in note for note in done.notes), (
         done.notes
     )
-    with pytest.raises(UserError, match="series 'gld'"):  # the same, the start not asked for
+    # the same, the start not asked for: refused, naming the asset that starts last (copper)
+    with pytest.raises(UserError, match="series 'cper'.* starts on 2011-11-15"):
         experiment.write_text(experiment.read_text().replace('start = "2000-01-03"\n', ""))
         backtest_experiment(experiment_path=experiment, pack=Pack(pack_path))
