@@ -123,7 +123,7 @@ def calibration_summary(found: Calibration) -> CalibrationSummary:
     ]
     unhedged = measure(series["unhedged"].pct_change().dropna())
     return CalibrationSummary(
-        model=repr(found.model),
+        model=found.model.asset_id,
         index=INDEX,
         start=tracked.start.date().isoformat(),
         end=tracked.end.date().isoformat(),

@@ -304,41 +304,44 @@ def _hedges(evidence: EvidenceReport) -> str:
     """What the run's hedged strategies paid for protection and what it bought, crash by crash."""
     if not evidence.hedges:
         return ""
-    rows = []
-    for item in evidence.hedges:
-        rows.append(
+
+    def pair(strategy: float | None, benchmark: float | None) -> str:
+        return f"{_percent(strategy)} / {_percent(benchmark)}"
+
+    first = evidence.hedges[0]
+    rows = [
+        ("Hedge cost / year", *(_percent(item.hedge_cost) for item in evidence.hedges)),
+        ("CAGR", *(pair(item.cagr, item.benchmark_cagr) for item in evidence.hedges)),
+        (
+            "Max drawdown",
+            *(pair(item.max_drawdown, item.benchmark_max_drawdown) for item in evidence.hedges),
+        ),
+        (
+            "Worst month",
+            *(pair(item.worst_month, item.benchmark_worst_month) for item in evidence.hedges),
+        ),
+        *(
             (
-                escape(item.strategy),
-                _percent(item.hedge_cost),
-                f"{_percent(item.cagr)} / {_percent(item.benchmark_cagr)}",
-                f"{_percent(item.max_drawdown)} / {_percent(item.benchmark_max_drawdown)}",
-                f"{_percent(item.worst_month)} / {_percent(item.benchmark_worst_month)}",
+                f"Drawdown {escape(crash.start)} to {escape(crash.end)}",
                 *(
-                    f"{_percent(crash.strategy)} / {_percent(crash.benchmark)}"
-                    for crash in item.crashes
+                    pair(item.crashes[number].strategy, item.crashes[number].benchmark)
+                    for item in evidence.hedges
                 ),
             )
-        )
-    crashes = evidence.hedges[0].crashes
-    table = html_table(
-        (
-            "Strategy",
-            "Hedge cost / year",
-            "CAGR",
-            "Max drawdown",
-            "Worst month",
-            *(f"Drawdown {crash.start} to {crash.end}" for crash in crashes),
+            for number, crash in enumerate(first.crashes)
         ),
+    ]
+    table = html_table(
+        ("", *(item.strategy for item in evidence.hedges)),
         rows,
-        numeric=tuple(range(1, 5 + len(crashes))),
+        numeric=tuple(range(1, len(evidence.hedges) + 1)),
     )
-    benchmark = escape(evidence.hedges[0].benchmark)
     return (
         '<section id="hedges">\n<h2>What the hedges bought in this run</h2>\n'
-        '<p class="note">Each strategy that holds insurance, against the benchmark '
-        f"(<code>{benchmark}</code>) over the same days: strategy / benchmark. The hedge "
-        "cost is net of what the hedges paid out, a year; the drawdowns are the deepest "
-        "falls inside each crash window.</p>\n"
+        '<p class="note">Each strategy that holds insurance against the benchmark '
+        f"(<code>{escape(first.benchmark)}</code>) over the same days, as strategy / "
+        "benchmark. The hedge cost is net of what the hedges paid out, a year; the "
+        "drawdowns are the deepest falls inside each crash window.</p>\n"
         f"{table}\n</section>"
     )
 
