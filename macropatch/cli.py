@@ -15,41 +15,25 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from macropatch import api
-from macropatch.backtests.evidence.document import AS_CONFIGURED
 from macropatch.backtests.sweep.executors import ExecutorKind
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.console import RichProgress, error_console, output_console
-from macropatch.experiment import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT, load_experiment
-from macropatch.marketdata.catalog import load_catalog
-from macropatch.marketdata.checkup import check_data
+from macropatch.experiment_limits import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT
 from macropatch.marketdata.errors import UserError
-from macropatch.marketdata.ingest import (
-    IngestReport,
-    catalog_status,
-    import_pack,
-    import_user_series,
-    pull_live,
-    rebuild_store,
-)
 from macropatch.marketdata.interrupts import Interrupted, interrupt_received, interruption
-from macropatch.marketdata.pack import pack_from_environment
-from macropatch.marketdata.parameters import describe_parameters
-from macropatch.marketdata.quality import Finding, Severity, hard_findings, summarise
-from macropatch.marketdata.sources import offline_from_environment
-from macropatch.marketdata.store import Store
-from macropatch.reports import TableMetric, ValueKind, format_metric, format_value
-from macropatch.reports.output import resolve_folder
-from macropatch.signals.readings import read_on, why_not_known
-from macropatch.signals.registry import SIGNALS
-from macropatch.strategies.registry import STRATEGIES
+
+if TYPE_CHECKING:
+    from macropatch import api
+    from macropatch.marketdata.ingest import IngestReport
+    from macropatch.marketdata.quality import Finding
+    from macropatch.marketdata.store import Store
 
 app = typer.Typer(
     name="macropatch",
@@ -98,11 +82,15 @@ def _announce_wait(message: str) -> None:
 
 def _store() -> Store:
     """The store, telling stderr once when it has to wait for another process."""
+    from macropatch.marketdata.store import Store
+
     return Store(on_wait=_announce_wait)
 
 
 def _kept_folder(folder: Path) -> str:
     """What a Ctrl-C before a folder's swap leaves: the folder as it was."""
+    from macropatch.reports.output import resolve_folder
+
     return f"{resolve_folder(folder)} is as it was"
 
 
@@ -110,6 +98,8 @@ def _kept_sweep(folder: Path) -> str:
     """What a Ctrl-C before a sweep's swap leaves: its results as they were, and the batches
     it finished, kept for ``--resume``.
     """
+    from macropatch.reports.output import resolve_folder
+
     out = resolve_folder(folder)
     return (
         f"the results in {out} are as they were; the batches finished so far are kept in "
@@ -119,6 +109,8 @@ def _kept_sweep(folder: Path) -> str:
 
 def _kept_store() -> str:
     """What a Ctrl-C before a store's commit leaves: the store as it was."""
+    from macropatch.marketdata.store import Store
+
     return f"the store {Store().path} is as it was"
 
 
@@ -147,6 +139,11 @@ def run(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Backtest an experiment's strategies and write reports."""
+    from macropatch import api
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+    from macropatch.reports import TableMetric, format_metric
+
     with interruption(_kept_folder(out)):
         outcome = api.run(
             experiment_path=experiment,
@@ -189,6 +186,8 @@ def report(
     ],
 ) -> None:
     """Draw a finished run's HTML pages again from its files, without backtesting."""
+    from macropatch import api
+
     with interruption(_kept_folder(run_dir)):
         index = api.report(run_dir=run_dir, progress=RichProgress())
         output_console.print(f"Reports: {index}", markup=False)
@@ -261,6 +260,12 @@ def stress_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
+    from macropatch import api
+    from macropatch.experiment import load_experiment
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+    from macropatch.reports import ValueKind, format_value
+
     with interruption(_kept_folder(out)):
         settings = load_experiment(experiment).stress
         settings = dataclasses.replace(
@@ -322,6 +327,12 @@ def evidence_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """What each signal adds over its strategy's neutral twin, and what followed each trigger."""
+    from macropatch import api
+    from macropatch.backtests.evidence.document import AS_CONFIGURED
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+    from macropatch.reports import ValueKind, format_value
+
     with interruption(_kept_folder(out)):
         outcome = api.evidence(
             experiment_path=experiment,
@@ -429,6 +440,10 @@ def sweep_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
+    from macropatch import api
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+
     with interruption(_kept_sweep(out)):
         outcome = api.sweep(
             experiment_path=experiment,
@@ -484,6 +499,8 @@ def signals(
     ] = False,
 ) -> None:
     """Each signal's state on a date: value, threshold, last data date, fired or not."""
+    from macropatch.signals.registry import SIGNALS
+
     if list_parameters:
         output_console.print(
             _parameter_table(
@@ -492,6 +509,11 @@ def signals(
             )
         )
         return
+    from macropatch import api
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+    from macropatch.signals.readings import read_on, why_not_known
+
     states = api.signal_states(
         experiment_path=experiment,
         asof=_date("--asof", asof),
@@ -550,6 +572,8 @@ def signals(
 
 def _parameter_table(title: str, owners: dict[str, type]) -> Table:
     """One row per parameter: its owner, name, kind, default and allowed values."""
+    from macropatch.marketdata.parameters import describe_parameters
+
     table = Table(title=escape(title))
     for header in ("name", "parameter", "kind", "default", "allowed"):
         table.add_column(header, no_wrap=header in {"name", "parameter"}, overflow="fold")
@@ -574,6 +598,8 @@ def list_strategies(
     ] = None,
 ) -> None:
     """List the registered strategies and their parameters (default, allowed values)."""
+    from macropatch.strategies.registry import STRATEGIES
+
     if name is not None and name not in STRATEGIES:
         raise UserError(f"unknown strategy {name!r} (known: {', '.join(sorted(STRATEGIES))})")
     if name is None:
@@ -598,6 +624,8 @@ def _say(text: str) -> None:
 
 def _print_quality(findings: tuple[Finding, ...]) -> None:
     """After an import: each hard finding, then the counts."""
+    from macropatch.marketdata.quality import hard_findings, summarise
+
     for finding in hard_findings(findings):
         _say(f"hard: {finding.series_id}: {finding.describe()}")
     refused = "; runs refuse the hard ones without --allow-dirty" if hard_findings(findings) else ""
@@ -617,6 +645,9 @@ def data_import(
     ] = None,
 ) -> None:
     """Import every catalog series found in a pack folder, in one transaction."""
+    from macropatch.marketdata.ingest import import_pack
+    from macropatch.marketdata.pack import pack_from_environment
+
     pack = pack_from_environment(folder)
     if pack is None:
         raise UserError(
@@ -641,6 +672,8 @@ def data_import_series(
     ],
 ) -> None:
     """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
+    from macropatch.marketdata.ingest import import_user_series
+
     with interruption(_kept_store()):
         report = import_user_series(series, file, _store())
     with interruption(_committed(report.store)):
@@ -655,6 +688,8 @@ def data_pull(
     ] = None,
 ) -> None:
     """Download series from their live providers (yfinance, FRED), in one transaction."""
+    from macropatch.marketdata.ingest import pull_live
+
     with interruption(_kept_store()):
         report = pull_live(series or [], _store(), progress=RichProgress())
     with interruption(_committed(report.store)):
@@ -666,9 +701,14 @@ def data_status(pack: PackOption = None) -> None:
     """One row per catalog series: where a run takes it from (the store, else the pack),
     first and last date, rows, stale or not.
     """
+    from macropatch.marketdata.ingest import catalog_status
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.pack_summaries import SummaryCache
+
     store = _store()
     folder = pack_from_environment(pack)
-    rows = catalog_status(store, today=dt.date.today(), pack=folder)
+    summaries = SummaryCache(store.path.parent / "pack-summaries.json")
+    rows = catalog_status(store, today=dt.date.today(), pack=folder, summaries=summaries)
     where = f"Store {store.path}" + (f", then pack {folder.root}" if folder is not None else "")
     table = Table(title=escape(where))
     for header in ("series", "source", "first date", "last date", "rows", "stale"):
@@ -699,6 +739,11 @@ def data_check(
 
     Prints every finding; exits with code 2 when a check fails hard.
     """
+    from macropatch.marketdata.catalog import load_catalog
+    from macropatch.marketdata.checkup import check_data
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.quality import Severity, summarise
+
     day = _date("--asof", asof) or dt.date.today()
     checkup = check_data(
         load_catalog(),
@@ -749,6 +794,9 @@ def data_rebuild(
 
     The old file is moved aside (store.duckdb.damaged-<timestamp>), never deleted.
     """
+    from macropatch.marketdata.ingest import rebuild_store
+    from macropatch.marketdata.pack import pack_from_environment
+
     pack = pack_from_environment(folder)
     with interruption(_kept_store()):
         report = rebuild_store(_store(), pack, progress=RichProgress())

@@ -28,6 +28,7 @@ from macropatch.backtests.stress.replay import Window
 from macropatch.backtests.sweep.grid import Grid, value_range
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.walk_forward import WindowMode
+from macropatch.experiment_limits import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_toml
 from macropatch.signals.base import Signal
@@ -122,12 +123,6 @@ class _Window(_Model):
     name: str = Field(min_length=1, max_length=80)
     start: _Date
     end: _Date
-
-
-#: Bounds of the bootstrap's number of paths, for the experiment file and the command line.
-MINIMUM_PATHS, MAXIMUM_PATHS = 100, 1_000_000
-#: Bound of the bootstrap's seed (a 64-bit generator seed).
-SEED_LIMIT = 2**64
 
 
 class _Stress(_Model):

@@ -23,6 +23,7 @@ from macropatch.marketdata.catalog import Catalog, SeriesSpec, load_catalog
 from macropatch.marketdata.csvfile import file_digest, read_user_series
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.pack_summaries import PackSummary, SummaryCache
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.quality import Finding, check_series
 from macropatch.marketdata.series import Provenance, SeriesData
@@ -271,29 +272,34 @@ def _bare_row(series_id: str, source: str, *, rows: str) -> StatusRow:
 
 
 def _status_row(
-    series_id: str, spec: SeriesSpec, data: SeriesData, today: dt.date, where: str
+    series_id: str, spec: SeriesSpec, found: PackSummary, today: dt.date, where: str
 ) -> StatusRow:
-    values = data.values.dropna()
-    last = pd.Timestamp(values.index[-1])
-    available = pd.Timestamp(data.availability()[-1])
+    available = pd.Timestamp(found.last_available)
     stale = pd.Timestamp(today) > available + pd.Timedelta(days=spec.stale_after_days)
     return StatusRow(
         series_id=series_id,
         source=where,
-        first_date=str(values.index[0].date()),
-        last_date=str(last.date()),
-        rows=str(len(values)),
+        first_date=found.first_date,
+        last_date=found.last_date,
+        rows=str(found.rows),
         stale="stale" if stale else "fresh",
     )
 
 
 def catalog_status(
-    store: Store, *, today: dt.date, catalog: Catalog | None = None, pack: Pack | None = None
+    store: Store,
+    *,
+    today: dt.date,
+    catalog: Catalog | None = None,
+    pack: Pack | None = None,
+    summaries: SummaryCache | None = None,
 ) -> list[StatusRow]:
     """One row per catalog series: where a run would take it from (the store, else the
-    ``pack`` when one is given), derived at run time, optional, or missing.
+    ``pack`` when one is given), derived at run time, optional, or missing. Pack files
+    are summarised through ``summaries`` (read again only when a file changes).
     """
     catalog = catalog or load_catalog()
+    summaries = summaries or SummaryCache(None)
     stored = {row.series_id: row for row in store.status()}
     rows = []
     for series_id, spec in catalog.items():
@@ -313,12 +319,12 @@ def catalog_status(
             )
         elif pack is not None and spec.pack_file is not None and pack.has(spec):
             try:
-                data = pack.read(spec)
+                found = summaries.summary(pack, spec)
             except UserError as error:
                 rows.append(_bare_row(series_id, f"pack: unreadable ({error})", rows="0"))
                 continue
             where = f"pack:{spec.pack_file} (not imported: a run reads it from the pack)"
-            rows.append(_status_row(series_id, spec, data, today, where))
+            rows.append(_status_row(series_id, spec, found, today, where))
         elif spec.user_supplied:
             rows.append(
                 _bare_row(
@@ -336,4 +342,5 @@ def catalog_status(
         else:
             hint = "not in the store" + (" or the pack" if pack is not None else "; no pack given")
             rows.append(_bare_row(series_id, f"missing ({hint})", rows="0"))
+    summaries.save()
     return rows

@@ -32,7 +32,6 @@ from typing import Annotated, Protocol, overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import ndtr
 
 from macropatch.marketdata.bounds import Range
 from macropatch.marketdata.parameters import check_parameters
@@ -101,6 +100,8 @@ def _black_scholes(
             for item in (spot, strike, years, rate, dividend_yield, volatility)
         )
     )
+    from scipy.special import ndtr  # imported here: listing strategies need not load scipy
+
     live = (t > 0) & (v > 0)
     safe_t = np.where(live, t, 1.0)
     safe_v = np.where(live, v, 1.0)

@@ -9,10 +9,10 @@ definitions as every metric of the project.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from macropatch.backtests.metrics.columns import column_statistic
+if TYPE_CHECKING:  # the command line reads the enum without importing pandas
+    import pandas as pd
 
 __all__ = ["Objective"]
 
@@ -54,4 +54,6 @@ class Objective(enum.Enum):
         TypeError, ValueError
             As :func:`~macropatch.backtests.metrics.columns.measure_columns`.
         """
+        from macropatch.backtests.metrics.columns import column_statistic
+
         return column_statistic(returns, self.value)

@@ -72,3 +72,41 @@ def test_the_bounds_shown_are_the_bounds_enforced(owner: str) -> None:
                 continue
             with pytest.raises(ValueError):
                 cls(**{name: int(outside) if integer else outside})
+
+
+LIGHT_PROBE = (
+    "import sys, runpy\n"
+    "sys.argv = ['macropatch', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('macropatch', run_name='__main__')\n"
+    "except SystemExit as done:\n"
+    "    code = done.code\n"
+    "heavy = [name for name in ('vectorbt', 'quantstats', 'numba', 'matplotlib', 'dask')\n"
+    "         if name in sys.modules]\n"
+    "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["--help"], ["strategies"], ["signals", "--list"], ["data", "status", "--pack", "{pack}"]],
+)
+def test_the_front_door_imports_no_backtesting_or_plotting_library(
+    command: list[str], pack_path, tmp_path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    arguments = [part.replace("{pack}", str(pack_path)) for part in command]
+    done = subprocess.run(
+        [sys.executable, "-c", LIGHT_PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MACROPATCH_HOME": str(tmp_path), "MACROPATCH_OFFLINE": "1"},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY=\n" in done.stderr, done.stderr
