@@ -7,30 +7,16 @@ from collections.abc import Mapping
 import pandas as pd
 
 from macropatch.marketdata.catalog import Catalog, load_catalog
-from macropatch.marketdata.errors import MissingSeriesError
-from macropatch.marketdata.series import Provenance, SeriesData
+from macropatch.signals.lookahead import MemorySources as _MemorySources
 
 CATALOG = load_catalog()
 
 
-class MemorySources:
+class MemorySources(_MemorySources):
     """Series given by hand (values in canonical units, indexed by observation date)."""
 
     def __init__(self, series: Mapping[str, pd.Series], catalog: Catalog = CATALOG) -> None:
-        self.catalog = catalog
-        self._series = dict(series)
-
-    def load(self, series_id: str) -> SeriesData:
-        spec = self.catalog[series_id]
-        if series_id not in self._series:
-            raise MissingSeriesError(f"series {series_id!r} is not available")
-        values = self._series[series_id]
-        values.index = pd.DatetimeIndex(values.index, name="date")
-        return SeriesData(
-            spec=spec,
-            values=values.astype(float).rename(series_id),
-            provenance=Provenance(source="test", location="memory", fetched_at="", content_hash=""),
-        )
+        super().__init__(series, catalog)
 
 
 def daily(values: list[float], start: str = "2020-01-01") -> pd.Series:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from macropatch.marketdata.catalog import Frequency, Kind, Label
+from macropatch.signals.lookahead import changed_after, check_no_lookahead, synthetic_history
 from macropatch.signals.registry import SIGNALS, build_signal
 from macropatch.signals.report_readings import REPORT_READINGS
 from tests.signals.memory import CATALOG, MemorySources
@@ -32,44 +32,15 @@ CALENDAR = pd.bdate_range("2016-01-01", END, name="date")
 
 
 def history(series_id: str, rng: np.random.Generator) -> pd.Series:
-    spec = CATALOG[series_id]
-    if spec.frequency is Frequency.DAILY:
-        dates = pd.bdate_range(START, END)
-    else:
-        step = {Frequency.WEEKLY: "W-SUN", Frequency.MONTHLY: "MS", Frequency.QUARTERLY: "QS"}[
-            spec.frequency
-        ]
-        dates = pd.date_range(START, END, freq=step)
-        if spec.label is Label.PERIOD_END:
-            dates = spec.period_end(dates)
-    steps = rng.normal(0.0, 0.02, len(dates))
-    if spec.kind is Kind.PRICE:
-        values = 100.0 * np.exp(np.cumsum(steps))
-    elif spec.kind is Kind.RETURN:
-        values = steps / 2
-    else:
-        scale = (
-            30.0
-            if series_id == "vix"
-            else (300.0 if spec.units not in {"fraction", "percent"} else 0.04)
-        )
-        values = scale * np.exp(np.cumsum(steps))
-    return pd.Series(values, index=dates)
+    return synthetic_history(
+        CATALOG[series_id], rng, start=pd.Timestamp(START), end=pd.Timestamp(END)
+    )
 
 
 def perturbed(
     series: dict[str, pd.Series], cutoff: pd.Timestamp, rng: np.random.Generator
 ) -> dict[str, pd.Series]:
-    changed = {}
-    for series_id, values in series.items():
-        spec = CATALOG[series_id]
-        unknown_yet = (values.index > cutoff) | (
-            spec.availability(pd.DatetimeIndex(values.index)) > cutoff
-        )
-        copy = values.copy()
-        copy[unknown_yet] = copy[unknown_yet] * rng.uniform(0.3, 3.0, int(unknown_yet.sum()))
-        changed[series_id] = copy
-    return changed
+    return changed_after(series, CATALOG, cutoff, rng)
 
 
 @pytest.mark.parametrize(("name", "changes"), CASES, ids=IDS)
@@ -100,3 +71,8 @@ def test_every_signal_is_known_on_random_data(name: str, changes: dict[str, obje
     assert result.value.notna().sum() > 100, (
         "the signal is unknown almost everywhere on random inputs"
     )
+
+
+@pytest.mark.parametrize(("name", "changes"), CASES, ids=IDS)
+def test_every_signal_passes_the_packaged_check(name: str, changes: dict[str, object]) -> None:
+    check_no_lookahead(build_signal(name, changes), catalog=CATALOG)
