@@ -86,7 +86,9 @@ def backtest_experiment(
     experiment = load_experiment(experiment_path).with_period(start, end)
     catalog = catalog or load_catalog()
     strategies: dict[str, Strategy] = {
-        entry.label: build_strategy(entry.strategy, entry.parameters)
+        entry.label: build_strategy(
+            entry.strategy, entry.parameters, known=experiment.registry.strategies
+        )
         for entry in experiment.strategies
     }
     sources = DataSources(

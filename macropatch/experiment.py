@@ -10,11 +10,12 @@ period, and every problem is a one-line ``UserError`` naming the file and key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,10 +30,12 @@ from macropatch.backtests.sweep.grid import Grid, value_range
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.walk_forward import WindowMode
 from macropatch.experiment_limits import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT
+from macropatch.marketdata.catalog import load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_toml
+from macropatch.plugins import Registry, load_plugins
 from macropatch.signals.base import Signal
-from macropatch.signals.registry import SIGNALS, default_signals
+from macropatch.signals.registry import default_signals
 
 __all__ = [
     "MAXIMUM_PATHS",
@@ -144,6 +147,7 @@ class _Experiment(_Model):
     execution: _Execution = _Execution()
     benchmark: str
     proxies: Annotated[bool, Field(strict=True)] = True
+    plugins: list[Annotated[str, Field(strict=True, min_length=1)]] = Field(default_factory=list)
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: _Sweep = _Sweep()
@@ -218,6 +222,8 @@ class Experiment:
     proxies: bool = True
     """Whether assets' histories are extended by their proxy chains (``proxies = false``: each
     asset starts on its own first day, its weight in cash before)."""
+    registry: Registry = dataclasses.field(default_factory=Registry)
+    """The signals and strategies by name: the built-ins and the experiment's plugins."""
 
     @property
     def config_hash(self) -> str:
@@ -374,10 +380,20 @@ def load_experiment(path: Path) -> Experiment:
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
     try:
-        signals = tuple(default_signals(model.signals))
+        registry = load_plugins(model.plugins, base=Path(path).parent, catalog=load_catalog())
+    except UserError as error:
+        raise UserError(f"{source}: plugins: {error}") from None
+    unknown = [entry.strategy for entry in entries if entry.strategy not in registry.strategies]
+    if unknown:
+        raise UserError(
+            f"{source}: unknown strategy {unknown[0]!r} "
+            f"(known: {', '.join(sorted(registry.strategies))})"
+        )
+    try:
+        signals = tuple(default_signals(model.signals, known=registry.signals))
     except UserError as error:
         raise UserError(f"{source}: [signals] {error}") from None
-    stress = _stress_settings(model.stress, Path(path), source)
+    stress = _stress_settings(model.stress, Path(path), source, registry.signals)
     _check_windows_inside(stress.windows, model.period.start, model.period.end, source)
     return Experiment(
         stress=stress,
@@ -389,6 +405,7 @@ def load_experiment(path: Path) -> Experiment:
         end=model.period.end,
         start_explicit="start" in model.period.model_fields_set,
         proxies=model.proxies,
+        registry=registry,
         costs=Costs.from_basis_points(
             model.costs.fees_bps, model.costs.slippage_bps, model.costs.borrow_bps
         ),
@@ -429,12 +446,14 @@ def _sweep_settings(model: _Sweep, labels: list[str], source: str) -> SweepSetti
     )
 
 
-def _stress_settings(model: _Stress, path: Path, source: str) -> StressSettings:
-    unknown = [name for name in model.signals if name not in SIGNALS]
+def _stress_settings(
+    model: _Stress, path: Path, source: str, known: Mapping[str, type[Signal]]
+) -> StressSettings:
+    unknown = [name for name in model.signals if name not in known]
     if unknown:
         raise UserError(
             f"{source}: stress.signals: unknown signal {unknown[0]!r} "
-            f"(known: {', '.join(sorted(SIGNALS))})"
+            f"(known: {', '.join(sorted(known))})"
         )
     windows = None
     if model.windows is not None:

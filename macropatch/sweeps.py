@@ -184,10 +184,15 @@ def _prepare(
     experiment, entry = setup.experiment, setup.entry
     plans, distinct = plan_variants(
         strategy=entry.strategy, parameters=entry.parameters, signals=experiment.signals,
-        grid=setup.grid,
+        grid=setup.grid, known_strategies=experiment.registry.strategies,
+        known_signals=experiment.registry.signals,
     )  # fmt: skip
     twins, twin_of = neutral_twins(plans)
-    benchmark = build_strategy(setup.benchmark_entry.strategy, setup.benchmark_entry.parameters)
+    benchmark = build_strategy(
+        setup.benchmark_entry.strategy,
+        setup.benchmark_entry.parameters,
+        known=experiment.registry.strategies,
+    )
     strategies = list({id(plan.strategy): plan.strategy for plan in plans}.values())
     panel, prices, notes = load_prices(
         [*strategies, benchmark], experiment=experiment, sources=sources, progress=progress
@@ -283,6 +288,18 @@ class _Ran:
     batches: int
 
 
+def _send_by_value(modules: Sequence[str]) -> None:
+    """Have Dask (cloudpickle) ship the plugin modules' classes by value: a cluster's
+    workers cannot import a user's file.
+    """
+    import sys
+
+    import cloudpickle
+
+    for name in modules:
+        cloudpickle.register_pickle_by_value(sys.modules[name])
+
+
 def _run_batches(
     prepared: _Prepared,
     *,
@@ -293,14 +310,20 @@ def _run_batches(
     max_memory: int,
     resume: bool,
     progress: Progress,
+    plugins: Sequence[str] = (),
 ) -> _Ran:
-    """Run every variant in batches on the executor; finished batches are kept in ``folder``."""
+    """Run every variant in batches on the executor; finished batches are kept in ``folder``.
+    Local workers import the ``plugins`` modules first (a plugin's classes then unpickle
+    there); a Dask cluster receives them by value.
+    """
+    if executor is ExecutorKind.DASK:
+        _send_by_value(plugins)
     try:
         opened = make_executor(
             executor,
             workers=workers,
             scheduler=scheduler,
-            preload=WORKER_PRELOAD if executor is ExecutorKind.LOCAL else (),
+            preload=[*WORKER_PRELOAD, *plugins] if executor is ExecutorKind.LOCAL else (),
         )
     except ValueError as error:
         raise UserError(f"--executor {executor.value}: {error}") from None
@@ -449,6 +472,7 @@ def sweep(
         max_memory=max_memory,
         resume=resume,
         progress=progress,
+        plugins=setup.experiment.registry.modules,
     )
     returns, benchmark, study, difference = _study(setup, prepared, ran, progress)
     best = study.best_position

@@ -30,12 +30,18 @@ STRATEGIES: Mapping[str, type[Strategy]] = {
 }
 
 
-def build_strategy(name: str, parameters: Mapping[str, object]) -> Strategy:
-    """The registered strategy ``name`` with ``parameters`` (validated)."""
+def build_strategy(
+    name: str,
+    parameters: Mapping[str, object],
+    *,
+    known: Mapping[str, type[Strategy]] | None = None,
+) -> Strategy:
+    """The strategy ``name`` of ``known`` (default: the built-ins) with ``parameters``
+    (validated).
+    """
+    known = STRATEGIES if known is None else known
     try:
-        cls = STRATEGIES[name]
+        cls = known[name]
     except KeyError:
-        raise UserError(
-            f"unknown strategy {name!r} (known: {', '.join(sorted(STRATEGIES))})"
-        ) from None
+        raise UserError(f"unknown strategy {name!r} (known: {', '.join(sorted(known))})") from None
     return build_with_parameters(cls, parameters, where=f"strategy {name!r}")

@@ -16,6 +16,7 @@ does not read is a :class:`macropatch.marketdata.errors.UserError` naming the pa
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -52,6 +53,8 @@ def plan_variants(
     parameters: Mapping[str, Any],
     signals: Sequence[Signal],
     grid: Grid,
+    known_strategies: Mapping[str, type[Strategy]] | None = None,
+    known_signals: Mapping[str, type[Signal]] | None = None,
 ) -> tuple[list[VariantPlan], dict[str, Signal]]:
     """Build every variant of ``strategy`` over ``grid``.
 
@@ -64,6 +67,8 @@ def plan_variants(
         variant changes only the fields its grid point names.
     grid
         The parameter grid.
+    known_strategies, known_signals
+        The classes by name (default: the built-ins; an experiment's plugins add theirs).
 
     Returns
     -------
@@ -71,14 +76,17 @@ def plan_variants(
         One plan per grid point in grid order, and every distinct signal the
         plans read, by output name (evaluate each once).
     """
+    known_signals = SIGNALS if known_signals is None else known_signals
+    make_strategy = functools.partial(build_strategy, known=known_strategies)
+    make_signal = functools.partial(build_signal, known=known_signals)
     base_signals = {signal.name: signal for signal in signals}
-    base = build_strategy(strategy, parameters)
+    base = make_strategy(strategy, parameters)
     for path, _values in grid.axes:
         if path.section is Section.SIGNALS:
-            if path.owner not in SIGNALS:
+            if path.owner not in known_signals:
                 raise UserError(
                     f"sweep parameter {path}: unknown signal {path.owner!r} "
-                    f"(known: {', '.join(sorted(SIGNALS))})"
+                    f"(known: {', '.join(sorted(known_signals))})"
                 )
             if path.owner not in base.signals:
                 raise UserError(
@@ -100,7 +108,7 @@ def plan_variants(
         key = tuple(sorted(strategy_overrides.items()))
         if key not in built_strategies:
             built_strategies[key] = _built(
-                build_strategy, strategy, {**parameters, **strategy_overrides}, variant
+                make_strategy, strategy, {**parameters, **strategy_overrides}, variant
             )
         variant_strategy = built_strategies[key]
         outputs: dict[str, str] = {}
@@ -108,9 +116,9 @@ def plan_variants(
             changes = overrides.get(name, {})
             signal_key = (name, tuple(sorted(changes.items())))
             if signal_key not in built_signals:
-                start = base_signals[name] if name in base_signals else build_signal(name, {})
+                start = base_signals[name] if name in base_signals else make_signal(name, {})
                 built_signals[signal_key] = _built(
-                    build_signal, name, {**_signal_parameters(start), **changes}, variant
+                    make_signal, name, {**_signal_parameters(start), **changes}, variant
                 ).bound_to(base_signals)
             signal = built_signals[signal_key]
             outputs[name] = signal.output_name()
