@@ -64,6 +64,7 @@ __all__ = [
     "run",
     "signal_states",
     "sweep",
+    "write_run",
 ]
 
 
@@ -101,7 +102,7 @@ def run(
     progress = progress or NoProgress()
     check_output_folder(out)  # before the work, not after it
     stress = stress or load_experiment(experiment_path).stress
-    scenarios = load_scenarios(stress.scenarios)  # a bad scenario file fails before the work
+    load_scenarios(stress.scenarios)  # a bad scenario file fails before the work
     done = backtest_experiment(
         experiment_path=experiment_path,
         pack=pack,
@@ -113,6 +114,23 @@ def run(
         progress=progress,
         allow_dirty=allow_dirty,
     )
+    return write_run(done, out=out, stress=stress, progress=progress)
+
+
+def write_run(
+    done: Backtested,
+    *,
+    out: Path,
+    stress: StressSettings | None = None,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Stress-test, measure the evidence of and write the output contract of a backtested
+    experiment to ``out`` (``stress`` overrides the experiment's ``[stress]``).
+    """
+    progress = progress or NoProgress()
+    check_output_folder(out)
+    stress = stress or done.experiment.stress
+    scenarios = load_scenarios(stress.scenarios)
     prices, sources = done.prices, done.sources
     provenance = [item.record() for item in sources.loaded()]
     splices = [item.record() for item in done.panel.splices_after(prices.index[0])]

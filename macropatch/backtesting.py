@@ -64,7 +64,8 @@ class Backtested:
 
 def backtest_experiment(
     *,
-    experiment_path: Path,
+    experiment_path: Path | None = None,
+    experiment: Experiment | None = None,
     pack: Pack | None = None,
     store: Store | None = None,
     live: bool = False,
@@ -76,19 +77,23 @@ def backtest_experiment(
 ) -> Backtested:
     """Load the data, evaluate the signals and backtest every strategy of an experiment.
 
-    Data come from the store, then the pack, then live providers (if
+    The experiment is ``experiment``, or read from ``experiment_path``. Data come from the
+    store, then the pack, then live providers (if
     ``live``). The period runs from the experiment's start (or ``start``) to
     its end (or ``end``), cut at the last day every traded asset has data.
     A series that fails a hard data-quality check is refused unless
     ``allow_dirty`` (then ``sources.dirty_notes()`` names it).
     """
     progress = progress or NoProgress()
-    experiment = load_experiment(experiment_path).with_period(start, end)
+    if experiment is None:
+        if experiment_path is None:
+            raise ValueError("backtest_experiment needs an experiment or its file")
+        experiment = load_experiment(experiment_path)
+    experiment = experiment.with_period(start, end)
     catalog = catalog or load_catalog()
     strategies: dict[str, Strategy] = {
-        entry.label: build_strategy(
-            entry.strategy, entry.parameters, known=experiment.registry.strategies
-        )
+        entry.label: entry.instance
+        or build_strategy(entry.strategy, entry.parameters, known=experiment.registry.strategies)
         for entry in experiment.strategies
     }
     sources = DataSources(

@@ -36,8 +36,10 @@ from macropatch.marketdata.files import read_toml
 from macropatch.plugins import Registry, load_plugins
 from macropatch.signals.base import Signal
 from macropatch.signals.registry import default_signals
+from macropatch.strategies.base import Strategy
 
 __all__ = [
+    "experiment_from_document",
     "MAXIMUM_PATHS",
     "MINIMUM_PATHS",
     "REPORT_SCENARIOS",
@@ -162,6 +164,8 @@ class StrategyEntry:
     label: str
     rebalance: Rebalance
     parameters: dict[str, Any]
+    instance: Strategy | None = None
+    """The strategy object itself, when given from Python (built from the name otherwise)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -347,8 +351,22 @@ def _message(error: Any) -> str:
 
 def load_experiment(path: Path) -> Experiment:
     """Read and validate an experiment file."""
-    source = str(path)
     document = read_toml(Path(path), "experiment file")  # a byte-order mark is no error
+    return experiment_from_document(document, source=str(path), base=Path(path).parent)
+
+
+def experiment_from_document(
+    document: dict[str, Any],
+    *,
+    source: str,
+    base: Path,
+    extra: Registry | None = None,
+) -> Experiment:
+    """Validate an experiment given as the TOML file's tables (``source`` names it in errors;
+    ``plugins`` and scenario folders are relative to ``base``; ``extra`` adds classes given
+    directly, already checked).
+    """
+    path = base / "experiment.toml"
     try:
         model = _Experiment.model_validate(document)
     except pydantic.ValidationError as error:
@@ -380,7 +398,7 @@ def load_experiment(path: Path) -> Experiment:
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
     try:
-        registry = load_plugins(model.plugins, base=Path(path).parent, catalog=load_catalog())
+        registry = load_plugins(model.plugins, base=base, catalog=load_catalog(), extra=extra)
     except UserError as error:
         raise UserError(f"{source}: plugins: {error}") from None
     unknown = [entry.strategy for entry in entries if entry.strategy not in registry.strategies]

@@ -132,10 +132,16 @@ def _entry_point_classes() -> Iterable[tuple[type, str]]:
 
 
 def load_plugins(
-    entries: Sequence[str], *, base: Path, catalog: Catalog, entry_points: bool = True
+    entries: Sequence[str],
+    *,
+    base: Path,
+    catalog: Catalog,
+    entry_points: bool = True,
+    extra: Registry | None = None,
 ) -> Registry:
     """The built-ins plus the classes of ``entries`` (files relative to ``base``, or module
-    names) and of installed packages' entry points, each checked (see the module).
+    names), of installed packages' entry points and of ``extra`` (classes given from
+    Python), each checked (see the module).
     """
     registry: dict[str, dict[str, type]] = {"signal": dict(SIGNALS), "strategy": dict(STRATEGIES)}
     origins: dict[str, str] = {}
@@ -156,6 +162,14 @@ def load_plugins(
         found.extend((cls, shown) for cls in classes)
     if entry_points:
         found.extend(_entry_point_classes())
+    if extra is not None:
+        for kind, known in (("signal", extra.signals), ("strategy", extra.strategies)):
+            builtin = SIGNALS if kind == "signal" else STRATEGIES
+            found.extend(
+                (cls, extra.origins.get(f"{kind} {name}", f"{cls.__module__}.{cls.__qualname__}"))
+                for name, cls in known.items()
+                if builtin.get(name) is not cls
+            )
     for cls, shown in found:
         if not (isinstance(cls, type) and issubclass(cls, (Signal, Strategy))):
             raise UserError(f"{shown}: {cls!r} is not a Signal or Strategy subclass")

@@ -102,7 +102,13 @@ from macropatch.backtests.engine.lag import executed_rows
 from macropatch.backtests.engine.result import Result
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 
-__all__ = ["INITIAL_VALUE", "WEIGHT_SUM_TOLERANCE", "MissingPriceError", "run_backtest"]
+__all__ = [
+    "INITIAL_VALUE",
+    "WEIGHT_SUM_TOLERANCE",
+    "MissingPriceError",
+    "run_backtest",
+    "simulate_portfolio",
+]
 
 _ON_TARGET_TOLERANCE = 1e-9
 """vectorbt's relative float tolerance: it rounds a position or cash this close to zero."""
@@ -428,6 +434,38 @@ def run_backtest(
     RuntimeError
         If vectorbt left a weight off target by more than the day's costs.
     """
+    aligned, close, executed, portfolio = _simulated(
+        targets, prices, costs, execution_lag, cash_asset
+    )
+    return _result(
+        name, portfolio, close=close, executed=executed, prices=prices, aligned=aligned,
+        costs=costs, cash_asset=cash_asset, parameters=parameters, config_hash=config_hash,
+    )  # fmt: skip
+
+
+def simulate_portfolio(
+    *,
+    targets: pd.DataFrame,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int = 1,
+    cash_asset: str = "cash",
+) -> vbt.Portfolio:
+    """The vectorbt Portfolio :func:`run_backtest` simulates for these inputs (same
+    arguments), for a researcher to explore with vectorbt's own tools. Borrow fees on short
+    positions are charged by :func:`run_backtest` outside vectorbt: they are not in it.
+    """
+    return _simulated(targets, prices, costs, execution_lag, cash_asset)[3]
+
+
+def _simulated(
+    targets: pd.DataFrame,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int,
+    cash_asset: str,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, vbt.Portfolio]:
+    """The checked targets, the engine's prices and executed rows, and the portfolio."""
     check_lag_and_costs(execution_lag, costs)
     aligned = _aligned_targets(targets, prices, cash_asset)
     index, columns = pd.DatetimeIndex(prices.index), prices.columns
@@ -435,17 +473,13 @@ def run_backtest(
     _check_target_rows(decisions, index)
     executed = executed_rows(decisions, int(execution_lag))
     close = _engine_prices(prices, executed)
-
     portfolio = _simulate(
         pd.DataFrame(close, index=index, columns=columns),
         pd.DataFrame(executed, index=index, columns=columns),
         costs,
         cash_column=list(columns).index(cash_asset),
     )
-    return _result(
-        name, portfolio, close=close, executed=executed, prices=prices, aligned=aligned,
-        costs=costs, cash_asset=cash_asset, parameters=parameters, config_hash=config_hash,
-    )  # fmt: skip
+    return aligned, close, executed, portfolio
 
 
 def _result(

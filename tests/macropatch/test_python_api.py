@@ -1,0 +1,87 @@
+"""The Python API: `import macropatch as mp`, the README's example as written, objects passed
+directly, and the look-ahead check from a notebook."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import macropatch as mp
+from macropatch.marketdata.errors import UserError
+from macropatch.signals.lookahead import LookAheadError
+from tests.signals.test_lookahead_guard import _Peeking
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def _example_module():  # type: ignore[no-untyped-def]
+    path = REPOSITORY / "examples" / "plugins" / "gold_rotation.py"
+    spec = importlib.util.spec_from_file_location("gold_rotation_for_api_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_example_runs_as_written(
+    pack_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (REPOSITORY / "README.md").read_text()
+    section = text[text.index("**The Python API.**") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    source = code.group(1).replace('"../shared/data"', repr(str(pack_path)))
+    source = source.replace('"/tmp/long_volatility.html"', repr(str(tmp_path / "lv.html")))
+    monkeypatch.chdir(REPOSITORY)
+    namespace: dict[str, object] = {}
+    exec(compile(source, "README.md", "exec"), namespace)
+    results = namespace["results"]
+    assert isinstance(results, mp.Results)
+    assert (tmp_path / "lv.html").is_file()
+    # the metrics are the run's: SPY's CAGR as the README's table gives it
+    assert results.metrics.loc["spy_buy_and_hold", "cagr"] == pytest.approx(0.0846, abs=5e-5)
+    # the vectorbt Portfolio is the backtest's: the same value path
+    portfolio = namespace["portfolio"]
+    value = np.asarray(portfolio.value()).reshape(-1)
+    expected = results.backtested.results["long_volatility"].value.to_numpy()
+    np.testing.assert_allclose(value / value[0], expected / expected[0], rtol=1e-9)
+    assert "<table" in results._repr_html_()
+
+
+def test_a_users_own_classes_run_without_a_registry(pack_path: Path) -> None:
+    example = _example_module()
+    built = mp.new_experiment(
+        {
+            "rotation": example.GoldEquityRotation(tilt=0.3),
+            "spy": "spy_buy_and_hold",
+        },
+        benchmark="spy",
+        signals=[example.GoldMomentum(window_days=100)],
+        start="2005-01-03",
+        end="2012-12-31",
+    )
+    results = mp.backtest(built, pack=pack_path)
+    gold = results.weights["rotation"]["gld"]
+    assert set(np.round(gold.dropna().unique(), 6)) == {0.2, 0.5}
+    assert results.returns.index[0] == pd.Timestamp("2005-01-03")
+    names = [item.name for item in results.backtested.signals]
+    assert any(name.startswith("gold_momentum[window_days=100,") for name in names), names
+
+
+def test_a_peeking_signal_is_refused_in_a_notebook_and_in_an_experiment() -> None:
+    with pytest.raises(LookAheadError, match="signal 'peeking_vix' looks ahead"):
+        mp.check_no_lookahead(_Peeking())
+    with pytest.raises(UserError, match="signal 'peeking_vix' looks ahead"):
+        mp.new_experiment({"spy": "spy_buy_and_hold"}, benchmark="spy", signals=[_Peeking()])
+
+
+def test_the_package_loads_the_api_only_when_asked() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
+        _ = mp.nosuch  # type: ignore[attr-defined]
