@@ -2,7 +2,8 @@
 
 ``import macropatch as mp`` is the Python API (:mod:`macropatch.python_api`):
 ``mp.load_experiment``, ``mp.new_experiment``, ``mp.backtest`` (returning
-``mp.Results``), ``mp.check_no_lookahead``. The names load on first use, so the
+``mp.Results``), ``mp.sweep``, ``mp.stress``, ``mp.evidence`` and
+``mp.check_no_lookahead``. The names load on first use, so the
 command line, which imports this package, starts fast.
 
 The stages import as ``macropatch.marketdata``, ``macropatch.signals``,
@@ -21,11 +22,23 @@ if TYPE_CHECKING:
         Results,
         backtest,
         check_no_lookahead,
+        evidence,
         load_experiment,
         new_experiment,
+        stress,
+        sweep,
     )
 
-__all__ = ["Results", "backtest", "check_no_lookahead", "load_experiment", "new_experiment"]
+__all__ = [
+    "Results",
+    "backtest",
+    "check_no_lookahead",
+    "evidence",
+    "load_experiment",
+    "new_experiment",
+    "stress",
+    "sweep",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,8 +41,20 @@ if TYPE_CHECKING:
     import vectorbt as vbt
 
     from macropatch.api import RunOutcome
+    from macropatch.backtests.evidence.document import EvidenceReport
+    from macropatch.backtests.stress.document import StressReport
+    from macropatch.sweeps import SweepOutcome
 
-__all__ = ["Results", "backtest", "check_no_lookahead", "load_experiment", "new_experiment"]
+__all__ = [
+    "Results",
+    "backtest",
+    "check_no_lookahead",
+    "evidence",
+    "load_experiment",
+    "new_experiment",
+    "stress",
+    "sweep",
+]
 
 PathLike = str | Path
 
@@ -108,6 +120,7 @@ def new_experiment(
                 "strategy": item.name if isinstance(item, Strategy) else item,
                 "label": label,
                 "rebalance": "once" if _holds(item) else rebalance,
+                "parameters": item.parameters() if isinstance(item, Strategy) else {},
             }
             for label, item in strategies.items()
         ],
@@ -156,11 +169,81 @@ def backtest(
     """
     from macropatch.marketdata.store import Store
 
-    chosen = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    chosen = _experiment(experiment)
     done = backtest_experiment(
         experiment=chosen, pack=_pack(pack), store=Store(), live=live, start=start, end=end
     )
     return Results(done)
+
+
+def _experiment(experiment: Experiment | PathLike) -> Experiment:
+    return experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+
+
+def sweep(
+    experiment: Experiment | PathLike,
+    *,
+    out: PathLike,
+    strategy: str | None = None,
+    parameters: Sequence[str] = (),
+    pack: PathLike | Pack | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> SweepOutcome:
+    """Sweep one strategy (``strategy``, else the experiment's ``[sweep] strategy``) over its
+    ``[sweep.parameters]`` and the ``parameters`` assignments (``"PATH=a,b,c"`` or
+    ``"PATH=START:STOP:STEP"``), judged against its neutral twin; the sweep's files go to
+    ``out`` (see ``macropatch sweep``).
+    """
+    from macropatch.backtests.sweep.executors import ExecutorKind
+    from macropatch.marketdata.store import Store
+    from macropatch.sweeps import sweep as run_sweep
+
+    return run_sweep(
+        experiment=_experiment(experiment),
+        out=Path(out),
+        assignments=parameters,
+        strategy_label=strategy,
+        executor=ExecutorKind(executor),
+        workers=workers,
+        scheduler=scheduler,
+        pack=_pack(pack),
+        store=Store(),
+    )
+
+
+def stress(
+    experiment: Experiment | PathLike | Results, *, pack: PathLike | Pack | None = None
+) -> StressReport:
+    """The experiment's stress tests (history's crises, the report's scenarios, the bootstrap)
+    as ``stress.json`` holds them; a :class:`Results` is reused, not backtested again.
+    """
+    from macropatch.scenario_files import load_scenarios
+    from macropatch.stress_tests import run_stress_tests
+    from macropatch.versioning import macropatch_version
+
+    done = experiment if isinstance(experiment, Results) else backtest(experiment, pack=pack)
+    settings = done.experiment.stress
+    return run_stress_tests(
+        done.backtested,
+        settings,
+        scenarios=load_scenarios(settings.scenarios),
+        version=macropatch_version(),
+    )
+
+
+def evidence(
+    experiment: Experiment | PathLike | Results, *, pack: PathLike | Pack | None = None
+) -> EvidenceReport:
+    """What each strategy's signals add over its neutral twin, and the event study of every
+    trigger, as ``evidence.json`` holds them; a :class:`Results` is reused.
+    """
+    from macropatch.backtesting import measure_evidence
+
+    done = experiment if isinstance(experiment, Results) else backtest(experiment, pack=pack)
+    report, _history = measure_evidence(done.backtested)
+    return report
 
 
 def check_no_lookahead(signal: Signal, *, catalog: Catalog | None = None, seed: int = 0) -> None:

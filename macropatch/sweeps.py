@@ -117,7 +117,7 @@ class _Setup:
 
 
 def _setup(
-    experiment_path: Path,
+    experiment: Experiment | Path,
     *,
     assignments: Sequence[str],
     strategy_label: str | None,
@@ -126,7 +126,8 @@ def _setup(
     max_memory: int,
 ) -> _Setup:
     """The swept strategy, its grid and objective; the output folder and budgets checked."""
-    experiment = load_experiment(experiment_path)
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
     label = strategy_label or experiment.sweep.strategy
     if label is None:
         raise UserError(
@@ -421,7 +422,8 @@ def _study(
 
 def sweep(
     *,
-    experiment_path: Path,
+    experiment_path: Path | None = None,
+    experiment: Experiment | None = None,
     out: Path,
     assignments: Sequence[str] = (),
     strategy_label: str | None = None,
@@ -437,7 +439,8 @@ def sweep(
     progress: Progress | None = None,
     allow_dirty: bool = False,
 ) -> SweepOutcome:
-    """Sweep one strategy of an experiment over a parameter grid; write the sweep's files.
+    """Sweep one strategy of an experiment (``experiment``, or read from ``experiment_path``)
+    over a parameter grid; write the sweep's files.
 
     The grid is the experiment's ``[sweep.parameters]`` with each ``--param``
     assignment (``PATH=START:STOP:STEP`` or ``PATH=a,b,c``) added or replacing
@@ -447,8 +450,11 @@ def sweep(
     """
     progress = progress or NoProgress()
     started = time.perf_counter()
+    chosen = experiment if experiment is not None else experiment_path
+    if chosen is None:
+        raise ValueError("sweep needs an experiment or its file")
     setup = _setup(
-        experiment_path,
+        chosen,
         assignments=assignments,
         strategy_label=strategy_label,
         objective=objective,

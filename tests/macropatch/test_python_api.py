@@ -85,3 +85,35 @@ def test_a_peeking_signal_is_refused_in_a_notebook_and_in_an_experiment() -> Non
 def test_the_package_loads_the_api_only_when_asked() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
         _ = mp.nosuch  # type: ignore[attr-defined]
+
+
+def test_sweep_stress_and_evidence_return_typed_results(pack_path: Path, tmp_path: Path) -> None:
+    from macropatch.backtests.evidence.document import EvidenceReport
+    from macropatch.backtests.stress.document import StressReport
+    from macropatch.sweeps import SweepOutcome
+
+    example = _example_module()
+    built = mp.new_experiment(
+        {"rotation": example.GoldEquityRotation(), "spy": "spy_buy_and_hold"},
+        benchmark="spy",
+        signals=[example.GoldMomentum()],
+        start="2005-01-03",
+        end="2016-12-30",
+    )
+    swept = mp.sweep(
+        built,
+        out=tmp_path / "sweep",
+        strategy="rotation",
+        parameters=["signals.gold_momentum.window_days=100,200", "strategy.tilt=0.1,0.3"],
+        pack=pack_path,
+        executor="inline",
+    )
+    assert isinstance(swept, SweepOutcome) and (tmp_path / "sweep" / "variants.csv").is_file()
+    assert len((tmp_path / "sweep" / "variants.csv").read_text().splitlines()) == 5
+    results = mp.backtest(built, pack=pack_path)
+    stressed = mp.stress(results)
+    assert isinstance(stressed, StressReport)
+    assert {"rotation", "spy"} <= set(stressed.model_dump()["strategies"])
+    found = mp.evidence(results)
+    assert isinstance(found, EvidenceReport) and "rotation" in found.strategies
+    assert set(found.strategies["rotation"].signals) == {"gold_momentum"}
