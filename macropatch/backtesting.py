@@ -30,7 +30,7 @@ from macropatch.calibration import (
 )
 from macropatch.experiment import Experiment, load_experiment
 from macropatch.loading import load_prices
-from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.catalog import Catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.panel import PricePanel
@@ -90,7 +90,7 @@ def backtest_experiment(
             raise ValueError("backtest_experiment needs an experiment or its file")
         experiment = load_experiment(experiment_path)
     experiment = experiment.with_period(start, end)
-    catalog = catalog or load_catalog()
+    catalog = catalog or experiment.catalog
     strategies: dict[str, Strategy] = {
         entry.label: entry.instance
         or build_strategy(entry.strategy, entry.parameters, known=experiment.registry.strategies)

@@ -30,7 +30,8 @@ from macropatch.backtests.sweep.grid import Grid, value_range
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.walk_forward import WindowMode
 from macropatch.experiment_limits import MAXIMUM_PATHS, MINIMUM_PATHS, SEED_LIMIT
-from macropatch.marketdata.catalog import load_catalog
+from macropatch.marketdata.catalog import Catalog, load_catalog
+from macropatch.marketdata.declared import declared_series
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_toml
 from macropatch.plugins import Registry, load_plugins
@@ -150,6 +151,7 @@ class _Experiment(_Model):
     benchmark: str
     proxies: Annotated[bool, Field(strict=True)] = True
     plugins: list[Annotated[str, Field(strict=True, min_length=1)]] = Field(default_factory=list)
+    assets: dict[str, dict[str, Any]] = Field(default_factory=dict)
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: _Sweep = _Sweep()
@@ -228,6 +230,8 @@ class Experiment:
     asset starts on its own first day, its weight in cash before)."""
     registry: Registry = dataclasses.field(default_factory=Registry)
     """The signals and strategies by name: the built-ins and the experiment's plugins."""
+    catalog: Catalog = dataclasses.field(default_factory=load_catalog)
+    """The series catalog, with the assets the experiment declares (``[assets.<id>]``)."""
 
     @property
     def config_hash(self) -> str:
@@ -397,8 +401,13 @@ def experiment_from_document(
         )
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
+    catalog = load_catalog()
+    if model.assets:
+        catalog = catalog.with_series(
+            declared_series(model.assets, base=base, where=source), source=source
+        )
     try:
-        registry = load_plugins(model.plugins, base=base, catalog=load_catalog(), extra=extra)
+        registry = load_plugins(model.plugins, base=base, catalog=catalog, extra=extra)
     except UserError as error:
         raise UserError(f"{source}: plugins: {error}") from None
     unknown = [entry.strategy for entry in entries if entry.strategy not in registry.strategies]
@@ -424,6 +433,7 @@ def experiment_from_document(
         start_explicit="start" in model.period.model_fields_set,
         proxies=model.proxies,
         registry=registry,
+        catalog=catalog,
         costs=Costs.from_basis_points(
             model.costs.fees_bps, model.costs.slippage_bps, model.costs.borrow_bps
         ),

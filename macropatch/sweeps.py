@@ -48,7 +48,6 @@ from macropatch.backtests.sweep.variants import (
 from macropatch.backtests.sweep.walk_forward import WalkForward, walk_forward_windows
 from macropatch.experiment import Experiment, StrategyEntry, load_experiment
 from macropatch.loading import load_prices
-from macropatch.marketdata.catalog import load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.progress import NoProgress, Progress
@@ -462,7 +461,11 @@ def sweep(
         max_memory=max_memory,
     )
     sources = DataSources(
-        catalog=load_catalog(), store=store, pack=pack, live=live, allow_dirty=allow_dirty
+        catalog=setup.experiment.catalog,
+        store=store,
+        pack=pack,
+        live=live,
+        allow_dirty=allow_dirty,
     )
     prepared = _prepare(setup, sources, max_memory=max_memory, progress=progress)
     cores = available_cores()

@@ -35,6 +35,7 @@ from pydantic import (
 from macropatch.marketdata.errors import UserError
 
 __all__ = [
+    "series_spec",
     "DEFAULT_CATALOG_PATH",
     "Catalog",
     "Derivation",
@@ -142,6 +143,10 @@ class SeriesSpec:
         Live source: a yfinance ticker or a FRED series id (at most one).
     pack_file, pack_column
         File (relative to the pack folder) and column holding the series.
+    file, file_column
+        A user's own CSV file (an absolute path) and its column, for a series an
+        experiment declares (``[assets.<id>] csv = ...``); read after the store, before
+        the pack.
     publication_lag_days
         Calendar days from the end of an observation's period (or of its
         quarter: ``lag_from``) until the value is published, hence knowable;
@@ -180,6 +185,8 @@ class SeriesSpec:
     fred: str | None = None
     pack_file: str | None = None
     pack_column: str | None = None
+    file: str | None = None
+    file_column: str | None = None
     publication_lag_days: int = 0
     lag_from: LagAnchor = LagAnchor.PERIOD_END
     late_releases: Mapping[pd.Timestamp, pd.Timestamp] = field(
@@ -271,6 +278,8 @@ class _SeriesEntry(BaseModel):
     fred: str | None = None
     pack_file: str | None = None
     pack_column: str | None = None
+    file: str | None = None
+    file_column: str | None = None
     publication_lag_days: NonNegativeInt = 0
     lag_from: Annotated[LagAnchor, Strict(False)] = LagAnchor.PERIOD_END
     late_releases: dict[str, Annotated[dt.date, Strict(False)]] = {}
@@ -310,6 +319,8 @@ class _SeriesEntry(BaseModel):
             fred=self.fred or None,
             pack_file=self.pack_file or None,
             pack_column=self.pack_column or None,
+            file=self.file or None,
+            file_column=self.file_column or None,
             publication_lag_days=self.publication_lag_days,
             lag_from=self.lag_from,
             late_releases=MappingProxyType(late),
@@ -348,6 +359,11 @@ def _problem(series_id: str, error: ValidationError) -> str:
     if kind == "value_error":
         return f"{place}: {first['ctx']['error']}"
     return f"{place}.{key}: {first['msg'][0].lower()}{first['msg'][1:]}, got {value!r}"
+
+
+def series_spec(series_id: str, entry: object, where: str) -> SeriesSpec:
+    """A catalog entry (one ``[series.<id>]`` table) validated; problems name ``where``."""
+    return _spec(series_id, entry, where)
 
 
 def _spec(series_id: str, entry: object, where: str) -> SeriesSpec:
@@ -389,6 +405,18 @@ class Catalog(Mapping[str, SeriesSpec]):
         """How many series."""
         return len(self._specs)
 
+    def with_series(self, specs: Mapping[str, SeriesSpec], *, source: str) -> Catalog:
+        """The catalog plus ``specs`` (series an experiment declares); an id the catalog
+        already has is refused, naming ``source``.
+        """
+        taken = [series_id for series_id in specs if series_id in self._specs]
+        if taken:
+            raise UserError(
+                f"{source}: {taken[0]!r} is already a catalog series (use it by name, or "
+                "declare the asset under another id)"
+            )
+        return Catalog({**self._specs, **specs}, source=f"{self.source} + {source}")
+
     def dependencies(self, series_id: str) -> list[str]:
         """The series itself, its derivation inputs and proxies, recursively, in order.
 
@@ -425,6 +453,7 @@ class Catalog(Mapping[str, SeriesSpec]):
             if (
                 spec.derive is None
                 and spec.pack_file is None
+                and spec.file is None
                 and spec.live_source is None
                 and not spec.user_supplied
             ):

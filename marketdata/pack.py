@@ -18,7 +18,7 @@ from macropatch.marketdata.errors import DataError, MissingSeriesError, UserErro
 from macropatch.marketdata.series import Provenance, SeriesData
 from macropatch.marketdata.units import to_canonical
 
-__all__ = ["PACK_ENVIRONMENT_VARIABLE", "Pack", "pack_from_environment"]
+__all__ = ["PACK_ENVIRONMENT_VARIABLE", "Pack", "pack_from_environment", "read_declared_file"]
 
 PACK_ENVIRONMENT_VARIABLE = "MACROPATCH_PACK"
 
@@ -63,16 +63,39 @@ class Pack:
             raise DataError(
                 f"{spec.pack_file}: a link to {os.readlink(path)}, which does not exist"
             )
-        raw = read_series_csv(path, spec.pack_column, label=f"{spec.pack_file}")
-        values = to_canonical(raw, spec.units).rename(spec.id)
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-        provenance = Provenance(
-            source="pack",
-            location=spec.pack_file,
-            fetched_at=modified.isoformat(timespec="seconds"),
-            content_hash=file_digest(path),
+        return _read_csv_series(
+            spec, path, spec.pack_column, source="pack", location=spec.pack_file
         )
-        return SeriesData(spec=spec, values=values, provenance=provenance)
+
+
+def _read_csv_series(
+    spec: SeriesSpec, path: Path, column: str, *, source: str, location: str
+) -> SeriesData:
+    """Column ``column`` of the CSV at ``path`` as ``spec``'s series, in canonical units,
+    with the file's modification time and SHA-256 as provenance.
+    """
+    raw = read_series_csv(path, column, label=location)
+    values = to_canonical(raw, spec.units).rename(spec.id)
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    provenance = Provenance(
+        source=source,
+        location=location,
+        fetched_at=modified.isoformat(timespec="seconds"),
+        content_hash=file_digest(path),
+    )
+    return SeriesData(spec=spec, values=values, provenance=provenance)
+
+
+def read_declared_file(spec: SeriesSpec) -> SeriesData:
+    """A series an experiment declares with its own CSV file (``spec.file``)."""
+    if spec.file is None:
+        raise MissingSeriesError(f"series {spec.id!r} has no file of its own")
+    path = Path(spec.file)
+    if not path.is_file():
+        raise MissingSeriesError(f"series {spec.id!r}: its file {path} does not exist")
+    return _read_csv_series(
+        spec, path, spec.file_column or "value", source="file", location=str(path)
+    )
 
 
 def pack_from_environment(explicit: Path | None = None) -> Pack | None:

@@ -28,7 +28,7 @@ import pandas as pd
 from macropatch.marketdata.catalog import Catalog, Kind, SeriesSpec
 from macropatch.marketdata.derived import derive
 from macropatch.marketdata.errors import MissingSeriesError, UserError
-from macropatch.marketdata.pack import Pack
+from macropatch.marketdata.pack import Pack, read_declared_file
 from macropatch.marketdata.providers import fetch_fred, fetch_yahoo
 from macropatch.marketdata.quality import Finding, check_series, hard_findings
 from macropatch.marketdata.series import Provenance, SeriesData
@@ -196,6 +196,8 @@ class DataSources:
             if stored is not None:
                 return stored
             tried.append(f"the store ({self.store.path})")
+        if spec.file is not None:
+            return read_declared_file(spec)
         if self.pack is not None:
             if self.pack.has(spec):
                 return self.pack.read(spec)
