@@ -117,3 +117,18 @@ def test_sweep_stress_and_evidence_return_typed_results(pack_path: Path, tmp_pat
     found = mp.evidence(results)
     assert isinstance(found, EvidenceReport) and "rotation" in found.strategies
     assert set(found.strategies["rotation"].signals) == {"gold_momentum"}
+
+
+def test_the_notebook_example_runs(pack_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(REPOSITORY / "examples" / "notebook.py"), str(pack_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "protected_all" in done.stdout and "budget_2pct" in done.stdout
+    assert "refused: signal 'vix_next_week' looks ahead" in done.stdout
