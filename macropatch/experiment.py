@@ -35,9 +35,11 @@ from macropatch.marketdata.declared import declared_series
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_toml
 from macropatch.plugins import Registry, load_plugins
+from macropatch.rule_files import rule_books
 from macropatch.signals.base import Signal
 from macropatch.signals.registry import default_signals
 from macropatch.strategies.base import Strategy
+from macropatch.strategies.rules import RuleBook, rule_strategy
 
 __all__ = [
     "experiment_from_document",
@@ -152,6 +154,7 @@ class _Experiment(_Model):
     proxies: Annotated[bool, Field(strict=True)] = True
     plugins: list[Annotated[str, Field(strict=True, min_length=1)]] = Field(default_factory=list)
     assets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     strategies: list[_Strategy] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sweep: _Sweep = _Sweep()
@@ -259,6 +262,44 @@ class Experiment:
                 "start_explicit": self.start_explicit or start is not None,
             }
         )
+
+
+def _extensions(
+    model: _Experiment, *, base: Path, source: str, extra: Registry | None
+) -> tuple[Catalog, Registry]:
+    """The catalog with the declared assets, and the registry with the plugins and rules."""
+    catalog = load_catalog()
+    if model.assets:
+        catalog = catalog.with_series(
+            declared_series(model.assets, base=base, where=source), source=source
+        )
+    extra = _with_rules(extra, rule_books(model.rules, where=source), source)
+    try:
+        registry = load_plugins(model.plugins, base=base, catalog=catalog, extra=extra)
+    except UserError as error:
+        raise UserError(f"{source}: plugins: {error}") from None
+    for name, table in model.rules.items():
+        for rule in table.get("when", []):
+            if rule.get("signal") not in registry.signals:
+                raise UserError(
+                    f"{source}: rules.{name}: rule {rule.get('name')!r} reads unknown signal "
+                    f"{rule.get('signal')!r} (known: {', '.join(sorted(registry.signals))})"
+                )
+    return catalog, registry
+
+
+def _with_rules(extra: Registry | None, books: Mapping[str, RuleBook], source: str) -> Registry:
+    """``extra`` plus the strategies the experiment's ``[rules]`` tables define."""
+    extra = extra or Registry(signals={}, strategies={})
+    made = {name: rule_strategy(book) for name, book in books.items()}
+    return Registry(
+        signals=extra.signals,
+        strategies={**extra.strategies, **made},
+        origins={
+            **extra.origins,
+            **{f"strategy {name}": f"rules.{name} in {source}" for name in made},
+        },
+    )
 
 
 def _check_windows_inside(
@@ -401,15 +442,7 @@ def experiment_from_document(
         )
     if model.costs.fees_bps + model.costs.slippage_bps <= 0:
         raise UserError(f"{source}: costs are always on: set fees_bps or slippage_bps above zero")
-    catalog = load_catalog()
-    if model.assets:
-        catalog = catalog.with_series(
-            declared_series(model.assets, base=base, where=source), source=source
-        )
-    try:
-        registry = load_plugins(model.plugins, base=base, catalog=catalog, extra=extra)
-    except UserError as error:
-        raise UserError(f"{source}: plugins: {error}") from None
+    catalog, registry = _extensions(model, base=base, source=source, extra=extra)
     unknown = [entry.strategy for entry in entries if entry.strategy not in registry.strategies]
     if unknown:
         raise UserError(

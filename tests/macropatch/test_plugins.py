@@ -41,11 +41,7 @@ class Tomorrow(Signal):
 """
 
 
-@pytest.fixture(autouse=True)
-def _restored_imports(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's plugin folders leave ``sys.path`` and ``sys.modules`` as they found them."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+pytestmark = pytest.mark.usefixtures("restored_imports")
 
 
 def _outside(tmp_path: Path) -> Path:
