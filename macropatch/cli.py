@@ -31,6 +31,7 @@ from macropatch.marketdata.interrupts import Interrupted, interrupt_received, in
 
 if TYPE_CHECKING:
     from macropatch import api
+    from macropatch.marketdata.catalog import Catalog
     from macropatch.marketdata.ingest import IngestReport
     from macropatch.marketdata.quality import Finding
     from macropatch.marketdata.store import Store
@@ -665,19 +666,42 @@ def data_import(
 @data_app.command("import-series")
 def data_import_series(
     series: Annotated[
-        str, typer.Argument(help="Id of an optional series (see `macropatch data status`).")
+        str,
+        typer.Argument(
+            help="Id of an optional series (see `macropatch data status`), or of an asset "
+            "the --experiment declares."
+        ),
     ],
     file: Annotated[
         Path, typer.Argument(help="CSV with columns date,value and optionally release_date.")
     ],
+    experiment: Annotated[
+        Path | None,
+        typer.Option(help="An experiment whose [assets] declare the series.", show_default=False),
+    ] = None,
 ) -> None:
-    """Store an optional user-supplied series (e.g. unprofitable_small_caps)."""
+    """Store an optional user-supplied series (e.g. unprofitable_small_caps), or an asset an
+    experiment declares.
+    """
     from macropatch.marketdata.ingest import import_user_series
 
+    catalog, declared = _declared(experiment)
     with interruption(_kept_store()):
-        report = import_user_series(series, file, _store())
+        report = import_user_series(series, file, _store(), catalog=catalog, declared=declared)
     with interruption(_committed(report.store)):
         _print_import(report, f"Imported {series} from {file} into {report.store}")
+
+
+def _declared(experiment: Path | None) -> tuple[Catalog | None, tuple[str, ...]]:
+    """The catalog with ``experiment``'s declared assets, and their ids (none without one)."""
+    if experiment is None:
+        return None, ()
+    from macropatch.experiment import load_experiment
+    from macropatch.marketdata.catalog import load_catalog
+
+    chosen = load_experiment(experiment)
+    builtin = load_catalog()
+    return chosen.catalog, tuple(key for key in chosen.catalog if key not in builtin)
 
 
 @data_app.command("pull")
@@ -686,12 +710,19 @@ def data_pull(
         list[str] | None,
         typer.Argument(help="Series ids (default: every series with a live source)."),
     ] = None,
+    experiment: Annotated[
+        Path | None,
+        typer.Option(
+            help="An experiment whose [assets] declare series to pull too.", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Download series from their live providers (yfinance, FRED), in one transaction."""
     from macropatch.marketdata.ingest import pull_live
 
+    catalog, _ = _declared(experiment)
     with interruption(_kept_store()):
-        report = pull_live(series or [], _store(), progress=RichProgress())
+        report = pull_live(series or [], _store(), catalog=catalog, progress=RichProgress())
     with interruption(_committed(report.store)):
         _print_import(report, f"Pulled {len(report.imported)} series into {report.store}")
 

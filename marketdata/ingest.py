@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,12 +146,15 @@ def pull_live(
     )
 
 
-def read_user_file(series_id: str, path: Path, *, catalog: Catalog) -> SeriesData:
-    """An optional user-supplied series read from ``path`` (``date,value[,release_date]``);
-    its provenance records the file's absolute path, so that a rebuild can read it again.
+def read_user_file(
+    series_id: str, path: Path, *, catalog: Catalog, declared: Collection[str] = ()
+) -> SeriesData:
+    """An optional user-supplied series (or one an experiment declares, among ``declared``)
+    read from ``path`` (``date,value[,release_date]``); its provenance records the file's
+    absolute path, so that a rebuild can read it again.
     """
     spec = catalog[series_id]
-    if not spec.user_supplied:
+    if not spec.user_supplied and series_id not in declared:
         optional = ", ".join(sorted(s.id for s in catalog.values() if s.user_supplied))
         raise UserError(
             f"series {series_id!r} is not a user-supplied series (those are: {optional})"
@@ -176,11 +179,18 @@ def read_user_file(series_id: str, path: Path, *, catalog: Catalog) -> SeriesDat
 
 
 def import_user_series(
-    series_id: str, path: Path, store: Store, *, catalog: Catalog | None = None
+    series_id: str,
+    path: Path,
+    store: Store,
+    *,
+    catalog: Catalog | None = None,
+    declared: Collection[str] = (),
 ) -> IngestReport:
-    """Store an optional user-supplied series from ``path`` (``date,value[,release_date]``)."""
+    """Store an optional user-supplied series (or a declared one, among ``declared``) from
+    ``path`` (``date,value[,release_date]``).
+    """
     catalog = catalog or load_catalog()
-    item = read_user_file(series_id, path, catalog=catalog)
+    item = read_user_file(series_id, path, catalog=catalog, declared=declared)
     findings = check_batch([item])
     store.write([item])
     return IngestReport(store=store.path, imported=(series_id,), findings=findings)

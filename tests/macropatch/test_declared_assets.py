@@ -84,3 +84,39 @@ def test_a_ticker_without_data_offline_names_the_series_and_the_places_tried(
         UserError, match=r"series 'tsla' is not available; tried .*yfinance:TSLA \(off\)"
     ):
         mp.backtest(path, pack=pack_path)
+
+
+def test_a_declared_ticker_imported_into_the_store_runs_offline(
+    tmp_path: Path,
+    pack_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.macropatch.cli_helpers import run_cli
+
+    folder = _example(tmp_path, pack_path)
+    path = tmp_path / "ticker.toml"
+    path.write_text(
+        'name = "x"\nbenchmark = "spy_buy_and_hold"\n'
+        '[period]\nstart = "2020-01-02"\nend = "2024-12-31"\n'
+        '[assets.tsla]\nyfinance = "TSLA"\n'
+        '[[strategies]]\nstrategy = "sixty_forty"\nparameters = { bonds = "tsla" }\n'
+        '[[strategies]]\nstrategy = "spy_buy_and_hold"\nrebalance = "once"\n'
+    )
+    # a user's own download of the ticker, as date,value
+    prices = (folder / "my_index.csv").read_text().replace("date,close", "date,value")
+    (tmp_path / "tsla.csv").write_text(prices)
+    refused = run_cli(
+        ["data", "import-series", "tsla", str(tmp_path / "tsla.csv")], capsys, monkeypatch
+    )
+    assert refused.code == 2 and "unknown series 'tsla'" in refused.stderr
+    imported = run_cli(
+        ["data", "import-series", "tsla", str(tmp_path / "tsla.csv"), "--experiment", str(path)],
+        capsys,
+        monkeypatch,
+    )
+    assert imported.code == 0, imported.stderr
+    results = mp.backtest(path, pack=pack_path)
+    assert results.backtested.prices["tsla"].notna().all()
+    used = {item.spec.id: item.provenance for item in results.backtested.sources.loaded()}
+    assert used["tsla"].source == "user"
