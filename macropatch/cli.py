@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -81,6 +81,20 @@ def _announce_wait(message: str) -> None:
     error_console.print(message, markup=False)
 
 
+def _places(pack: Path | None, offline: bool) -> dict[str, Any]:
+    """Where a command's data come from: the pack (``--pack``, else ``$MACROPATCH_PACK``),
+    the local store, and live providers unless ``--offline`` (or ``$MACROPATCH_OFFLINE``).
+    """
+    from macropatch.marketdata.pack import pack_from_environment
+    from macropatch.marketdata.sources import offline_from_environment
+
+    return {
+        "pack": pack_from_environment(pack),
+        "store": _store(),
+        "live": not (offline or offline_from_environment()),
+    }
+
+
 def _store() -> Store:
     """The store, telling stderr once when it has to wait for another process."""
     from macropatch.marketdata.store import Store
@@ -141,17 +155,13 @@ def run(
 ) -> None:
     """Backtest an experiment's strategies and write reports."""
     from macropatch import api
-    from macropatch.marketdata.pack import pack_from_environment
-    from macropatch.marketdata.sources import offline_from_environment
     from macropatch.reports import TableMetric, format_metric
 
     with interruption(_kept_folder(out)):
         outcome = api.run(
             experiment_path=experiment,
             out=out,
-            pack=pack_from_environment(pack),
-            store=_store(),
-            live=not (offline or offline_from_environment()),
+            **_places(pack, offline),
             start=_date("--start", start),
             end=_date("--end", end),
             progress=RichProgress(),
@@ -263,8 +273,6 @@ def stress_command(
     """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
     from macropatch import api
     from macropatch.experiment import load_experiment
-    from macropatch.marketdata.pack import pack_from_environment
-    from macropatch.marketdata.sources import offline_from_environment
     from macropatch.reports import ValueKind, format_value
 
     with interruption(_kept_folder(out)):
@@ -278,9 +286,7 @@ def stress_command(
         outcome = api.run(
             experiment_path=experiment,
             out=out,
-            pack=pack_from_environment(pack),
-            store=_store(),
-            live=not (offline or offline_from_environment()),
+            **_places(pack, offline),
             progress=RichProgress(),
             stress=settings,
             allow_dirty=allow_dirty,
@@ -330,17 +336,13 @@ def evidence_command(
     """What each signal adds over its strategy's neutral twin, and what followed each trigger."""
     from macropatch import api
     from macropatch.backtests.evidence.document import AS_CONFIGURED
-    from macropatch.marketdata.pack import pack_from_environment
-    from macropatch.marketdata.sources import offline_from_environment
     from macropatch.reports import ValueKind, format_value
 
     with interruption(_kept_folder(out)):
         outcome = api.evidence(
             experiment_path=experiment,
             out=out,
-            pack=pack_from_environment(pack),
-            store=_store(),
-            live=not (offline or offline_from_environment()),
+            **_places(pack, offline),
             progress=RichProgress(),
             allow_dirty=allow_dirty,
         )
@@ -442,8 +444,6 @@ def sweep_command(
 ) -> None:
     """Tune a strategy's parameters: every variant, walk-forward, deflated Sharpe, PBO."""
     from macropatch import api
-    from macropatch.marketdata.pack import pack_from_environment
-    from macropatch.marketdata.sources import offline_from_environment
 
     with interruption(_kept_sweep(out)):
         outcome = api.sweep(
@@ -457,9 +457,7 @@ def sweep_command(
             workers=workers,
             max_memory=_memory(max_memory),
             resume=resume,
-            pack=pack_from_environment(pack),
-            store=_store(),
-            live=not (offline or offline_from_environment()),
+            **_places(pack, offline),
             progress=RichProgress(),
             allow_dirty=allow_dirty,
         )
@@ -511,16 +509,12 @@ def signals(
         )
         return
     from macropatch import api
-    from macropatch.marketdata.pack import pack_from_environment
-    from macropatch.marketdata.sources import offline_from_environment
     from macropatch.signals.readings import read_on, why_not_known
 
     states = api.signal_states(
         experiment_path=experiment,
         asof=_date("--asof", asof),
-        pack=pack_from_environment(pack),
-        store=_store(),
-        live=not (offline or offline_from_environment()),
+        **_places(pack, offline),
     )
     day = states.asof
     table = Table(

@@ -23,27 +23,32 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from macropatch.backtesting import Backtested, backtest_experiment
+from macropatch.api import RunOutcome, write_run
+from macropatch.backtesting import Backtested, backtest_experiment, measure_evidence
+from macropatch.backtests.engine.adapter import Portfolio, simulate_portfolio
+from macropatch.backtests.evidence.document import EvidenceReport
+from macropatch.backtests.metrics.performance import measure
+from macropatch.backtests.stress.document import StressReport
+from macropatch.backtests.sweep.executors import ExecutorKind
 from macropatch.experiment import Experiment, experiment_from_document
 from macropatch.experiment import load_experiment as _load_experiment
 from macropatch.marketdata.catalog import Catalog, load_catalog
 from macropatch.marketdata.pack import Pack, pack_from_environment
+from macropatch.marketdata.store import Store
 from macropatch.plugins import Registry
+from macropatch.reports.tearsheet import write_tearsheet
+from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import Signal
 from macropatch.signals.lookahead import check_no_lookahead as _check_no_lookahead
 from macropatch.strategies.base import Strategy
-
-if TYPE_CHECKING:
-    import vectorbt as vbt
-
-    from macropatch.api import RunOutcome
-    from macropatch.backtests.evidence.document import EvidenceReport
-    from macropatch.backtests.stress.document import StressReport
-    from macropatch.sweeps import SweepOutcome
+from macropatch.stress_tests import run_stress_tests
+from macropatch.sweeps import SweepOutcome
+from macropatch.sweeps import sweep as run_sweep
+from macropatch.versioning import macropatch_version
 
 __all__ = [
     "Results",
@@ -167,8 +172,6 @@ def backtest(
     (``pack``, else ``$MACROPATCH_PACK``), the local store first; ``live`` also tries the
     live providers.
     """
-    from macropatch.marketdata.store import Store
-
     chosen = _experiment(experiment)
     done = backtest_experiment(
         experiment=chosen, pack=_pack(pack), store=Store(), live=live, start=start, end=end
@@ -196,10 +199,6 @@ def sweep(
     ``"PATH=START:STOP:STEP"``), judged against its neutral twin; the sweep's files go to
     ``out`` (see ``macropatch sweep``).
     """
-    from macropatch.backtests.sweep.executors import ExecutorKind
-    from macropatch.marketdata.store import Store
-    from macropatch.sweeps import sweep as run_sweep
-
     return run_sweep(
         experiment=_experiment(experiment),
         out=Path(out),
@@ -219,10 +218,6 @@ def stress(
     """The experiment's stress tests (history's crises, the report's scenarios, the bootstrap)
     as ``stress.json`` holds them; a :class:`Results` is reused, not backtested again.
     """
-    from macropatch.scenario_files import load_scenarios
-    from macropatch.stress_tests import run_stress_tests
-    from macropatch.versioning import macropatch_version
-
     done = experiment if isinstance(experiment, Results) else backtest(experiment, pack=pack)
     settings = done.experiment.stress
     return run_stress_tests(
@@ -239,8 +234,6 @@ def evidence(
     """What each strategy's signals add over its neutral twin, and the event study of every
     trigger, as ``evidence.json`` holds them; a :class:`Results` is reused.
     """
-    from macropatch.backtesting import measure_evidence
-
     done = experiment if isinstance(experiment, Results) else backtest(experiment, pack=pack)
     report, _history = measure_evidence(done.backtested)
     return report
@@ -294,8 +287,6 @@ class Results:
     @cached_property
     def metrics(self) -> pd.DataFrame:
         """One row per strategy: CAGR, volatility, Sharpe... (252 days a year, rf = 0)."""
-        from macropatch.backtests.metrics.performance import measure
-
         rows = {
             result.name: dataclasses.asdict(
                 measure(
@@ -308,12 +299,10 @@ class Results:
         }
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def portfolio(self, label: str) -> vbt.Portfolio:
+    def portfolio(self, label: str) -> Portfolio:
         """The vectorbt Portfolio of strategy ``label``'s trades (borrow fees on shorts, charged
         outside vectorbt, are not in it).
         """
-        from macropatch.backtests.engine.adapter import simulate_portfolio
-
         result = self.backtested.results[label]
         prices = self.backtested.prices[list(result.weights.columns)]
         targets = result.weights.reindex(prices.index)
@@ -323,8 +312,6 @@ class Results:
 
     def tearsheet(self, label: str, path: PathLike) -> Path:
         """Write strategy ``label``'s quantstats tearsheet against the benchmark to ``path``."""
-        from macropatch.reports.tearsheet import write_tearsheet
-
         returns = self.returns
         benchmark = self.experiment.benchmark
         return write_tearsheet(
@@ -338,8 +325,6 @@ class Results:
         """Write the whole run folder (pages, tearsheets, stress tests, evidence, data) to
         ``folder`` (replaced only if it holds an earlier run), as ``macropatch run`` does.
         """
-        from macropatch.api import write_run
-
         return write_run(self.backtested, out=Path(folder))
 
     def _repr_html_(self) -> str:

@@ -35,6 +35,12 @@ BACKTEST_ALLOWED = {
 LOCAL_IMPORTS_ALLOWED = {
     # the entry point installs the Ctrl-C handler before the heavy imports, by design
     "macropatch.entry",
+    # the command line imports the library inside each command, so --help, strategies,
+    # signals --list and data status never load vectorbt or pandas' heavier users
+    # (bench/front_door.py measures them; test_front_door checks the imports)
+    "macropatch.cli",
+    # the Objective enum is a command-line option type: it must load without pandas
+    "macropatch.backtests.sweep.objective",
 }
 ONLY_IMPORTER = {
     "vectorbt": "macropatch.backtests.engine.adapter",

@@ -104,11 +104,15 @@ from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 
 __all__ = [
     "INITIAL_VALUE",
+    "Portfolio",
     "WEIGHT_SUM_TOLERANCE",
     "MissingPriceError",
     "run_backtest",
     "simulate_portfolio",
 ]
+
+Portfolio = vbt.Portfolio
+"""vectorbt's portfolio class, for the code that hands one to a researcher."""
 
 _ON_TARGET_TOLERANCE = 1e-9
 """vectorbt's relative float tolerance: it rounds a position or cash this close to zero."""
