@@ -233,9 +233,10 @@ def _metrics_table(
         f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table></div>\n"
         '<p class="note">CAGR counts 252 trading days as a year. Max drawdown is the deepest fall '
         "from a running peak; worst month is the lowest calendar-month return; Calmar is CAGR over "
-        "the absolute max drawdown. Hedge cost is what a strategy's insurance (put overlay, "
-        "volatility fund) cost a year net of its payouts, against holding that weight in cash: "
-        "positive is a cost, negative a net gain. n/a: not defined (no loss, no drawdown, no "
+        "the absolute max drawdown. Hedge cost is what a strategy's insurance cost a year net of "
+        "its payouts: the S&P 500 held with puts against the bare index, a put overlay or a "
+        "volatility fund against holding that weight in cash; positive is a cost, negative a "
+        "net gain. n/a: not defined (no loss, no drawdown, no "
         "trade or no hedge).</p>\n"
         "</section>"
     )
