@@ -50,6 +50,7 @@ __all__ = [
     "black_scholes_call",
     "black_scholes_put",
     "continuously_compounded_rate",
+    "month_end_rolls",
     "implied_volatility_for_strike",
 ]
 
@@ -269,7 +270,7 @@ def _known_on(data: SeriesData, calendar: pd.DatetimeIndex) -> FloatArray:
     return values.to_numpy(dtype=float)
 
 
-def _month_ends(calendar: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:
+def month_end_rolls(calendar: pd.DatetimeIndex) -> npt.NDArray[np.bool_]:
     """True on the last day of each month in ``calendar``; the calendar's last
     day counts only when the next business day falls in another month.
     """
@@ -494,7 +495,7 @@ class PutOverlay:
         if valid.any():
             dates = calendar.to_numpy(dtype="datetime64[ns]")
             month = np.asarray(calendar.year * 12 + calendar.month)
-            month_end = _month_ends(calendar)
+            month_end = month_end_rolls(calendar)
             first = int(np.argmax(valid))
             tenor = pd.DateOffset(months=self.tenor_months)
             held_strike = math.nan

@@ -64,6 +64,7 @@ from macropatch.marketdata.options import (
     black_scholes_put,
     continuously_compounded_rate,
     implied_volatility_for_strike,
+    month_end_rolls,
 )
 from macropatch.marketdata.parameters import check_parameters
 from macropatch.marketdata.pointintime import knowable_on
@@ -116,20 +117,6 @@ def third_friday_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
         if position >= 0 and calendar[position].to_period("M") == month:
             rolls[position] = True
     return rolls
-
-
-def month_end_rolls(calendar: pd.DatetimeIndex) -> np.ndarray:
-    """True on the last trading day of each month; the calendar's last day counts only
-    when the next business day falls in another month.
-    """
-    calendar = pd.DatetimeIndex(calendar)
-    month = np.asarray(calendar.year * 12 + calendar.month)
-    ends = np.zeros(len(calendar), dtype=bool)
-    ends[:-1] = month[1:] != month[:-1]
-    if len(calendar):
-        last = calendar[-1]
-        ends[-1] = (last + pd.offsets.BDay(1)).month != last.month
-    return ends
 
 
 def expiry_days(

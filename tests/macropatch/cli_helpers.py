@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,23 @@ def run_cli(
     captured = capsys.readouterr()
     code = exited.value.code if isinstance(exited.value.code, int) else 1
     return Outcome(code=code, stdout=captured.out, stderr=captured.err)
+
+
+def run_macropatch(
+    arguments: list[str], folder: Path, home: Path
+) -> subprocess.CompletedProcess[str]:
+    """``python -m macropatch ARGUMENTS`` in ``folder`` as a fresh process, offline, with its
+    own ``MACROPATCH_HOME``.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "macropatch", *arguments],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MACROPATCH_HOME": str(home), "MACROPATCH_OFFLINE": "1"},
+        check=False,
+        timeout=900,
+    )
 
 
 def tree_digest(folder: Path) -> str:

@@ -4,10 +4,7 @@ installed package's entry points; collisions and look-ahead refused in one line,
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from macropatch.experiment import load_experiment
 from macropatch.marketdata.catalog import load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.plugins import load_plugins
+from tests.macropatch.cli_helpers import run_macropatch
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "examples" / "plugins"
@@ -53,23 +51,11 @@ def _outside(tmp_path: Path) -> Path:
     return folder
 
 
-def _macropatch(arguments: list[str], folder: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "macropatch", *arguments],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "MACROPATCH_HOME": str(home), "MACROPATCH_OFFLINE": "1"},
-        check=False,
-        timeout=600,
-    )
-
-
 def test_a_plugin_runs_and_sweeps_by_name_from_outside_the_repository(
     tmp_path: Path, pack_path: Path
 ) -> None:
     folder = _outside(tmp_path)
-    done = _macropatch(
+    done = run_macropatch(
         ["run", "--experiment", "experiment.toml", "--pack", str(pack_path), "--out", "run"],
         folder,
         tmp_path / "home",
@@ -78,7 +64,7 @@ def test_a_plugin_runs_and_sweeps_by_name_from_outside_the_repository(
     summary = json.loads((folder / "run" / "summary.json").read_text())
     assert "gold_equity_rotation" in summary["strategies"]
     assert "gold_momentum" in (folder / "run" / "signals.html").read_text()
-    swept = _macropatch(
+    swept = run_macropatch(
         ["sweep", "--experiment", "experiment.toml", "--pack", str(pack_path), "--out", "sweep",
          "--executor", "local", "--workers", "2"],
         folder,
@@ -98,7 +84,9 @@ def test_a_plugin_signal_that_reads_ahead_is_refused_with_exit_2(tmp_path: Path)
             'plugins = ["gold_rotation.py"]', 'plugins = ["gold_rotation.py", "tomorrow.py"]'
         )
     )
-    done = _macropatch(["run", "--experiment", "experiment.toml", "--out", "run"], folder, tmp_path)
+    done = run_macropatch(
+        ["run", "--experiment", "experiment.toml", "--out", "run"], folder, tmp_path
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

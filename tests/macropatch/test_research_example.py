@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 
 import macropatch as mp
 from macropatch.marketdata.errors import UserError
+from tests.macropatch.cli_helpers import run_macropatch
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLES = REPOSITORY / "examples"
@@ -39,24 +39,12 @@ def _research(tmp_path: Path, pack_path: Path) -> Path:
     return root / "research"
 
 
-def _macropatch(arguments: list[str], folder: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "macropatch", *arguments],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "MACROPATCH_HOME": str(home), "MACROPATCH_OFFLINE": "1"},
-        check=False,
-        timeout=900,
-    )
-
-
 def test_run_backtest_and_sweeps_from_outside_the_repository(
     tmp_path: Path, pack_path: Path
 ) -> None:
     folder = _research(tmp_path, pack_path)
     pack = ["--pack", str(pack_path)]
-    done = _macropatch(
+    done = run_macropatch(
         ["run", "--experiment", "experiment.toml", *pack, "--out", "run"], folder, tmp_path
     )
     assert done.returncode == 0, done.stderr
@@ -71,7 +59,7 @@ def test_run_backtest_and_sweeps_from_outside_the_repository(
     held = results.weights["gold_and_rates"]
     assert (held["shy"] == 0.8).any() and (held["my_index"] > 0).any()
     # the user signal's threshold, swept on local worker processes
-    swept = _macropatch(
+    swept = run_macropatch(
         ["sweep", "--experiment", "experiment.toml", *pack, "--out", "sweep",
          "--executor", "local", "--workers", "2"],
         folder, tmp_path,
@@ -79,7 +67,7 @@ def test_run_backtest_and_sweeps_from_outside_the_repository(
     assert swept.returncode == 0, swept.stderr
     assert "signals.gold_momentum.threshold" in (folder / "sweep" / "variants.csv").read_text()
     # a rule's parameter, swept like any other
-    rules = _macropatch(
+    rules = run_macropatch(
         ["sweep", "--experiment", "experiment.toml", *pack, "--out", "rules_sweep",
          "--strategy", "gold_and_rates", "--param", "strategy.gold_move=0.1,0.3",
          "--executor", "local", "--workers", "2"],
