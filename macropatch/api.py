@@ -35,6 +35,7 @@ from macropatch.reports.exports import write_config, write_prices, write_returns
 from macropatch.reports.output import (
     FolderKind,
     check_output_folder,
+    is_folder_of,
     resolve_folder,
     staged_folder,
 )
@@ -165,6 +166,7 @@ def write_run(
             stress=stress_summary,
             evidence=evidence,
             progress=progress,
+            previous=resolve_folder(out) if is_folder_of(out, FolderKind.RUN) else None,
         )
     return RunOutcome(
         out=resolve_folder(out),
@@ -235,8 +237,11 @@ def _write_run(
     stress: StressReport,
     evidence: EvidenceReport,
     progress: Progress,
+    previous: Path | None,
 ) -> None:
-    """The output contract of a run, written into ``folder``."""
+    """The output contract of a run, written into ``folder`` (``previous``: the run it
+    replaces, whose unchanged tearsheets are reused).
+    """
     results, prices = done.results, done.prices
     run_info = summary.run
     write_summary(summary, folder / "summary.json")
@@ -265,6 +270,7 @@ def _write_run(
         stress=stress,
         evidence=evidence,
         progress=progress,
+        previous=previous,
     )
 
 
@@ -328,6 +334,7 @@ def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
             stress=finished.stress,
             evidence=finished.evidence,
             progress=progress,
+            previous=finished.folder,
         )
     return finished.folder / "index.html"
 

@@ -318,7 +318,8 @@ class Results:
             returns[label].rename(label),
             benchmark=returns[benchmark].rename(benchmark),
             path=Path(path),
-            title=f"{label} against {benchmark}",
+            title=label,
+            subtitle=f"against {benchmark}",
         )
 
     def report(self, folder: PathLike) -> RunOutcome:

@@ -609,13 +609,15 @@ def _write_outputs(
             returns=oos.rename("walk_forward"),
             benchmark=benchmark_same.rename(name),
             path=out / "tearsheets" / "walk_forward.html",
-            title=f"{summary.sweep.strategy}: walk-forward out of sample",
+            title="walk_forward",
+            subtitle=f"{summary.sweep.strategy}: walk-forward out of sample",
         ),
         TearsheetJob(
             returns=best_returns.rename("best_in_sample"),
             benchmark=benchmark.rename(name),
             path=out / "tearsheets" / "best_in_sample.html",
-            title=f"{summary.sweep.strategy}: best in sample ({title_parameters})",
+            title="best_in_sample",
+            subtitle=f"{summary.sweep.strategy}: best in sample ({title_parameters})",
         ),
     ]
     (out / "tearsheets").mkdir(parents=True, exist_ok=True)

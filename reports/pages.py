@@ -27,9 +27,10 @@ from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
+from macropatch.reports.tearsheet_cache import reusable
 from macropatch.signals.base import SignalResult
 
-__all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_title"]
+__all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_subtitle"]
 
 #: The triggers shaded behind the growth chart of index.html.
 SHADED_SIGNALS = ("system_stress",)
@@ -38,16 +39,18 @@ SHADED_SIGNALS = ("system_stress",)
 _RUN_PARAMETERS = ("strategy", "rebalance")
 
 
-def tearsheet_title(label: str, measured: StrategySummary) -> str:
-    """``label: strategy(parameter=value, ...), rebalance monthly`` from a summary entry."""
+def tearsheet_subtitle(label: str, measured: StrategySummary) -> str:
+    """``strategy(parameter=value, ...), rebalance monthly`` from a summary entry (the line
+    below a tearsheet's heading, which is the label and the period).
+    """
     parameters = measured.parameters
     own = ", ".join(
         f"{key}={value}" for key, value in parameters.items() if key not in _RUN_PARAMETERS
     )
     strategy = parameters.get("strategy", label)
     rebalance = parameters.get("rebalance")
-    title = f"{label}: {strategy}({own})"
-    return f"{title}, rebalance {rebalance}" if rebalance else title
+    line = f"{strategy}({own})"
+    return f"{line}, rebalance {rebalance}" if rebalance else line
 
 
 def render_pages(
@@ -59,6 +62,7 @@ def render_pages(
     stress: StressReport | None = None,
     evidence: EvidenceReport | None = None,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> list[Path]:
     """Write the tearsheets, ``signals.html``, ``stress.html`` and ``index.html`` into ``folder``.
 
@@ -79,6 +83,10 @@ def render_pages(
         The content of ``evidence.json``, for ``evidence.html`` (none: no page).
     progress
         Progress bars (the tearsheets take most of the time).
+    previous
+        The folder of the run these pages replace, if any: a tearsheet there
+        drawn from the same content (:mod:`macropatch.reports.tearsheet_cache`)
+        is copied instead of drawn again.
 
     Returns
     -------
@@ -96,7 +104,7 @@ def render_pages(
     if benchmark not in returns.columns:
         raise KeyError(f"benchmark {benchmark!r} has no returns")
     names = [str(name) for name in returns.columns]
-    written = _tearsheets(folder, returns, benchmark, measured, progress)
+    written = _tearsheets(folder, returns, benchmark, measured, progress, previous)
     written.append(
         write_signals_page(
             folder / "signals.html",
@@ -133,17 +141,24 @@ def _tearsheets(
     benchmark: str,
     measured: Mapping[str, StrategySummary],
     progress: Progress,
+    previous: Path | None,
 ) -> list[Path]:
-    """One quantstats tearsheet per strategy, against the benchmark, in ``folder/tearsheets``."""
+    """One quantstats tearsheet per strategy, against the benchmark, in ``folder/tearsheets``;
+    those unchanged since the run in ``previous`` are copied from it.
+    """
     (folder / "tearsheets").mkdir(exist_ok=True)
     jobs = [
         TearsheetJob(
             returns=returns[name].rename(name),
             benchmark=returns[benchmark].rename(benchmark),
             path=folder / "tearsheets" / f"{name}.html",
-            title=tearsheet_title(name, measured[name]),
+            title=name,
+            subtitle=tearsheet_subtitle(name, measured[name]),
+            previous=previous / "tearsheets" / f"{name}.html" if previous else None,
         )
         for name in (str(column) for column in returns.columns)
     ]
-    with progress.task("Rendering tearsheets", total=len(jobs)) as task:
-        return render_tearsheets(jobs, on_done=lambda _path: task.advance())
+    unchanged = sum(reusable(job.previous, job.key) for job in jobs)
+    description = "Rendering tearsheets" + (f" ({unchanged} unchanged)" if unchanged else "")
+    with progress.task(description, total=len(jobs)) as task:
+        return render_tearsheets(jobs, on_done=lambda _path: task.advance()).paths

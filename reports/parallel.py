@@ -3,14 +3,19 @@
 quantstats draws with matplotlib, which holds the interpreter's lock, so
 threads would not help; processes do. Each job writes one file atomically,
 so an interrupted render leaves no partial page.
+
+A job may name the page an earlier run drew at the same place
+(``previous``): when that page carries the job's content key
+(:mod:`macropatch.reports.tearsheet_cache`), it is copied instead of drawn.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,8 +24,9 @@ from macropatch.backtests.sweep.executors import stop_pool
 from macropatch.marketdata.interrupts import deferred_interrupts
 from macropatch.marketdata.processes import become_worker
 from macropatch.reports.tearsheet import write_tearsheet
+from macropatch.reports.tearsheet_cache import reusable, tearsheet_key
 
-__all__ = ["TearsheetJob", "default_workers", "render_tearsheets"]
+__all__ = ["RenderedTearsheets", "TearsheetJob", "default_workers", "render_tearsheets"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +37,26 @@ class TearsheetJob:
     benchmark: pd.Series
     path: Path
     title: str
+    """The heading: short (a strategy's name); the period follows it."""
+    subtitle: str = ""
+    """The line below the heading (the strategy and its parameters)."""
+    previous: Path | None = None
+    """The page an earlier run drew at this place, reused when its key matches."""
+    key: str = field(init=False)
+    """The content key (:func:`macropatch.reports.tearsheet_cache.tearsheet_key`)."""
+
+    def __post_init__(self) -> None:
+        """Compute the content key once, where the job is made."""
+        key = tearsheet_key(self.returns, self.benchmark, title=self.title, subtitle=self.subtitle)
+        object.__setattr__(self, "key", key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderedTearsheets:
+    """The pages written, in job order, and those of them copied from an earlier run."""
+
+    paths: list[Path]
+    reused: list[Path]
 
 
 def default_workers() -> int:
@@ -42,7 +68,24 @@ def default_workers() -> int:
 
 
 def _render(job: TearsheetJob) -> Path:
-    return write_tearsheet(job.returns, benchmark=job.benchmark, path=job.path, title=job.title)
+    return write_tearsheet(
+        job.returns,
+        benchmark=job.benchmark,
+        path=job.path,
+        title=job.title,
+        subtitle=job.subtitle,
+        key=job.key,
+    )
+
+
+def _reuse(job: TearsheetJob) -> bool:
+    """Copy the earlier page of ``job`` into place when it was drawn from the same content."""
+    if job.previous is None or not reusable(job.previous, job.key):
+        return False
+    if job.previous.resolve() != job.path.resolve():
+        job.path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(job.previous, job.path)
+    return True
 
 
 def render_tearsheets(
@@ -50,20 +93,34 @@ def render_tearsheets(
     *,
     workers: int | None = None,
     on_done: Callable[[Path], None] | None = None,
-) -> list[Path]:
-    """Write every tearsheet, in parallel processes when there is more than one.
+) -> RenderedTearsheets:
+    """Write every tearsheet, in parallel processes when more than one must be drawn.
 
-    ``on_done`` is called in this process after each file is written (for a
-    progress bar). The first failure is raised once the others are stopped.
+    A job whose earlier page has its key is copied, not drawn. ``on_done`` is
+    called in this process after each file is in place (for a progress bar).
+    The first failure is raised once the others are stopped.
     """
-    workers = min(workers or default_workers(), len(jobs))
-    if workers <= 1:
-        written = []
-        for job in jobs:
-            written.append(_render(job))
+    reused = []
+    for job in jobs:
+        if _reuse(job):
+            reused.append(job.path)
             if on_done is not None:
                 on_done(job.path)
-        return written
+    _draw([job for job in jobs if job.path not in reused], workers, on_done)
+    return RenderedTearsheets(paths=[job.path for job in jobs], reused=reused)
+
+
+def _draw(
+    jobs: Sequence[TearsheetJob], workers: int | None, on_done: Callable[[Path], None] | None
+) -> None:
+    """Draw the pages of ``jobs``, in parallel processes when there is more than one."""
+    workers = min(workers or default_workers(), len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            _render(job)
+            if on_done is not None:
+                on_done(job.path)
+        return
     # Workers ignore Ctrl-C (the caller stops them) and die with this process, even by kill -9.
     with ProcessPoolExecutor(
         max_workers=workers, initializer=become_worker, initargs=(os.getpid(),)
@@ -78,4 +135,3 @@ def render_tearsheets(
         except BaseException:  # a failed page or Ctrl-C: stop the others now
             stop_pool(pool)
             raise
-    return [job.path for job in jobs]

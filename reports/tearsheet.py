@@ -52,6 +52,8 @@ from matplotlib.typing import RcKeyType
 
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.reports.html import figure_to_svg, write_page
+from macropatch.reports.tearsheet_cache import key_tag
+from macropatch.reports.tearsheet_heatmap import monthly_heatmap
 
 __all__ = ["MINIMUM_DAYS", "write_tearsheet"]
 
@@ -63,7 +65,15 @@ RISK_FREE_RATE = 0.0
 """The tearsheet's risk-free rate, as in :mod:`macropatch.backtests.metrics.performance`."""
 
 
-def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, title: str) -> Path:
+def write_tearsheet(
+    returns: pd.Series,
+    *,
+    benchmark: pd.Series,
+    path: Path,
+    title: str,
+    subtitle: str = "",
+    key: str = "",
+) -> Path:
     """Write the quantstats HTML tearsheet of a strategy against a benchmark.
 
     Parameters
@@ -79,8 +89,14 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
         Where to write the page (``<out>/tearsheets/<name>.html``); folders
         are created.
     title
-        Plain-text heading, built by the caller from the strategy's name and
-        parameters; quantstats appends "(Compounded)".
+        Plain-text heading, short (the strategy's name): the period follows it
+        on the same line.
+    subtitle
+        Plain-text line below the heading (the strategy and its parameters).
+    key
+        The content key of the page (:func:`macropatch.reports.tearsheet_cache.tearsheet_key`),
+        written in a ``<meta>`` tag at the top of ``<head>`` so that a later
+        run can reuse the page; empty for none.
 
     Returns
     -------
@@ -102,21 +118,24 @@ def write_tearsheet(returns: pd.Series, *, benchmark: pd.Series, path: Path, tit
             title,
             f"The period holds {len(strategy)} trading days; a tearsheet needs at least "
             f"{MINIMUM_DAYS}.",
+            key=key,
         )
     try:
-        return _quantstats_page(strategy, reference, path=path, title=title)
+        return _quantstats_page(strategy, reference, path=path, heading=(title, subtitle), key=key)
     except _CannotDraw as error:
-        return _unavailable(path, title, f"quantstats could not draw these returns ({error}).")
+        return _unavailable(
+            path, title, f"quantstats could not draw these returns ({error}).", key=key
+        )
 
 
 class _CannotDraw(Exception):
     """quantstats failed on the numbers themselves (constant returns, a handful of values)."""
 
 
-def _unavailable(path: Path, title: str, reason: str) -> Path:
+def _unavailable(path: Path, title: str, reason: str, *, key: str) -> Path:
     """A short page in place of a tearsheet that cannot be drawn, saying why."""
     document = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{key_tag(key)}'
         f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title></head>\n'
         f"<body><h1>{html.escape(title)}</h1>\n<p>No tearsheet: {html.escape(reason)} "
         "The comparison page (index.html) has this strategy's metrics.</p></body></html>\n"
@@ -124,13 +143,17 @@ def _unavailable(path: Path, title: str, reason: str) -> Path:
     return write_page(path, document)
 
 
-def _quantstats_page(strategy: pd.Series, reference: pd.Series, *, path: Path, title: str) -> Path:
+def _quantstats_page(
+    strategy: pd.Series, reference: pd.Series, *, path: Path, heading: tuple[str, str], key: str
+) -> Path:
     """The quantstats tearsheet, mended and offline."""
+    title, subtitle = heading
     quantstats, theme = _quantstats()
     with tempfile.TemporaryDirectory(prefix="macropatch-tearsheet-") as folder:
         raw = Path(folder) / "tearsheet.html"
         with _quiet_rendering(theme):
             yearly_chart = _yearly_returns_chart(strategy, reference)
+            monthly_chart = monthly_heatmap(strategy)
             try:
                 quantstats.reports.html(
                     strategy,
@@ -157,7 +180,11 @@ def _quantstats_page(strategy: pd.Series, reference: pd.Series, *, path: Path, t
     document = _EOY_CHART.sub(
         lambda match: match.group(1) + yearly_chart + "</div>", document, count=1
     )
-    return write_page(path, _offline(document, title=title))
+    document = _MONTHLY_CHART.sub(
+        lambda match: match.group(1) + monthly_chart + "</div>", document, count=1
+    )
+    document = _heading(document, subtitle)
+    return write_page(path, _offline(document, title=title, key=key))
 
 
 def _aligned(returns: pd.Series, benchmark: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -259,6 +286,9 @@ def _yearly_returns_chart(strategy: pd.Series, reference: pd.Series) -> str:
 
 _BAR_COLOURS = ("#FEDD78", "#348DC1")  # quantstats' benchmark and strategy colours
 _EOY_CHART = re.compile(r'(<div id="eoy_returns">).*?</div>', re.DOTALL)
+_MONTHLY_CHART = re.compile(r'(<div id="monthly_heatmap">).*?</div>', re.DOTALL)
+_COMPOUNDED = re.compile(r"\s*\(Compounded\)\s*<dt>")
+_HEADING_END = re.compile(r"<h1>.*?</h1>", re.DOTALL)
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL | re.IGNORECASE)
 _ICON = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"'][^\"']*icon[^\"']*[\"'][^>]*>", re.IGNORECASE)
 _EXTERNAL_ANCHOR = re.compile(
@@ -274,9 +304,20 @@ _ONLOAD = re.compile(r"\sonload\s*=\s*\"save\(\)\"", re.IGNORECASE)
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE svg[^>]*>\s*", re.IGNORECASE)
 
 
-def _offline(document: str, *, title: str) -> str:
-    """The tearsheet with nothing fetched from elsewhere and our title in the tab."""
-    document = _TITLE.sub(lambda _: f"<title>{html.escape(title)}</title>", document, count=1)
+def _heading(document: str, subtitle: str) -> str:
+    """The title on one line with the period, "compounded" and the parameters on a line below."""
+    document = _COMPOUNDED.sub(" <dt>", document, count=1)
+    line = "Compounded returns" + (f" · {html.escape(subtitle)}" if subtitle else "")
+    return _HEADING_END.sub(
+        lambda match: match.group(0) + f'\n<p class="parameters">{line}</p>', document, count=1
+    )
+
+
+def _offline(document: str, *, title: str, key: str) -> str:
+    """The tearsheet with nothing fetched from elsewhere, our title in the tab and its key."""
+    document = _TITLE.sub(
+        lambda _: f"{key_tag(key)}<title>{html.escape(title)}</title>", document, count=1
+    )
     document = _ICON.sub('<link rel="icon" href="data:,">', document)
     document = _EXTERNAL_ANCHOR.sub(r"\1", document)
     document = _EXTERNAL_ATTRIBUTE.sub("", document)
@@ -289,5 +330,9 @@ def _offline(document: str, *, title: str) -> str:
     return _XML_PROLOGUE.sub("", document)
 
 
-_STYLE_FIXES = "#right table th{white-space:normal}"
+_STYLE_FIXES = (
+    "#right table th{white-space:normal}"
+    "h1 dt{white-space:nowrap}"
+    ".parameters{color:#555;margin:6px 0 8px;font-size:13px;overflow-wrap:anywhere}"
+)
 _HEADING = re.compile(r"<th>[^<]*</th>")

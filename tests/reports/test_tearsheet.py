@@ -31,7 +31,8 @@ CHART_SECTIONS = (
     "monthly_heatmap",
     "returns_dist",
 )
-TITLE = "long_real_assets (threshold=5.0, window=20) <v2> & co"
+TITLE = "long_real_assets <v2> & co"
+SUBTITLE = "long_real_assets(threshold=5.0, window=20), rebalance monthly"
 
 
 def _series(name: str, seed: int, drift: float, days: int = 756) -> pd.Series:
@@ -44,7 +45,8 @@ def _series(name: str, seed: int, drift: float, days: int = 756) -> pd.Series:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.Series, pd.Series, list]:
     folder = tmp_path_factory.mktemp("out") / "tearsheets"
-    strategy = _series("long_real_assets", 1, 0.0005)
+    # ends mid-month: the heatmap must not pretend the months after the end were flat
+    strategy = _series("long_real_assets", 1, 0.0005)[:-5]
     benchmark = _series("sixty_forty", 2, 0.0003)
     before = dict(matplotlib.rcParams)
     handler = _Collect()
@@ -53,7 +55,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.Series,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             path = write_tearsheet(
-                strategy, benchmark=benchmark, path=folder / "long_real_assets.html", title=TITLE
+                strategy,
+                benchmark=benchmark,
+                path=folder / "long_real_assets.html",
+                title=TITLE,
+                subtitle=SUBTITLE,
+                key="ab" * 32,
             )
     finally:
         logging.getLogger("matplotlib").removeHandler(handler)
@@ -75,9 +82,13 @@ class _Collect(logging.Handler):
 def test_renders_every_section_with_the_title(rendered: tuple) -> None:
     path, _, _, _ = rendered
     page = path.read_text(encoding="utf-8")
-    escaped = "long_real_assets (threshold=5.0, window=20) &lt;v2&gt; &amp; co"
+    escaped = "long_real_assets &lt;v2&gt; &amp; co"
     assert f"<title>{escaped}</title>" in page
-    assert f"<h1>{escaped} (Compounded)" in page
+    # a short heading with the period on its line, the parameters on the line below
+    assert re.search(rf"<h1>{re.escape(escaped)} <dt>\s*\d+ \w+, 2021 -", page)
+    assert "(Compounded)" not in page
+    assert f'<p class="parameters">Compounded returns · {SUBTITLE}</p>' in page
+    assert '<meta name="macropatch-tearsheet" content="' + "ab" * 32 + '">' in page[:4096]
     for section in CHART_SECTIONS:
         match = re.search(
             rf'<div id="{section}">(.*?)</div>\s*<div id=|<div id="{section}">(.*)', page, re.DOTALL
@@ -90,6 +101,22 @@ def test_renders_every_section_with_the_title(rendered: tuple) -> None:
     assert 'aria-label="Calendar-year returns' in eoy
     assert "<td>CAGR</td>" in page
     assert "sixty_forty" in page.upper() or "SIXTY_FORTY" in page
+
+
+def test_monthly_heatmap_leaves_the_months_outside_the_data_blank(rendered: tuple) -> None:
+    from macropatch.reports.tearsheet_heatmap import monthly_table
+
+    path, strategy, _, _ = rendered
+    table = monthly_table(strategy)
+    last = strategy.index[-1]
+    assert last.month < 12  # the fixture ends inside a year
+    assert table.loc[last.year, last.month + 1 :].isna().all()
+    assert table.loc[2021, 1] == pytest.approx(float(strategy["2021-01"].add(1).prod() - 1.0))
+    page = path.read_text(encoding="utf-8")
+    heatmap = page.split('<div id="monthly_heatmap">', 1)[1].split("</div>", 1)[0]
+    assert "months outside the data blank" in heatmap
+    shown = len(re.findall(r">-?\d+\.\d\d<", heatmap))
+    assert shown == int(table.notna().to_numpy().sum())
 
 
 def test_page_stays_offline(rendered: tuple) -> None:
@@ -117,7 +144,7 @@ def _cell(page: str, label: str) -> tuple[str, str]:
 def test_headline_numbers_agree_with_our_metrics(rendered: tuple) -> None:
     path, strategy, benchmark, _ = rendered
     page = path.read_text(encoding="utf-8")
-    ours = {"strategy": measure(strategy), "benchmark": measure(benchmark)}
+    ours = {"strategy": measure(strategy), "benchmark": measure(benchmark[strategy.index])}
     rows = {
         "CAGR": ("cagr", 100),
         "Sharpe": ("sharpe", 1),
