@@ -206,6 +206,7 @@ def _run_info(
         ),
         execution_lag=experiment.execution_lag,
         benchmark=experiment.benchmark,
+        objective=experiment.sweep.objective.value,
         annualisation_days=PERIODS_PER_YEAR,
         risk_free_for_ratios=0.0,
         data=[DataSource.model_validate(item) for item in provenance],
@@ -271,6 +272,7 @@ def _write_run(
         evidence=evidence,
         progress=progress,
         previous=previous,
+        weights={result.name: result.weights for result in results},
     )
 
 
@@ -335,6 +337,7 @@ def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
             evidence=finished.evidence,
             progress=progress,
             previous=finished.folder,
+            weights=finished.weights,
         )
     return finished.folder / "index.html"
 

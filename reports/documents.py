@@ -89,6 +89,8 @@ class RunInfo(Document):
     costs: RunCosts
     execution_lag: int
     benchmark: str
+    objective: str = "sharpe"
+    """The statistic strategies are ranked by (the experiment's ``[sweep] objective``)."""
     annualisation_days: int = 252
     risk_free_for_ratios: float = 0.0
     data: list[DataSource]
@@ -162,6 +164,8 @@ class StrategySummary(Document):
     stress_windows: dict[str, WindowOutcome]
     annual_returns: dict[str, Number]
     neutral_by_default: NeutralByDefault | None = None
+    signals: list[str] = []
+    """The registered names of the signals the strategy reads."""
     without_proxies: WithoutProxies | None = None
     """The metrics from the first day with no proxy in any asset it trades (None: it never
     used one; the whole run is then on real assets)."""

@@ -1,9 +1,10 @@
-"""Shared pieces of the HTML pages: number formats, the page shell, tables, chart
-style, offline checks and atomic writing.
+"""Shared pieces of the HTML pages: number formats, static SVG, offline checks and atomic
+writing (the layout and the tables are templates: :mod:`macropatch.reports.templating`).
 
-Every page the project writes is self-contained: inline CSS, inline SVG, no
-script, font or image fetched from anywhere. :func:`external_links` finds what
-would break that rule and :func:`write_page` refuses to write such a page.
+Every page the project writes stays offline: inline CSS, inline SVG, and
+scripts only from its own folder (``assets/plotly.min.js``), nothing fetched
+from another host. :func:`external_links` finds what would break that rule and
+:func:`write_page` refuses to write such a page.
 """
 
 from __future__ import annotations
@@ -14,39 +15,21 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
-import matplotlib
-import matplotlib.dates
-import matplotlib.style
-import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.typing import RcKeyType
 
 __all__ = [
-    "CHART_STYLE",
     "THIN_ABOVE",
     "NOT_AVAILABLE",
-    "PAGE_STYLE",
     "TableMetric",
     "ValueKind",
-    "chart_style",
-    "date_axis",
     "external_links",
     "figure_to_svg",
     "format_metric",
     "format_value",
-    "html_table",
-    "legend_in_rows",
-    "render_page",
-    "short_hash",
     "text_or_na",
-    "thin_curve",
     "write_page",
     "write_text_atomically",
 ]
@@ -126,159 +109,11 @@ def format_metric(metric: TableMetric, value: object) -> str:
     return format_value(value, metric.kind)
 
 
-# -- the page shell -----------------------------------------------------------
-
-PAGE_STYLE = """
-:root{--ink:#1d2430;--muted:#5b6574;--line:#e3e7ee;--soft:#f5f7fa;--accent:#1f5fbf;
---good:#1a7f4b;--bad:#b3261e}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:#fff;color:var(--ink);
-font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:36px 32px 56px}
-h1{font-size:28px;line-height:1.2;margin:0 0 6px;letter-spacing:-.01em}
-h2{font-size:19px;margin:40px 0 12px;padding-bottom:6px;border-bottom:1px solid var(--line)}
-h3{font-size:15px;margin:20px 0 8px}
-p{margin:0 0 12px;max-width:78ch}
-.lead{color:var(--muted);font-size:16px}
-.subtitle{color:var(--muted);margin:0 0 18px}
-a{color:var(--accent);text-decoration:none}
-a:hover{text-decoration:underline}
-nav.links{display:flex;flex-wrap:wrap;gap:8px;margin:16px 0 4px}
-nav.links a{border:1px solid var(--line);border-radius:999px;padding:3px 12px;font-size:13px;
-background:var(--soft)}
-.table-wrap{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{padding:8px 9px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{font-size:12.5px;color:var(--muted);font-weight:600;background:var(--soft);
-vertical-align:bottom;line-height:1.3}
-td.name{white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.num{white-space:nowrap}
-td.neg{color:var(--bad)}
-tr.benchmark td{background:#fbf7e9}
-tbody tr:hover td{background:#eef3fb}
-.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:8px;
-vertical-align:baseline}
-.tag{display:inline-block;font-size:11px;color:var(--muted);border:1px solid var(--line);
-border-radius:4px;padding:0 5px;margin-left:6px;text-transform:uppercase;letter-spacing:.04em}
-.tag.warn{color:#8a5a00;border-color:#e09f1f}
-.note.warn{color:#8a5a00}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.chart{margin:8px 0 4px}
-.chart svg{display:block;width:100%;height:auto}
-.note{color:var(--muted);font-size:13px}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:6px 22px;margin:0 0 8px}
-dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0}
-.callout{border-left:4px solid #e09f1f;background:#fdf6e7;border-radius:4px;padding:10px 16px;
-margin:18px 0 0}
-.callout strong{display:block;margin-bottom:4px}
-.callout ul{margin:0;padding-left:20px}
-.empty{border:1px dashed var(--line);border-radius:8px;padding:28px;background:var(--soft);
-text-align:center;color:var(--muted);margin-top:12px}
-.empty h2{border:0;margin:0 0 8px;padding:0}
-.empty p{margin:0 auto}
-footer{margin-top:48px;color:var(--muted);font-size:12px}
-"""
-"""The style sheet every page inlines."""
-
-
-def render_page(*, title: str, body: str, extra_style: str = "") -> str:
-    """A complete, self-contained HTML document.
-
-    Parameters
-    ----------
-    title
-        Plain text for ``<title>``; escaped here.
-    body
-        HTML inside ``<main>``, already escaped by the caller.
-    extra_style
-        CSS of this page only, appended to :data:`PAGE_STYLE` (trusted text).
-
-    Returns
-    -------
-    str
-        The document. Its favicon is an empty ``data:`` URL, so a browser asks
-        no server for one.
-    """
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n'
-        '<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="generator" content="macropatch">\n'
-        '<link rel="icon" href="data:,">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f"<style>{PAGE_STYLE}{extra_style}</style>\n"
-        "</head>\n<body>\n<main>\n"
-        f"{body}\n"
-        "</main>\n</body>\n</html>\n"
-    )
-
-
 # -- charts -------------------------------------------------------------------------
-
-CHART_STYLE: dict[RcKeyType, Any] = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "macropatch",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#c9ced6",
-    "axes.grid": True,
-    "axes.axisbelow": True,
-    "axes.labelcolor": "#5b6574",
-    "grid.color": "#e9ecf1",
-    "grid.linewidth": 0.8,
-    "xtick.color": "#5b6574",
-    "ytick.color": "#5b6574",
-    "legend.frameon": False,
-    "lines.linewidth": 1.5,
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-}
-"""matplotlib settings of every chart the pages draw (on top of matplotlib's defaults)."""
-
-
-@contextmanager
-def chart_style() -> Iterator[None]:
-    """Draw in :data:`CHART_STYLE`, whatever the global settings (quantstats restyles them)."""
-    with matplotlib.style.context("default"), matplotlib.rc_context(CHART_STYLE):
-        yield
-
-
-def date_axis(axes: Any, *, few_ticks: bool = False) -> None:
-    """Dates along the x axis, labelled concisely (2008, Jul, 2009 ...)."""
-    locator = matplotlib.dates.AutoDateLocator(
-        minticks=3 if few_ticks else 5, maxticks=8 if few_ticks else 12
-    )
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
-    axes.margins(x=0.01)
-
 
 THIN_ABOVE = 1500
 """Curves longer than this many days are drawn weekly: the page stays light and
 a week is under a pixel wide on a chart of several years."""
-
-
-def thin_curve(series: pd.Series, *, minimum: bool) -> pd.Series:
-    """A long daily curve as weekly points: the week's low, or its last value."""
-    if len(series) <= THIN_ABOVE:
-        return series
-    weeks = series.resample("W-FRI")
-    return (weeks.min() if minimum else weeks.last()).dropna()
-
-
-def legend_in_rows(entries: list[tuple[Any, str]], columns: int) -> list[tuple[Any, str]]:
-    """Legend entries reordered so that matplotlib, which fills columns first, shows rows."""
-    rows = -(-len(entries) // columns)
-    blank = (Rectangle((0, 0), 0, 0, visible=False), "")
-    padded = entries + [blank] * (rows * columns - len(entries))
-    return [padded[row * columns + column] for column in range(columns) for row in range(rows)]
 
 
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE svg[^>]*>\s*", re.IGNORECASE)
@@ -318,48 +153,6 @@ def figure_to_svg(figure: Figure, *, label: str) -> str:
 def text_or_na(value: object) -> str:
     """``value`` as text, ``n/a`` for ``None`` or an empty string (not escaped)."""
     return NOT_AVAILABLE if value is None or value == "" else str(value)
-
-
-def short_hash(value: object, *, length: int = 12) -> str:
-    """A digest cut to ``length`` characters, the whole one in a tooltip (HTML)."""
-    text = text_or_na(value)
-    return (
-        f'<span class="mono" title="{html.escape(text, quote=True)}">'
-        f"{html.escape(text[:length])}</span>"
-    )
-
-
-def html_table(
-    heads: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    *,
-    numeric: Sequence[int] = (),
-) -> str:
-    """A plain table in a horizontally scrolling wrapper.
-
-    Parameters
-    ----------
-    heads
-        Column headings, plain text (escaped here).
-    rows
-        Cells as HTML, already escaped by the caller.
-    numeric
-        Positions of right-aligned, tabular-figure columns.
-    """
-
-    def cell(tag: str, position: int, content: str) -> str:
-        css = ' class="num"' if position in numeric else ""
-        return f"<{tag}{css}>{content}</{tag}>"
-
-    head = "".join(cell("th", i, html.escape(text)) for i, text in enumerate(heads))
-    body = "\n".join(
-        "<tr>" + "".join(cell("td", i, content) for i, content in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return (
-        '<div class="table-wrap"><table>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
-    )
 
 
 # -- offline checks and writing -------------------------------------------------

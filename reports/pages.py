@@ -25,15 +25,13 @@ from macropatch.reports.comparison import write_comparison
 from macropatch.reports.documents import RunSummary, StrategySummary
 from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
+from macropatch.reports.plotting import ensure_plotly_js
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
 from macropatch.reports.tearsheet_cache import reusable
 from macropatch.signals.base import SignalResult
 
-__all__ = ["SHADED_SIGNALS", "render_pages", "tearsheet_subtitle"]
-
-#: The triggers shaded behind the growth chart of index.html.
-SHADED_SIGNALS = ("system_stress",)
+__all__ = ["render_pages", "tearsheet_subtitle"]
 
 #: Summary parameters that are not the strategy's own.
 _RUN_PARAMETERS = ("strategy", "rebalance")
@@ -63,6 +61,7 @@ def render_pages(
     evidence: EvidenceReport | None = None,
     progress: Progress | None = None,
     previous: Path | None = None,
+    weights: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write the tearsheets, ``signals.html``, ``stress.html`` and ``index.html`` into ``folder``.
 
@@ -83,6 +82,9 @@ def render_pages(
         The content of ``evidence.json``, for ``evidence.html`` (none: no page).
     progress
         Progress bars (the tearsheets take most of the time).
+    weights
+        Per strategy, its target weights on execution dates (``weights/<name>.csv``),
+        drawn on index.html.
     previous
         The folder of the run these pages replace, if any: a tearsheet there
         drawn from the same content (:mod:`macropatch.reports.tearsheet_cache`)
@@ -104,6 +106,7 @@ def render_pages(
     if benchmark not in returns.columns:
         raise KeyError(f"benchmark {benchmark!r} has no returns")
     names = [str(name) for name in returns.columns]
+    ensure_plotly_js(folder)  # once for every page of the folder
     written = _tearsheets(folder, returns, benchmark, measured, progress, previous)
     written.append(
         write_signals_page(
@@ -111,6 +114,7 @@ def render_pages(
             period=(run.period.start, run.period.end),
             results=signals,
             records=summary.signals,
+            readers=_readers(measured),
         )
     )
     if stress is not None:
@@ -125,14 +129,21 @@ def render_pages(
             tearsheet_links={name: f"tearsheets/{name}.html" for name in names},
             stress_link="stress.html" if stress is not None else None,
             evidence_link="evidence.html" if evidence is not None else None,
-            shaded={
-                result.signal.name: result.fired
-                for result in signals
-                if result.signal.name in SHADED_SIGNALS
-            },
+            weights=weights,
+            signals=signals,
+            evidence=evidence,
         )
     )
     return written
+
+
+def _readers(measured: Mapping[str, StrategySummary]) -> dict[str, list[str]]:
+    """Per signal, the strategies of the run that read it, in run order."""
+    readers: dict[str, list[str]] = {}
+    for name, summary in measured.items():
+        for signal in summary.signals:
+            readers.setdefault(signal, []).append(name)
+    return readers
 
 
 def _tearsheets(

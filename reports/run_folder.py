@@ -36,7 +36,7 @@ from macropatch.signals.base import SignalResult
 __all__ = ["PAGES", "FinishedRun", "copy_run_data", "read_run"]
 
 #: What :func:`macropatch.reports.pages.render_pages` writes; everything else is the run's data.
-PAGES = ("index.html", "signals.html", "stress.html", "evidence.html", "tearsheets")
+PAGES = ("index.html", "signals.html", "stress.html", "evidence.html", "tearsheets", "assets")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +49,8 @@ class FinishedRun:
     signals: list[SignalResult]
     stress: StressReport | None
     evidence: EvidenceReport | None
+    weights: dict[str, pd.DataFrame]
+    """Per strategy with a ``weights/<name>.csv``, its target weights (assets and cash)."""
 
 
 DocumentT = TypeVar("DocumentT", bound=Document)
@@ -125,7 +127,23 @@ def read_run(folder: Path) -> FinishedRun:
         signals=signals,
         stress=_document(folder / "stress.json", StressReport, "a run's stress tests"),
         evidence=_document(folder / "evidence.json", EvidenceReport, "a run's evidence"),
+        weights=_weights(folder / "weights", summary.strategies),
     )
+
+
+def _weights(folder: Path, strategies: Mapping[str, StrategySummary]) -> dict[str, pd.DataFrame]:
+    """The target weights of each strategy that has a file in ``folder`` (numbers only)."""
+    found = {}
+    for name in strategies:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            continue
+        frame = read_dated_csv(path).drop(columns=["neutral_by_default"], errors="ignore")
+        try:
+            found[name] = frame.astype(float)
+        except (TypeError, ValueError) as error:
+            raise UserError(f"{path} holds a weight that is not a number: {error}") from None
+    return found
 
 
 def _document(path: Path, kind: type[DocumentT], what: str) -> DocumentT | None:

@@ -1,7 +1,8 @@
 """``stress.html``: what each strategy did in history's crises and would do in the report's.
 
 Requires the content of ``stress.json`` (:func:`macropatch.backtests.stress.study.stress_test`).
-Produces one self-contained page:
+Produces one page from ``templates/stress.html.j2`` (its chart drawn by
+``assets/plotly.min.js`` beside it):
 
 - the historical replay (``id="replay"``): each strategy's return, deepest
   drawdown and trading days to recover in each crisis window, the benchmark
@@ -11,17 +12,17 @@ Produces one self-contained page:
   the P&L of every asset with its fit;
 - the conditional bootstrap (``id="bootstrap"``): one-year outcomes drawn from
   the days the chosen signals fired: median, 5% and 95% quantiles, the chance
-  of losing more than 20%, and a box chart.
+  of losing more than 20%, and an interactive box chart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+import plotly.graph_objects as go
+from markupsafe import Markup
 
 from macropatch.backtests.stress.document import (
     BootstrapReport,
@@ -29,17 +30,10 @@ from macropatch.backtests.stress.document import (
     ShockRecord,
     StressReport,
 )
-from macropatch.reports.charts import HEAT_STYLE, heat_cell
-from macropatch.reports.html import (
-    ValueKind,
-    chart_style,
-    figure_to_svg,
-    format_value,
-    html_table,
-    render_page,
-    text_or_na,
-    write_page,
-)
+from macropatch.reports.heat_tables import HeatCell, HeatRow, HeatTable, heat
+from macropatch.reports.html import ValueKind, format_value, text_or_na, write_page
+from macropatch.reports.plotting import PLOTLY_JS, chart_markup, ensure_plotly_js, figure, layout
+from macropatch.reports.templating import render_template
 
 __all__ = ["write_stress_page"]
 
@@ -48,79 +42,68 @@ def _percent(value: object) -> str:
     return format_value(value, ValueKind.PERCENT)
 
 
-def _probability(value: object) -> str:
-    return _percent(value)
-
-
 def _names(stress: StressReport) -> list[str]:
     benchmark = stress.benchmark
     names = list(stress.strategies)
     return sorted(names, key=lambda name: name != benchmark)  # the benchmark first
 
 
-def _label(name: str, benchmark: object) -> str:
-    tag = ' <span class="tag">benchmark</span>' if name == benchmark else ""
-    return f"<strong>{escape(name)}</strong>{tag}"
+def _heading(name: str, benchmark: object) -> Markup:
+    tag = Markup(' <span class="tag">benchmark</span>') if name == benchmark else Markup("")
+    return Markup("<strong>%s</strong>") % name + tag
 
 
-def _replay(stress: StressReport) -> str:
+def _replay(stress: StressReport) -> list[tuple[str, HeatTable]]:
+    """The return, deepest drawdown and recovery tables of the crisis replay."""
     replay = stress.replay
     windows = [window.name for window in replay.windows]
     names = _names(stress)
-    benchmark = stress.benchmark
     tables = []
-    for key, title, kind in (
-        ("return_", "Return", ValueKind.PERCENT),
-        ("max_drawdown", "Deepest drawdown", ValueKind.PERCENT),
-    ):
-        rows = []
-        for name in names:
-            cells = "".join(
-                heat_cell(
-                    getattr(replay.rows[name][window], key), kind=kind, scale=0.4, column=window
-                )
-                for window in windows
+    for key, title in (("return_", "Return"), ("max_drawdown", "Deepest drawdown")):
+        rows = [
+            HeatRow(
+                name=name,
+                cells=[
+                    heat(
+                        getattr(replay.rows[name][window], key),
+                        kind=ValueKind.PERCENT,
+                        scale=0.4,
+                        column=window,
+                    )
+                    for window in windows
+                ],
+                benchmark=name == stress.benchmark,
             )
-            rows.append(
-                f'<tr data-strategy="{escape(name, quote=True)}"><td class="name">'
-                f"{_label(name, benchmark)}</td>{cells}</tr>"
-            )
-        tables.append(_table(f"replay-{key.rstrip('_')}", title, windows, rows))
-    recovery = []
-    for name in names:
-        marks = []
-        for window in windows:
-            outcome = replay.rows[name][window]
-            days = outcome.days_to_recover
-            text = f"{days:,}" if outcome.recovered and days is not None else "not yet"
-            marks.append(f'<td class="num" data-column="{escape(window, quote=True)}">{text}</td>')
-        recovery.append(
-            f'<tr data-strategy="{escape(name, quote=True)}"><td class="name">'
-            f"{_label(name, benchmark)}</td>{''.join(marks)}</tr>"
+            for name in names
+        ]
+        table_id = f"replay-{key.rstrip('_')}"
+        tables.append(
+            (title, HeatTable(table_id=table_id, corner="Strategy", columns=windows, rows=rows))
         )
-    tables.append(_table("replay-recovery", "Trading days to recover", windows, recovery))
-    dated = ", ".join(f"{window.name}: {window.start} to {window.end}" for window in replay.windows)
-    skipped = replay.skipped
-    note = f" Skipped, outside the data: {escape(', '.join(skipped))}." if skipped else ""
-    return (
-        '<section id="replay">\n<h2>History: the crises replayed</h2>\n'
-        '<p class="note">Each window runs from the S&amp;P 500\'s closing peak to its trough '
-        f"({escape(dated)}). Drawdowns are measured inside the window; recovery counts the "
-        "trading days from the strategy's own trough until it is back at its value on the "
-        f"window's first day, after the window if need be.{note}</p>\n"
-        + "\n".join(tables)
-        + "\n</section>"
+    recovery = [
+        HeatRow(
+            name=name,
+            cells=[_recovery(replay.rows[name][window], window) for window in windows],
+            benchmark=name == stress.benchmark,
+        )
+        for name in names
+    ]
+    tables.append(
+        (
+            "Trading days to recover",
+            HeatTable(
+                table_id="replay-recovery", corner="Strategy", columns=windows, rows=recovery
+            ),
+        )
     )
+    return tables
 
 
-def _table(table_id: str, title: str, columns: Sequence[str], rows: Sequence[str]) -> str:
-    heads = "".join(f'<th class="num">{escape(column)}</th>' for column in columns)
-    return (
-        f"<h3>{escape(title)}</h3>\n"
-        f'<div class="table-wrap"><table class="heat" id="{escape(table_id, quote=True)}">\n'
-        f"<thead><tr><th>Strategy</th>{heads}</tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table></div>"
+def _recovery(outcome: object, window: str) -> HeatCell:
+    days = getattr(outcome, "days_to_recover", None)
+    recovered = getattr(outcome, "recovered", False)
+    return HeatCell(
+        text=f"{days:,}" if recovered and days is not None else "not yet", column=window
     )
 
 
@@ -137,140 +120,118 @@ def _shock_text(shock: ShockRecord) -> str:
     return f"{shock.label} {move} (from {reached})"
 
 
-def _scenario(number: int, scenario: ScenarioReport, stress: StressReport) -> str:
-    benchmark = stress.benchmark
-    confidence = scenario.confidence
-    rows = [
+@dataclass(frozen=True, kw_only=True)
+class ScenarioView:
+    """One scenario's section: its shocks in words and its two tables."""
+
+    report: ScenarioReport
+    shocks: list[str]
+    band: str
+    strategies: Sequence[tuple[object, ...]]
+    assets: Sequence[tuple[object, ...]]
+
+
+def _scenario(scenario: ScenarioReport, stress: StressReport) -> ScenarioView:
+    strategies = [
         (
-            _label(name, benchmark),
+            _heading(name, stress.benchmark),
             _percent(outcome.expected),
-            escape(outcome.note)
-            if outcome.note
-            else f"{_percent(outcome.low)} to {_percent(outcome.high)}",
+            outcome.note or f"{_percent(outcome.low)} to {_percent(outcome.high)}",
             f"{_percent(outcome.prediction_low)} to {_percent(outcome.prediction_high)}",
         )
         for name in _names(stress)
         for outcome in [scenario.strategies[name]]
     ]
-    band = f"{confidence:.0%}"
-    strategies = html_table(
-        ("Strategy", "Expected P&L", f"{band} confidence band", f"{band} prediction band"),
-        rows,
-        numeric=(1, 2, 3),
-    )
-    assets = html_table(
-        ("Asset", "Expected P&L", f"{band} confidence band", "R²", "Months"),
-        [
-            (
-                f'<span class="mono">{escape(asset)}</span>',
-                _percent(move.expected),
-                f"{_percent(move.low)} to {_percent(move.high)}",
-                text_or_na(None if move.r2 is None else f"{move.r2:.2f}"),
-                text_or_na(move.months),
-            )
-            for asset, move in scenario.assets.items()
-        ],
-        numeric=(1, 2, 3, 4),
-    )
-    estimation = scenario.estimation
-    shocks = "".join(f"<li>{escape(_shock_text(shock))}</li>" for shock in scenario.shocks)
-    return (
-        f'<section id="scenario-{number}">\n<h2>Scenario: {escape(scenario.name)}</h2>\n'
-        f"<p>{escape(scenario.description)}</p>\n<ul>{shocks}</ul>\n{strategies}\n"
-        f"<details><summary>Every asset</summary>\n{assets}\n</details>\n"
-        '<p class="note">Each asset\'s monthly returns are regressed on the monthly moves of '
-        f"the shocked factors ({escape(estimation.start)} to "
-        f"{escape(estimation.end)}); its P&amp;L is its betas times the shocks (the "
-        "regression's intercept, a normal month's drift, is left out). A strategy's P&amp;L "
-        f"weighs its assets by its holdings on {escape(stress.as_of)}; cash moves 0. "
-        "The confidence band is the uncertainty of the betas; the prediction band adds what "
-        "the factors leave unexplained. Shocks far beyond a month's history are a linear "
-        "extrapolation.</p>\n</section>"
+    assets = [
+        (
+            Markup('<span class="mono">%s</span>') % asset,
+            _percent(move.expected),
+            f"{_percent(move.low)} to {_percent(move.high)}",
+            text_or_na(None if move.r2 is None else f"{move.r2:.2f}"),
+            text_or_na(move.months),
+        )
+        for asset, move in scenario.assets.items()
+    ]
+    return ScenarioView(
+        report=scenario,
+        shocks=[_shock_text(shock) for shock in scenario.shocks],
+        band=f"{scenario.confidence:.0%}",
+        strategies=strategies,
+        assets=assets,
     )
 
 
-def _bootstrap_chart(bootstrap: BootstrapReport, names: Sequence[str]) -> str:
-    figure = Figure(figsize=(11, 0.8 + 0.45 * len(names)), layout="constrained")
-    axes = figure.add_subplot()
-    stats = []
+def _bootstrap_chart(bootstrap: BootstrapReport, names: Sequence[str]) -> Markup:
+    """Each strategy's one-year outcomes as a box (25-75%) with 5-95% whiskers."""
+    chart = figure(
+        hovermode="closest",
+        showlegend=False,
+        xaxis={**layout()["yaxis"], "tickformat": ".0%", "title": {
+            "text": "One-year return (box: 25% to 75%, whiskers: 5% to 95%; dashed: -20%)"}},
+        yaxis={**layout()["yaxis"], "autorange": "reversed"},
+    )  # fmt: skip
     for name in names:
         numbers = bootstrap.strategies[name]
-        stats.append(
-            {
-                "label": name,
-                "med": numbers["median"],
-                "q1": numbers["quantile_25"],
-                "q3": numbers["quantile_75"],
-                "whislo": numbers["quantile_05"],
-                "whishi": numbers["quantile_95"],
-            }
+        chart.add_trace(
+            go.Box(
+                y=[name],
+                q1=[numbers["quantile_25"]],
+                median=[numbers["median"]],
+                q3=[numbers["quantile_75"]],
+                lowerfence=[numbers["quantile_05"]],
+                upperfence=[numbers["quantile_95"]],
+                orientation="h",
+                name=name,
+                marker={"color": "#1f5fbf"},
+                line={"color": "#1f5fbf"},
+                fillcolor="rgba(31,95,191,0.15)",
+            )
         )
-    axes.bxp(stats, orientation="horizontal", showfliers=False, patch_artist=False)
-    axes.axvline(0.0, color="#9aa3af", linewidth=0.8)
-    axes.axvline(-0.2, color="#b3261e", linewidth=0.8, linestyle="--")
-    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    axes.invert_yaxis()
-    axes.set_xlabel("One-year return (box: 25% to 75%, whiskers: 5% to 95%; dashed: -20%)")
-    return figure_to_svg(figure, label="Bootstrapped one-year returns per strategy")
+    chart.add_vline(x=0.0, line={"color": "#9aa3af", "width": 1})
+    chart.add_vline(x=-0.2, line={"color": "#b3261e", "width": 1, "dash": "dash"})
+    return chart_markup(
+        chart,
+        chart_id="bootstrap-chart",
+        label="Bootstrapped one-year returns per strategy",
+        height=90 + 42 * len(names),
+    )
 
 
-def _bootstrap(stress: StressReport) -> str:
-    bootstrap = stress.bootstrap
-    if bootstrap.skipped:
-        return (
-            '<section id="bootstrap">\n<h2>One year from a stressed start: the bootstrap</h2>\n'
-            f'<p class="note">Not drawn: {escape(bootstrap.skipped)}.</p>\n</section>'
-        )
-    names = _names(stress)
-    benchmark = stress.benchmark
-    rows = [
+def _bootstrap_rows(stress: StressReport) -> list[tuple[object, ...]]:
+    return [
         (
-            _label(name, benchmark),
+            _heading(name, stress.benchmark),
             _percent(numbers.get("median")),
             _percent(numbers.get("quantile_05")),
             _percent(numbers.get("quantile_95")),
-            _probability(numbers.get("probability_loss_20")),
-            _probability(numbers.get("probability_loss")),
+            _percent(numbers.get("probability_loss_20")),
+            _percent(numbers.get("probability_loss")),
         )
-        for name in names
-        for numbers in [bootstrap.strategies[name]]
+        for name in _names(stress)
+        for numbers in [stress.bootstrap.strategies[name]]
     ]
-    table = html_table(
-        ("Strategy", "Median", "5% quantile", "95% quantile", "P(loss > 20%)", "P(loss)"),
-        rows,
-        numeric=(1, 2, 3, 4, 5),
-    )
-    with chart_style():
-        chart = _bootstrap_chart(bootstrap, names)
-    return (
-        '<section id="bootstrap">\n<h2>One year from a stressed start: the bootstrap</h2>\n'
-        f'<p class="note">{bootstrap.paths:,} one-year paths ({bootstrap.horizon_days} '
-        f"trading days), each made of blocks of {bootstrap.block_days} consecutive days that "
-        f"start on a day when {escape(' or '.join(bootstrap.signals))} fired "
-        f"({bootstrap.condition_days or 0:,} such days, {bootstrap.eligible_starts or 0:,} block "
-        f"starts), drawn with replacement, the same blocks for every strategy; seed "
-        f'{bootstrap.seed}.</p>\n{table}\n<div class="chart">{chart}</div>\n</section>'
-    )
 
 
 def write_stress_page(path: Path, *, stress: StressReport) -> Path:
-    """Write ``stress.html`` from the stress report (``stress.json``)."""
-    scenarios = "\n".join(
-        _scenario(number, scenario, stress) for number, scenario in enumerate(stress.scenarios)
+    """Write ``stress.html`` from the stress report (``stress.json``), with
+    ``assets/plotly.min.js`` beside it when it is not there yet.
+    """
+    names = _names(stress)
+    bootstrap = stress.bootstrap
+    page = render_template(
+        "stress.html.j2",
+        title="macropatch · stress tests",
+        plotly_js=PLOTLY_JS,
+        stress=stress,
+        headings={name: _heading(name, stress.benchmark) for name in names},
+        dated=", ".join(
+            f"{window.name}: {window.start} to {window.end}" for window in stress.replay.windows
+        ),
+        replay=_replay(stress),
+        scenarios=[_scenario(scenario, stress) for scenario in stress.scenarios],
+        bootstrap_rows=[] if bootstrap.skipped else _bootstrap_rows(stress),
+        bootstrap_chart=Markup("") if bootstrap.skipped else _bootstrap_chart(bootstrap, names),
     )
-    body = "\n".join(
-        [
-            "<h1>Stress tests</h1>",
-            f'<p class="subtitle">Holdings as of {escape(stress.as_of)} · benchmark '
-            f"{escape(text_or_na(stress.benchmark))} · "
-            '<a href="index.html">back to the comparison</a></p>',
-            _replay(stress),
-            scenarios,
-            _bootstrap(stress),
-            "<footer>Written by macropatch "
-            f"{escape(text_or_na(stress.macropatch_version))}. This page is "
-            "self-contained.</footer>",
-        ]
-    )
-    page = render_page(title="macropatch · stress tests", body=body, extra_style=HEAT_STYLE)
-    return write_page(Path(path), page)
+    written = write_page(Path(path), page)
+    ensure_plotly_js(written.parent)  # after the page passed its offline check
+    return written

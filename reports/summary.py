@@ -133,6 +133,7 @@ def build_summary(
             {
                 **measured.to_dict(),
                 "parameters": to_json_value(dict(result.parameters)),
+                "signals": list(result.signals),
                 "config_hash": result.config_hash,
                 "data_hash": result.data_hash,
                 "stress_windows": stress_windows(result.returns, windows),

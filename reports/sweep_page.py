@@ -3,7 +3,7 @@
 Requires the sweep's summary (the content of ``sweep.json``: the spec, the
 best in-sample variant, the walk-forward result, the overfitting statistics
 and the verdict) and the metrics of every variant (one row per variant, one
-column per parameter then one per metric). Produces one self-contained page:
+column per parameter then one per metric). Produces one page from ``templates/sweep.html.j2`` (no script, nothing fetched):
 
 - the verdict, one line a user can act on;
 - the best in-sample variant next to the walk-forward out-of-sample result
@@ -12,7 +12,9 @@ column per parameter then one per metric). Produces one self-contained page:
 - the probabilistic and deflated Sharpe ratios and the probability of
   backtest overfitting, with what each means;
 - heatmaps of the objective over every pair of parameters, the other
-  parameters held at the best variant's values (``id="heatmap-<n>"``);
+  parameters held at the best variant's values (``id="heatmap-<n>"``),
+  shaded in proportion to a difference that matters for the objective
+  (:data:`MEANINGFUL_DIFFERENCE`), so that noise stays pale;
 - the walk-forward windows and the variant each chose;
 - the top variants by the objective, and links to the tearsheets and
   ``variants.csv``.
@@ -23,22 +25,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 from macropatch.backtests.sweep.document import OverfittingReport, SweepReport
-from macropatch.reports.html import (
-    NOT_AVAILABLE,
-    ValueKind,
-    format_value,
-    html_table,
-    render_page,
-    write_page,
-)
+from macropatch.reports.html import NOT_AVAILABLE, ValueKind, format_value, write_page
+from macropatch.reports.templating import render_template
 
-__all__ = ["OBJECTIVE_KINDS", "write_sweep_page"]
+__all__ = ["MEANINGFUL_DIFFERENCE", "OBJECTIVE_KINDS", "parameter_text", "write_sweep_page"]
 
 #: How each objective (and metric) is shown.
 OBJECTIVE_KINDS = {
@@ -52,6 +49,18 @@ OBJECTIVE_KINDS = {
     "turnover": ValueKind.PERCENT,
     "total_return": ValueKind.PERCENT,
 }
+
+MEANINGFUL_DIFFERENCE = {
+    "sharpe": 0.25,
+    "sortino": 0.35,
+    "calmar": 0.1,
+    "cagr": 0.02,
+    "max_drawdown": 0.05,
+    "active_score": 0.25,
+}
+"""The distance from the median variant that a heatmap shades at full strength, per
+objective: about what a year of noise moves it (a Sharpe ratio's standard error over a
+decade is about 0.3). Smaller differences stay pale, however small the grid's spread."""
 
 _COMPARED = ("cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar")
 _LABELS = {
@@ -69,15 +78,6 @@ _LABELS = {
     "active_score": "Objective over the twin",
 }
 _TOP = 20
-
-_STYLE = """
-.verdict{border-left:4px solid var(--accent);background:#f3f6fb;padding:10px 14px;margin:14px 0;
-font-size:16px}
-.verdict.bad{border-color:#b3261e;background:#fbefee}.verdict.good{border-color:#1a7f4b;
-background:#eef7f1}
-td.grid{text-align:right;font-variant-numeric:tabular-nums}td.grid.best{outline:2px solid #1d2430;
-font-weight:700}
-"""
 
 
 def _value(value: object, key: str) -> str:
@@ -99,44 +99,32 @@ def _probability(value: object) -> str:
     return f"{float(value):.2f}"
 
 
-def _comparison(summary: SweepReport) -> str:
-    rows = []
-    for label, numbers in summary.comparison:
-        cells = [escape(label)] + [_value(numbers.get(key), key) for key in _COMPARED]
-        rows.append(cells)
-    table = html_table(
-        ["", *(_LABELS[key] for key in _COMPARED)],
-        rows,
-        numeric=range(1, len(_COMPARED) + 1),
-    )
-    windows = summary.walk_forward
-    return (
-        '<section id="out-of-sample">\n<h2>Best in sample, and out of sample</h2>\n'
-        f"{table}\n"
-        '<p class="note">The walk-forward picks the best variant on each training window of '
-        f"{windows.train_days} trading days ({escape(windows.mode)}), skips "
-        f"{windows.gap_days} days (at least the execution lag plus the slowest publication "
-        f"lag of the signals read, {windows.gap_minimum} days), then holds it for the next "
-        f"{windows.test_days} days; the test windows, stitched, are the out-of-sample "
-        "result. Compare it with the best variant on the same days: the gap is what choosing "
-        "with hindsight is worth.</p>\n</section>"
-    )
+def parameter_text(value: object) -> str:
+    """A parameter's value as a user wrote it: whole numbers without ``.0`` (a window of
+    63 days, not ``63.0``), others in their shortest form (``0.035``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    number = float(value)
+    if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.10g}"
 
 
 def _trials_note(statistics: OverfittingReport) -> str:
     """How many distinct variants the statistics counted, and the tie rule."""
     variants, trials = statistics.variants, statistics.trials
     repeats = variants - trials
-    return escape(
+    return (
         f"{trials} distinct variants of {variants}"
         + (f" ({repeats} repeat another's returns exactly and count once)" if repeats else "")
         + f"; {statistics.tie_rule}."
     )
 
 
-def _statistics(summary: SweepReport) -> str:
+def _statistics(summary: SweepReport) -> list[tuple[str, str, str]]:
     statistics = summary.overfitting
-    rows = [
+    return [
         (
             "Probabilistic Sharpe ratio of the best variant",
             _probability(statistics.psr),
@@ -169,35 +157,60 @@ def _statistics(summary: SweepReport) -> str:
             "Probabilistic Sharpe ratio of the stitched out-of-sample returns.",
         ),
     ]
-    return (
-        '<section id="overfitting">\n<h2>Overfitting statistics</h2>\n'
-        + html_table(
-            ("Statistic", "Value", "What it says"),
-            [(escape(name), value, escape(text)) for name, value, text in rows],
-            numeric=(1,),
-        )
-        + f'\n<p class="note">{_trials_note(statistics)} Sharpe ratios per day in these '
-        "formulas, kurtosis not in excess (3 for a normal distribution)."
-        + (
-            " Every statistic here is of the return over the neutral twin (the same strategy "
-            "with its signals held quiet), not of the strategy's own return: the question is "
-            "whether its signals add anything, not whether it beats zero."
-            if summary.sweep.judged_against == "the neutral twin"
-            else ""
-        )
-        + "</p>\n</section>"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridCell:
+    """One cell of a heatmap: the score, its shade, and whether it is the best variant."""
+
+    text: str
+    background: str = ""
+    best: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridRow:
+    """One row of a heatmap: the row parameter's value and its cells."""
+
+    name: str
+    cells: list[GridCell]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heatmap:
+    """The objective over two parameters (or one), the others held at the best variant's."""
+
+    caption: str
+    held: str
+    columns: list[str]
+    rows: list[GridRow]
+
+
+def _cell(
+    view: pd.DataFrame, objective: str, best_label: object, centre: float, scale: float
+) -> GridCell:
+    if view.empty:
+        return GridCell(text=NOT_AVAILABLE)
+    score = float(view[objective].iloc[0])
+    strength = min(abs(score - centre) / scale, 1.0) * 0.55 if math.isfinite(score) else 0.0
+    rgb = "26,127,75" if score >= centre else "179,38,30"
+    return GridCell(
+        text=_fine(score, objective),
+        background=f"rgba({rgb},{strength:.3f})",
+        best=view.index[0] == best_label,
     )
 
 
-def _heatmaps(metrics: pd.DataFrame, parameters: Sequence[str], objective: str, best: int) -> str:
+def _heatmaps(
+    metrics: pd.DataFrame, parameters: Sequence[str], objective: str, best: int
+) -> list[Heatmap]:
     best_row = {name: metrics[name].iloc[best] for name in parameters}
-    sections = []
     scores = metrics[objective].astype(float)
     centre = float(scores.median())
-    scale = float((scores - centre).abs().max()) or 1.0
+    scale = MEANINGFUL_DIFFERENCE.get(objective, float((scores - centre).abs().max()) or 1.0)
     pairs: list[tuple[str, str | None]] = list(itertools.combinations(parameters, 2))
-    pairs = pairs or [(parameters[0], None)]
-    for number, (rows_parameter, columns_parameter) in enumerate(pairs):
+    maps = []
+    for rows_parameter, columns_parameter in pairs or [(parameters[0], None)]:
         others = [name for name in parameters if name not in (rows_parameter, columns_parameter)]
         mask = pd.Series(True, index=metrics.index)
         for name in others:
@@ -205,89 +218,64 @@ def _heatmaps(metrics: pd.DataFrame, parameters: Sequence[str], objective: str, 
         view = metrics[mask]
         row_values = list(dict.fromkeys(view[rows_parameter]))
         column_values = list(dict.fromkeys(view[columns_parameter])) if columns_parameter else [""]
-        lines = []
+        rows = []
         for row_value in row_values:
-            cells = []
-            for column_value in column_values:
-                match = view[view[rows_parameter] == row_value]
-                if columns_parameter:
-                    match = match[match[columns_parameter] == column_value]
-                if match.empty:
-                    cells.append('<td class="grid">n/a</td>')
-                    continue
-                score = float(match[objective].iloc[0])
-                strength = (
-                    min(abs(score - centre) / scale, 1.0) * 0.55 if math.isfinite(score) else 0
+            matches = view[view[rows_parameter] == row_value]
+            cells = [
+                _cell(
+                    matches[matches[columns_parameter] == column_value]
+                    if columns_parameter
+                    else matches,
+                    objective,
+                    metrics.index[best],
+                    centre,
+                    scale,
                 )
-                rgb = "26,127,75" if score >= centre else "179,38,30"
-                css = "grid best" if match.index[0] == metrics.index[best] else "grid"
-                cells.append(
-                    f'<td class="{css}" style="background:rgba({rgb},{strength:.3f})">'
-                    f"{_fine(score, objective)}</td>"
-                )
-            lines.append(f"<tr><th>{escape(str(row_value))}</th>{''.join(cells)}</tr>")
-        heads = "".join(f'<th class="num">{escape(str(value))}</th>' for value in column_values)
-        held = ", ".join(f"{name} = {best_row[name]}" for name in others)
-        caption = escape(f"{rows_parameter} (rows)") + (
-            escape(f" by {columns_parameter} (columns)") if columns_parameter else ""
+                for column_value in column_values
+            ]
+            rows.append(GridRow(name=parameter_text(row_value), cells=cells))
+        maps.append(
+            Heatmap(
+                caption=f"{rows_parameter} (rows)"
+                + (f" by {columns_parameter} (columns)" if columns_parameter else ""),
+                held=", ".join(f"{name} = {parameter_text(best_row[name])}" for name in others),
+                columns=[parameter_text(value) for value in column_values],
+                rows=rows,
+            )
         )
-        sections.append(
-            f"<h3>{caption}</h3>\n"
-            + (f'<p class="note">Held at the best variant: {escape(held)}.</p>\n' if held else "")
-            + f'<div class="table-wrap"><table id="heatmap-{number}">\n'
-            f"<thead><tr><th></th>{heads}</tr></thead>\n<tbody>\n{chr(10).join(lines)}\n"
-            "</tbody>\n</table></div>"
-        )
-    return (
-        f'<section id="heatmaps">\n<h2>{escape(_LABELS.get(objective, objective))} over the '
-        "grid</h2>\n"
-        '<p class="note">Green above the median variant, red below; the outlined cell is the '
-        "best variant. A lone bright cell among pale ones is a warning: a robust setting has "
-        "good neighbours.</p>\n" + "\n".join(sections) + "\n</section>"
-    )
+    return maps
 
 
-def _windows(summary: SweepReport, objective: str) -> str:
-    rows = [
+def _heat_scale(objective: str) -> str:
+    scale = MEANINGFUL_DIFFERENCE.get(objective)
+    if scale is None:
+        return "at the grid's widest spread"
+    return _value(scale, objective)
+
+
+def _windows(summary: SweepReport, objective: str) -> list[tuple[object, ...]]:
+    return [
         (
-            escape(f"{window['train_start']} to {window['train_end']}"),
-            escape(f"{window['test_start']} to {window['test_end']}"),
-            f'<span class="mono">{escape(str(window["chosen"]))}</span>',
+            f"{window['train_start']} to {window['train_end']}",
+            f"{window['test_start']} to {window['test_end']}",
+            Markup('<span class="mono">%s</span>') % str(window["chosen"]),
             _value(window.get("in_sample_score"), objective),
             _value(window.get("out_of_sample_score"), objective),
         )
         for window in summary.walk_forward.windows
     ]
-    label = _LABELS.get(objective, objective)
-    return (
-        '<section id="windows">\n<h2>Walk-forward windows</h2>\n'
-        + html_table(
-            ("Train", "Test", "Chosen variant", f"{label} in train", f"{label} in test"),
-            rows,
-            numeric=(3, 4),
-        )
-        + "\n</section>"
-    )
 
 
-def _top(metrics: pd.DataFrame, parameters: Sequence[str], objective: str) -> str:
+def _top(
+    metrics: pd.DataFrame, parameters: Sequence[str], objective: str
+) -> tuple[list[str], list[list[str]]]:
     ranked = metrics.sort_values(objective, ascending=False, kind="stable").head(_TOP)
     keys = [key for key in _LABELS if key in metrics.columns]
     rows = [
-        [escape(str(row[name])) for name in parameters] + [_value(row[key], key) for key in keys]
+        [parameter_text(row[name]) for name in parameters] + [_value(row[key], key) for key in keys]
         for _, row in ranked.iterrows()
     ]
-    return (
-        f'<section id="variants">\n<h2>The {min(_TOP, len(metrics))} best of {len(metrics)} '
-        "variants in sample</h2>\n"
-        + html_table(
-            [*parameters, *(_LABELS[key] for key in keys)],
-            rows,
-            numeric=range(len(parameters), len(parameters) + len(keys)),
-        )
-        + '\n<p class="note">Every variant is in <a href="variants.csv">variants.csv</a>. '
-        "In-sample numbers: read them with the statistics above.</p>\n</section>"
-    )
+    return [*parameters, *(_LABELS[key] for key in keys)], rows
 
 
 def write_sweep_page(
@@ -317,39 +305,33 @@ def write_sweep_page(
     parameters = list(spec.grid)
     twin = spec.judged_against == "the neutral twin"
     objective = "active_score" if twin and "active_score" in metrics else spec.objective
-    best = summary.best_in_sample.position
-    verdict = summary.verdict
-    links = " · ".join(
-        f'<a href="{escape(link, quote=True)}">{escape(label)}</a>'
-        for label, link in tearsheet_links.items()
-    )
-    best_parameters = ", ".join(
-        f"{name} = {value}" for name, value in summary.best_in_sample.parameters.items()
-    )
-    body = "\n".join(
-        [
-            f"<h1>Sweep of {escape(spec.strategy)}</h1>",
-            f'<p class="subtitle">{escape(spec.period.start)} to '
-            f"{escape(spec.period.end)} · {spec.variants} "
-            f"variants · ranked by {escape(_LABELS.get(spec.objective, spec.objective))}"
-            + (" of the return over the neutral twin" if twin else "")
-            + f" · {escape(spec.executor)}</p>",
-            f'<p class="verdict {escape(verdict.level.value)}" id="verdict">'
-            f"{escape(verdict.text)}</p>",
-            f"<p>Best in sample: <strong>{escape(best_parameters)}</strong>. Tearsheets: {links}."
-            "</p>",
-            _comparison(summary),
-            _statistics(summary),
-            _heatmaps(metrics, parameters, objective, best),
-            _windows(summary, objective),
-            _top(metrics, parameters, objective),
-            "<footer>Written by macropatch "
-            f"{escape(spec.macropatch_version)}. Costs on: "
-            f"{escape(spec.costs)}; execution lag {spec.execution_lag} "
-            "day(s). This page is self-contained.</footer>",
-        ]
-    )
-    page = render_page(
-        title=f"macropatch · sweep of {spec.strategy}", body=body, extra_style=_STYLE
+    top_heads, top_rows = _top(metrics, parameters, objective)
+    page = render_template(
+        "sweep.html.j2",
+        title=f"macropatch · sweep of {spec.strategy}",
+        summary=summary,
+        spec=spec,
+        twin=twin,
+        objective_label=_LABELS.get(spec.objective, spec.objective),
+        heat_label=_LABELS.get(objective, objective),
+        heat_scale=_heat_scale(objective),
+        best_parameters=", ".join(
+            f"{name} = {parameter_text(value)}"
+            for name, value in summary.best_in_sample.parameters.items()
+        ),
+        tearsheet_links=tearsheet_links,
+        comparison_heads=["", *(_LABELS[key] for key in _COMPARED)],
+        comparison_rows=[
+            [label, *(_value(numbers.get(key), key) for key in _COMPARED)]
+            for label, numbers in summary.comparison
+        ],
+        statistics=_statistics(summary),
+        trials_note=_trials_note(summary.overfitting),
+        heatmaps=_heatmaps(metrics, parameters, objective, summary.best_in_sample.position),
+        windows_rows=_windows(summary, objective),
+        parameters=parameters,
+        variants=len(metrics),
+        top_heads=top_heads,
+        top_rows=top_rows,
     )
     return write_page(Path(path), page)

@@ -100,7 +100,11 @@ def backtest(
         marks = unknown_on_execution(
             scheduled, {name: available[name] for name in strategy.signals}, execution_lag
         )
-        result = dataclasses.replace(result, unknown_signals=marks.reindex(result.weights.index))
+        result = dataclasses.replace(
+            result,
+            unknown_signals=marks.reindex(result.weights.index),
+            signals=tuple(strategy.signals),
+        )
     if not strategy.hedges or result.holdings is None:
         return result
     contribution = excess_contribution(

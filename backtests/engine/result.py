@@ -49,6 +49,9 @@ class Result:
         when all were known). Where it is not empty the weights fell back to
         the neutral weights of those signals: neutral by default, not by a
         quiet reading. ``None`` for a strategy that reads no signal.
+    signals
+        The registered names of the signals the strategy reads (none for a
+        strategy driven by no signal).
     """
 
     name: str
@@ -63,6 +66,7 @@ class Result:
     config_hash: str = ""
     data_hash: str = ""
     unknown_signals: pd.Series | None = None
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

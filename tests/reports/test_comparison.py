@@ -251,10 +251,23 @@ def test_page_is_offline_and_self_contained(
     page, _ = _write(results, run_info, tmp_path)
     assert not EXTERNAL_URL.search(page)
     assert external_links(page) == []
-    assert "<script" not in page and "<img" not in page and "@import" not in page
-    assert page.count("<svg") == 2
+    # the only script file is plotly.js in the page's own folder, written once beside it
+    assert re.findall(r"<script src=\"([^\"]*)\"", page) == ["assets/plotly.min.js"]
+    assert (tmp_path / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    assert "<img" not in page and "@import" not in page
+    # growth, drawdowns, rolling Sharpe and volatility (no weights were given)
+    assert re.findall(r'<div class="plot" id="([^"]+)"', page) == [
+        "growth",
+        "drawdowns",
+        "rolling-sharpe",
+        "rolling-volatility",
+    ]
     assert "fred.stlouisfed.org" in page  # shown as provenance text, not fetched
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["index.html", "summary.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "assets",
+        "index.html",
+        "summary.json",
+    ]
 
 
 def test_page_links_and_explains(
@@ -291,7 +304,7 @@ def test_external_link_is_refused(
         write_comparison(
             results.returns(), summary=summary, path=tmp_path / "i.html", tearsheet_links=links
         )
-    assert not (tmp_path / "i.html").exists()
+    assert not (tmp_path / "i.html").exists() and not (tmp_path / "assets").exists()
 
 
 def test_signals_page(tmp_path: Path) -> None:
@@ -321,7 +334,7 @@ def test_format_value(value: object, kind: ValueKind, text: str) -> None:
 
 
 def test_fired_runs_are_contiguous_true_stretches() -> None:
-    from macropatch.reports.charts import fired_runs
+    from macropatch.reports.heat_tables import fired_runs
 
     index = pd.bdate_range("2024-01-01", periods=8)
     fired = pd.Series(

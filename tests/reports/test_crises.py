@@ -141,14 +141,16 @@ def _entry(windows: dict[str, dict[str, object]]) -> StrategySummary:
 
 def test_the_crisis_table_shows_the_runs_own_windows_with_their_dates() -> None:
     """index.html dropped 2015-16 without a word, and ignored the experiment's windows."""
-    from macropatch.reports.charts import crises_section
     from macropatch.reports.crises import stress_windows as measure_windows
+    from macropatch.reports.heat_tables import crises_table, crisis_dates
 
     returns = daily([0.01, -0.02, 0.005] * 200, start="2015-01-02")
     mine = StressWindow("my sell-off", date(2015, 8, 10), date(2015, 8, 25))
     measured = {"a": _entry(measure_windows(returns, (mine,)))}
-    html = crises_section(["a"], measured, {"a": "a"})
-    assert "my sell-off" in html and "2015-08-10 to 2015-08-25" in html
-    assert "2020 Covid crash" not in html  # not a window of this run: not named at all
+    table = crises_table(["a"], measured, benchmark="a")
+    assert table.columns == ["my sell-off"]
+    assert crisis_dates(["a"], measured) == ["my sell-off: 2015-08-10 to 2015-08-25"]
+    # not a window of this run: not named at all
+    assert "2020 Covid crash" not in [*table.columns, *table.skipped]
     defaults = {"a": _entry(measure_windows(returns))}
-    assert "2015-16 oil and China" in crises_section(["a"], defaults, {"a": "a"})
+    assert "2015-16 oil and China" in crises_table(["a"], defaults, benchmark="a").columns

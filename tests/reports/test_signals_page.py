@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,19 @@ from macropatch.reports.signals_page import format_signal_number, write_signals_
 from macropatch.signals.base import Family, Signal, SignalResult, SignalState
 
 PERIOD = ("2021-01-04", "2023-06-30")
+
+
+def plotly_figures(page: str) -> list[tuple[list[dict], dict]]:
+    """The data and layout of every ``Plotly.newPlot`` call of a page, parsed as JSON."""
+    decoder = json.JSONDecoder()
+    figures = []
+    for match in re.finditer(r"Plotly\.newPlot\(\"[^\"]+\",", page):
+        data, end = decoder.raw_decode(page, match.end())
+        layout, _ = decoder.raw_decode(page, end + 1)
+        figures.append((data, layout))
+    return figures
+
+
 EXTERNAL_URL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 
@@ -166,7 +180,7 @@ def test_missing_series_shows_the_import_hint(tmp_path: Path, results: list[Sign
     )
     assert "macropatch data import-series vix_futures FILE.csv" in text
     # one chart per signal with data, none for the one without
-    assert text.count("<svg ") == len(results) - 1
+    assert text.count('<div class="plot"') == len(results) - 1
 
 
 def test_page_is_offline_and_written_atomically(
@@ -180,7 +194,8 @@ def test_page_is_offline_and_written_atomically(
     assert not EXTERNAL_URL.search(text)
     assert 'href="index.html"' in text
     assert "knowable" in text
-    assert [item.name for item in target.parent.iterdir()] == ["signals.html"]
+    assert sorted(item.name for item in target.parent.iterdir()) == ["assets", "signals.html"]
+    assert re.findall(r'<script src="([^"]*)"', text) == ["assets/plotly.min.js"]
 
 
 def test_long_period_is_drawn_weekly(tmp_path: Path) -> None:
@@ -190,11 +205,15 @@ def test_long_period_is_drawn_weekly(tmp_path: Path) -> None:
     text = write_signals_page(tmp_path / "s.html", period=(start, end), results=[result]).read_text(
         encoding="utf-8"
     )
-    svg = text[text.index("<svg ") : text.index("</svg>")]
-    # every path (the value line, the shading) of at most ~1500 points, not one per day
-    points = [path.count("L") + 1 for path in re.findall(r'<path d="([^"]*)"', svg)]
+    data, layout = plotly_figures(text)[0]
+    # the value line of at most ~1500 points, not one per day
     assert days > 6000
-    assert 1000 < max(points) <= 1500
+    assert [len(trace["x"]) for trace in data] == [len(data[0]["y"])]
+    assert 1000 < len(data[0]["x"]) <= 1500
+    # the threshold as a dashed line, fired runs as shaded rectangles
+    lines = [shape for shape in layout["shapes"] if shape["type"] == "line"]
+    assert [line["y0"] for line in lines] == [0.05] and lines[0]["line"]["dash"] == "dash"
+    assert any(shape["type"] == "rect" for shape in layout["shapes"])
 
 
 def test_no_results_keeps_the_empty_page(tmp_path: Path) -> None:

@@ -131,6 +131,7 @@ def test_structure(results: ResultSet) -> None:
         "annual_returns",
         "neutral_by_default",
         "without_proxies",
+        "signals",
     }
     for entry in summary["strategies"].values():
         assert PERFORMANCE_KEYS | extra == set(entry)

@@ -1,0 +1,180 @@
+"""Interactive charts with Plotly: the look every chart shares, its markup, and plotly.js.
+
+Requires Plotly figures (``plotly.graph_objects``) built by the chart modules.
+Produces:
+
+- :func:`layout`: the shared look (no Plotly template, so no theme is
+  embedded in each page; fonts and grid colours as the pages' CSS);
+- :func:`chart_markup`: a ``<div>`` and the inline script that draws it with
+  ``Plotly.newPlot``; the figure's JSON is embedded with ``<``, ``>`` and ``&``
+  written as JSON escapes, so no name or label can close the script;
+- :func:`write_plotly_js`: ``assets/plotly.min.js`` in an output folder, the
+  one copy of plotly.js every page of that folder loads by a relative path
+  (pages stay offline and small);
+- :func:`weekly`: long daily curves as weekly points, so that pages stay light.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup, escape
+from plotly.offline import get_plotlyjs
+
+from macropatch.reports.html import THIN_ABOVE, write_text_atomically
+
+__all__ = [
+    "FONT",
+    "PLOTLY_JS",
+    "chart_markup",
+    "dates",
+    "ensure_plotly_js",
+    "figure",
+    "layout",
+    "log_ticks",
+    "values",
+    "weekly",
+    "write_plotly_js",
+]
+
+PLOTLY_JS = "assets/plotly.min.js"
+"""Where plotly.js sits in an output folder, relative to its pages."""
+
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+GRID = "#e9ecf1"
+AXIS = "#c9ced6"
+MUTED = "#5b6574"
+
+_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "scrollZoom": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+
+def layout(**overrides: Any) -> dict[str, Any]:
+    """The shared layout, with ``overrides`` on top (a nested dict replaces its default)."""
+    axis = {
+        "gridcolor": GRID,
+        "linecolor": AXIS,
+        "zeroline": False,
+        "tickfont": {"color": MUTED, "size": 11},
+        "title": {"font": {"color": MUTED, "size": 12}},
+        "automargin": True,
+    }
+    base: dict[str, Any] = {
+        "template": "none",
+        "font": {"family": FONT, "size": 12, "color": "#1d2430"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 56, "r": 40, "t": 36, "b": 36},
+        "modebar": {"orientation": "v", "bgcolor": "rgba(255,255,255,0.7)"},
+        "hovermode": "x unified",
+        "hoverlabel": {"font": {"family": FONT, "size": 12}},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        "xaxis": {**axis, "type": "date"},
+        "yaxis": dict(axis),
+    }
+    base.update(overrides)
+    return base
+
+
+def figure(**overrides: Any) -> go.Figure:
+    """An empty figure with :func:`layout` (``overrides`` on top)."""
+    return go.Figure(layout=layout(**overrides))
+
+
+def dates(index: pd.Index) -> list[str]:
+    """A DatetimeIndex as ISO dates (what Plotly reads as a date axis)."""
+    return [stamp.strftime("%Y-%m-%d") for stamp in pd.DatetimeIndex(index)]
+
+
+def values(
+    series: pd.Series | np.ndarray | Sequence[float | None], digits: int = 6
+) -> list[float | None]:
+    """Numbers rounded to ``digits`` significant places, NaN and None as ``None`` (a gap)."""
+    array = np.asarray([np.nan if x is None else x for x in series], dtype=float)
+    return [None if not np.isfinite(x) else float(f"{x:.{digits}g}") for x in array]
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log axis from ``low`` to ``high``: 1-2-5 steps, or finer over a narrow range."""
+    low, high = max(low, 1e-9), max(high, low * 1.0001)
+    steps = (
+        (1.0, 2.0, 5.0) if high / low >= 4 else (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+    )
+    ticks = []
+    for power in range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1):
+        for step in steps:
+            tick = step * 10.0**power
+            if low / 1.05 <= tick <= high * 1.05:
+                ticks.append(float(f"{tick:.6g}"))
+    return ticks
+
+
+def weekly(series: pd.Series, *, how: str = "last") -> pd.Series:
+    """A long daily series as one point a week (``last``, ``min`` or ``max`` of the week)."""
+    if len(series) <= THIN_ABOVE:
+        return series
+    weeks = series.resample("W-FRI")
+    reduced = {"last": weeks.last, "min": weeks.min, "max": weeks.max}[how]()
+    return reduced.dropna()
+
+
+def _json(document: object) -> str:
+    """JSON that is safe inside an HTML ``<script>``."""
+    text = json.dumps(document, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def chart_markup(chart: go.Figure, *, chart_id: str, label: str, height: int) -> Markup:
+    """The ``<div>`` of a chart and the script that draws it (needs plotly.js loaded first).
+
+    Parameters
+    ----------
+    chart
+        The figure.
+    chart_id
+        The element id (letters, digits, ``-`` and ``_``; unique on the page).
+    label
+        The chart's accessible name (``aria-label``).
+    height
+        Pixels.
+    """
+    document = json.loads(chart.to_json())
+    layout_document = {**document.get("layout", {}), "height": height}
+    layout_document.pop("template", None)
+    identifier = escape(chart_id)
+    return Markup(
+        f'<div class="plot" id="{identifier}" role="img" aria-label="{escape(label)}" '
+        f'style="height:{int(height)}px"></div>\n'
+        f"<script>Plotly.newPlot({_json(chart_id)},{_json(document.get('data', []))},"
+        f"{_json(layout_document)},{_json(_CONFIG)});</script>"
+    )
+
+
+def ensure_plotly_js(folder: Path) -> Path:
+    """``folder/assets/plotly.min.js``, written unless an identical copy is there already
+    (so the pages of one folder share one copy, written once).
+    """
+    path = Path(folder) / PLOTLY_JS
+    script = get_plotlyjs()
+    try:
+        same = path.stat().st_size == len(script.encode("utf-8"))
+    except OSError:
+        same = False
+    if same and path.read_text(encoding="utf-8") == script:
+        return path
+    return write_text_atomically(path, script)
+
+
+def write_plotly_js(folder: Path) -> Path:
+    """Write plotly.js (the version Plotly for Python bundles) to ``folder/assets``."""
+    return write_text_atomically(Path(folder) / PLOTLY_JS, get_plotlyjs())
