@@ -230,7 +230,7 @@ def _forward_chart(name: str, outcomes: list[ForwardSummary | None], horizons: l
         after = [float(value) for value in outcome.after if value is not None]
         chart.add_trace(
             go.Box(
-                x=[label] * len(after), y=values(after, 4), name="after each episode",
+                x=[label] * len(after), y=values(after), name="after each episode",
                 boxpoints="all", jitter=0.5, pointpos=0, fillcolor="rgba(0,0,0,0)",
                 line={"color": "rgba(0,0,0,0)"}, marker={"color": "#b3261e", "size": 6},
                 offsetgroup="episodes", hoveron="points",
@@ -283,7 +283,7 @@ def _calibration_chart(found: CalibrationSummary) -> Markup:
     for (key, label), colour in zip(names.items(), ("#1f5fbf", "#d1495b", "#1d2430"), strict=True):
         chart.add_trace(
             go.Scatter(
-                x=dates(index), y=values(found.monthly[key], 5), name=label, mode="lines",
+                x=dates(index), y=values(found.monthly[key]), name=label, mode="lines",
                 line={"color": colour, "width": 1.5}, hovertemplate="%{y:.1f}",
             )
         )  # fmt: skip

@@ -34,6 +34,7 @@ from macropatch.backtests.metrics.performance import (
 )
 from macropatch.reports.plotting import (
     MUTED,
+    by_week,
     chart_markup,
     dates,
     figure,
@@ -89,7 +90,7 @@ def growth_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, st
         chart.add_trace(
             go.Scatter(
                 x=dates(wealth.index),
-                y=values(wealth, 5),
+                y=values(wealth),
                 name=name,
                 mode="lines",
                 line=_line(name, benchmark, colours),
@@ -127,7 +128,7 @@ def drawdown_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, 
             chart.add_trace(
                 go.Scatter(
                     x=dates(reference.index),
-                    y=values(reference, 4),
+                    y=values(reference),
                     name=benchmark,
                     mode="lines",
                     line={"width": 0, "color": "#8d96a3"},
@@ -141,7 +142,7 @@ def drawdown_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, 
         chart.add_trace(
             go.Scatter(
                 x=dates(drawdown.index),
-                y=values(drawdown, 4),
+                y=values(drawdown),
                 name=name,
                 mode="lines",
                 line={"width": 1.3, "color": colours[name]},
@@ -200,7 +201,7 @@ def rolling_chart(
         chart.add_trace(
             go.Scatter(
                 x=dates(series.index),
-                y=values(series, 4),
+                y=values(series),
                 name=name,
                 mode="lines",
                 line=_line(name, benchmark, colours),
@@ -214,8 +215,8 @@ def rolling_chart(
 def _weekly_fired(fired: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
     """1 in a week on which the signal fired on a day, 0 if it was quiet all week, else NaN."""
     daily = fired.reindex(index)
-    known = daily.notna().astype(float).resample("W-FRI").max()
-    on = daily.fillna(False).astype(float).resample("W-FRI").max()
+    known = by_week(daily.notna().astype(float), "max")
+    on = by_week(daily.fillna(False).astype(float), "max")
     return on.where(known > 0)
 
 
@@ -261,7 +262,7 @@ def weights_chart(
         chart.add_trace(
             go.Scatter(
                 x=dates(held.index),
-                y=values(held[asset], 4),
+                y=values(held[asset]),
                 name=asset,
                 mode="lines",
                 line={"width": 0.5, "color": colour, "shape": "hv"},
@@ -297,7 +298,7 @@ def _fired_strip(
         go.Heatmap(
             x=dates(index),
             y=list(names),
-            z=[values(row, 1) for row in grid],
+            z=grid.astype(np.float32),
             zmin=0,
             zmax=1,
             colorscale=[[0.0, "#eef1f5"], [1.0, FIRED_COLOUR]],
@@ -305,10 +306,9 @@ def _fired_strip(
             xgap=0,
             ygap=2,
             hovertemplate="%{y}: %{customdata}<extra></extra>",
-            customdata=[
-                ["fired" if v == 1 else "quiet" if v == 0 else "unknown" for v in row]
-                for row in grid
-            ],
+            customdata=np.where(grid == 1, "fired", np.where(grid == 0, "quiet", "unknown")).astype(
+                object
+            ),
             name="signals",
         ),
         row=2,

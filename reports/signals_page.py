@@ -39,7 +39,14 @@ from markupsafe import Markup
 from macropatch.reports.documents import SignalRecord
 from macropatch.reports.heat_tables import fired_runs
 from macropatch.reports.html import NOT_AVAILABLE, THIN_ABOVE, write_page
-from macropatch.reports.plotting import PLOTLY_JS, chart_markup, dates, ensure_plotly_js, figure
+from macropatch.reports.plotting import (
+    PLOTLY_JS,
+    by_week,
+    chart_markup,
+    dates,
+    ensure_plotly_js,
+    figure,
+)
 from macropatch.reports.plotting import layout as base_layout
 from macropatch.reports.plotting import values as plot_values
 from macropatch.reports.templating import anchor, render_template
@@ -242,9 +249,10 @@ def _chart(result: SignalResult, start: pd.Timestamp, end: pd.Timestamp) -> Mark
     flags = result.fired.loc[start:end].astype("Float64").astype(float)  # 1 fired, 0, NaN
     step = pd.Timedelta(days=1)
     if len(value) > THIN_ABOVE:
-        value = value.resample("W-FRI").last()
+        value = by_week(value, "last")
         # any day fired -> fired; weeks labelled by their start so the shading covers them
-        flags = flags.resample("W-FRI", label="left", closed="right").max()
+        flags = by_week(flags, "max")
+        flags.index = pd.DatetimeIndex(flags.index) - pd.Timedelta(days=7)
         step = pd.Timedelta(days=7)
     fraction = _is_fraction(result)
     chart = figure(
@@ -274,11 +282,10 @@ def _chart(result: SignalResult, start: pd.Timestamp, end: pd.Timestamp) -> Mark
                 "line": {"color": COLOURS["threshold"], "width": 1.2, "dash": "dash"},
             }
         )  # fmt: skip
-    chart.update_layout(shapes=shapes)  # at once: one shape at a time is quadratic in Plotly
     chart.add_trace(
         go.Scatter(
             x=dates(value.index),
-            y=plot_values(value, 5),
+            y=plot_values(value),
             mode="lines",
             line={"color": COLOURS["line"], "width": 1.4},
             name=result.signal.name,
@@ -295,6 +302,7 @@ def _chart(result: SignalResult, start: pd.Timestamp, end: pd.Timestamp) -> Mark
         chart_id=anchor(result.signal.name, "chart-"),
         label=f"{result.signal.summary}: {result.name}",
         height=230,
+        shapes=shapes,
     )
 
 

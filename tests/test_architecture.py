@@ -270,7 +270,9 @@ def test_a_regular_install_has_one_import_root(tmp_path: Path) -> None:
     tops = {name.split("/")[0] for name in names if not name.startswith("macropatch-")}
     assert tops == {ROOT}
     for expected in ("macropatch/signals/base.py", "macropatch/backtests/engine/kernel.py",
-                     "macropatch/marketdata/catalog.toml", "macropatch/scenarios/1_bond_vigilantes.toml"):  # fmt: skip
+                     "macropatch/marketdata/catalog.toml", "macropatch/scenarios/1_bond_vigilantes.toml",
+                     "macropatch/reports/templates/index.html.j2",
+                     "macropatch/reports/static/page.css"):  # fmt: skip
         assert expected in names
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:

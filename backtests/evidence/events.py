@@ -232,20 +232,22 @@ def forward_values(values: np.ndarray, horizon: int, measure: Measure) -> np.nda
 
 
 def drawdown_onsets(level: pd.Series, depth: float) -> np.ndarray:
-    """Positions of the first close ``depth`` below the running peak (a new peak re-arms)."""
+    """Positions of the first close ``depth`` below the running peak (a new peak re-arms).
+
+    Missing closes are skipped. Each close above every earlier one is a new peak and starts
+    a stretch; the onset of a stretch is its first close at or below ``peak * (1 - depth)``.
+    """
     data = level.to_numpy(dtype=float)
-    onsets = []
-    peak = -math.inf
-    armed = True
-    for position, price in enumerate(data):
-        if not math.isfinite(price):
-            continue
-        if price > peak:
-            peak, armed = price, True
-        elif armed and price <= peak * (1.0 - depth):
-            onsets.append(position)
-            armed = False
-    return np.asarray(onsets, dtype=np.int64)
+    positions = np.flatnonzero(np.isfinite(data))
+    prices = data[positions]
+    if not len(prices):
+        return np.zeros(0, dtype=np.int64)
+    peaks = np.maximum.accumulate(prices)
+    new_peak = prices > np.concatenate(([-np.inf], peaks[:-1]))
+    stretch = np.cumsum(new_peak)
+    below = np.flatnonzero(~new_peak & (prices <= peaks * (1.0 - depth)))
+    first = below[np.r_[True, stretch[below][1:] != stretch[below][:-1]]] if len(below) else below
+    return positions[first].astype(np.int64)
 
 
 def event_study(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -20,6 +21,20 @@ from macropatch.signals.base import Family, Signal, SignalResult, SignalState
 PERIOD = ("2021-01-04", "2023-06-30")
 
 
+def _typed_arrays(item: object) -> object:
+    """Plotly's typed arrays (``{"dtype": "f4", "bdata": ...}``) decoded to lists."""
+    if isinstance(item, dict) and "bdata" in item and "dtype" in item:
+        array = np.frombuffer(base64.b64decode(item["bdata"]), dtype=item["dtype"])
+        if "shape" in item:
+            array = array.reshape([int(size) for size in str(item["shape"]).split(",")])
+        return array.tolist()
+    if isinstance(item, dict):
+        return {key: _typed_arrays(value) for key, value in item.items()}
+    if isinstance(item, list):
+        return [_typed_arrays(value) for value in item]
+    return item
+
+
 def plotly_figures(page: str) -> list[tuple[list[dict], dict]]:
     """The data and layout of every ``Plotly.newPlot`` call of a page, parsed as JSON."""
     decoder = json.JSONDecoder()
@@ -27,7 +42,7 @@ def plotly_figures(page: str) -> list[tuple[list[dict], dict]]:
     for match in re.finditer(r"Plotly\.newPlot\(\"[^\"]+\",", page):
         data, end = decoder.raw_decode(page, match.end())
         layout, _ = decoder.raw_decode(page, end + 1)
-        figures.append((data, layout))
+        figures.append((_typed_arrays(data), layout))
     return figures
 
 

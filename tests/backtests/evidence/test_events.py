@@ -64,6 +64,32 @@ def test_drawdown_onsets_rearm_only_after_a_new_peak() -> None:
     assert drawdown_onsets(level, 0.20).tolist() == [8]
 
 
+def _onsets_one_close_at_a_time(level: pd.Series, depth: float) -> list[int]:
+    """The definition, close by close: the reference for the vectorised version."""
+    onsets, peak, armed = [], -np.inf, True
+    for position, price in enumerate(level.to_numpy(dtype=float)):
+        if not np.isfinite(price):
+            continue
+        if price > peak:
+            peak, armed = price, True
+        elif armed and price <= peak * (1.0 - depth):
+            onsets.append(position)
+            armed = False
+    return onsets
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.floats(1.0, 200.0), st.just(float("nan"))), min_size=0, max_size=60),
+    st.sampled_from([0.0, 0.05, 0.1, 0.2, 0.5]),
+)
+def test_drawdown_onsets_follow_the_definition_close_by_close(
+    closes: list[float], depth: float
+) -> None:
+    level = pd.Series(closes, dtype=float)
+    assert drawdown_onsets(level, depth).tolist() == _onsets_one_close_at_a_time(level, depth)
+
+
 def _market(days: pd.DatetimeIndex, crashes: list[int], rng: np.random.Generator) -> pd.Series:
     """A market drifting up with noise, falling 25% over 20 days at each crash position and
     making it back to a new peak over the next 150 days."""
