@@ -130,7 +130,7 @@ def week_ends(index: pd.Index) -> pd.DatetimeIndex:
     Python loop, about 20 ms a series).
     """
     days = pd.DatetimeIndex(index).normalize()
-    return days + pd.to_timedelta((4 - days.weekday) % 7, unit="D")
+    return days + pd.to_timedelta((4 - days.day_of_week) % 7, unit="D")
 
 
 def by_week(series: pd.Series, how: str) -> pd.Series:
