@@ -163,6 +163,7 @@ def write_comparison(
     weights: Mapping[str, pd.DataFrame] | None = None,
     signals: Sequence[SignalResult] = (),
     evidence: EvidenceReport | None = None,
+    key: str = "",
 ) -> Path:
     """Write the comparison page of a run.
 
@@ -189,6 +190,8 @@ def write_comparison(
         which its own signals fired.
     evidence
         The run's evidence: the verdict's lines against the neutral twins.
+    key
+        The page's content key (:mod:`macropatch.reports.reuse`), in a ``<meta>`` tag.
 
     Raises
     ------
@@ -215,6 +218,7 @@ def write_comparison(
         "index.html.j2",
         title=f"macropatch · {run.experiment}",
         plotly_js=PLOTLY_JS,
+        content_key=key,
         run=run,
         names=names,
         measured=measured,

@@ -321,11 +321,16 @@ def _hedges(evidence: EvidenceReport) -> tuple[tuple[str, ...], list[Row], tuple
 
 
 def write_evidence_page(
-    path: Path, *, evidence: EvidenceReport, comparison_link: str | None = "index.html"
+    path: Path,
+    *,
+    evidence: EvidenceReport,
+    comparison_link: str | None = "index.html",
+    key: str = "",
 ) -> Path:
     """Write ``evidence.html`` from the evidence report (``evidence.json``), with
     ``assets/plotly.min.js`` beside it when it is not there yet; it links back to
-    ``comparison_link`` (None: the evidence stands alone).
+    ``comparison_link`` (None: the evidence stands alone; ``key``: the page's content
+    key, :mod:`macropatch.reports.reuse`).
     """
     method = evidence.trigger_method
     twins, contributions = _twins(evidence)
@@ -334,6 +339,7 @@ def write_evidence_page(
     page = render_template(
         "evidence.html.j2",
         title="macropatch · evidence",
+        content_key=key,
         plotly_js=PLOTLY_JS,
         evidence=evidence,
         comparison_link=comparison_link,

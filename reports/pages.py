@@ -13,7 +13,8 @@ finished run's files (``macropatch report``), so the two cannot differ.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,9 +27,9 @@ from macropatch.reports.documents import RunSummary, StrategySummary
 from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 from macropatch.reports.plotting import ensure_plotly_js
+from macropatch.reports.reuse import content_key, reusable
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
-from macropatch.reports.tearsheet_cache import reusable
 from macropatch.signals.base import SignalResult
 
 __all__ = ["render_pages", "tearsheet_subtitle"]
@@ -87,8 +88,9 @@ def render_pages(
         drawn on index.html.
     previous
         The folder of the run these pages replace, if any: a tearsheet there
-        drawn from the same content (:mod:`macropatch.reports.tearsheet_cache`)
-        is copied instead of drawn again.
+        drawn from the same content and code (:mod:`macropatch.reports.reuse`)
+        is copied instead of drawn again: every tearsheet, and ``signals.html``,
+        ``stress.html``, ``evidence.html`` and ``index.html``.
 
     Returns
     -------
@@ -108,33 +110,113 @@ def render_pages(
     names = [str(name) for name in returns.columns]
     ensure_plotly_js(folder)  # once for every page of the folder
     written = _tearsheets(folder, returns, benchmark, measured, progress, previous)
+    pages = _Pages(folder, previous)
+    period = (run.period.start, run.period.end)
+    readers = _readers(measured)
+    end = pd.Timestamp(run.period.end)
     written.append(
-        write_signals_page(
-            folder / "signals.html",
-            period=(run.period.start, run.period.end),
-            results=signals,
-            records=summary.signals,
-            readers=_readers(measured),
-        )
+        pages.page(
+            "signals.html",
+            (period, [_shown_signal(result, end) for result in signals], summary.signals, readers),
+            lambda path, key: write_signals_page(
+                path,
+                period=period,
+                results=signals,
+                records=summary.signals,
+                readers=readers,
+                key=key,
+            ),
+        )  # fmt: skip
     )
     if stress is not None:
-        written.append(write_stress_page(folder / "stress.html", stress=stress))
-    if evidence is not None:
-        written.append(write_evidence_page(folder / "evidence.html", evidence=evidence))
-    written.append(
-        write_comparison(
-            returns,
-            summary=summary,
-            path=folder / "index.html",
-            tearsheet_links={name: f"tearsheets/{name}.html" for name in names},
-            stress_link="stress.html" if stress is not None else None,
-            evidence_link="evidence.html" if evidence is not None else None,
-            weights=weights,
-            signals=signals,
-            evidence=evidence,
+        written.append(
+            pages.page(
+                "stress.html",
+                (stress,),
+                lambda path, key: write_stress_page(path, stress=stress, key=key),
+            )
         )
+    if evidence is not None:
+        written.append(
+            pages.page(
+                "evidence.html",
+                (evidence,),
+                lambda path, key: write_evidence_page(path, evidence=evidence, key=key),
+            )
+        )
+    links = {
+        "tearsheet_links": {name: f"tearsheets/{name}.html" for name in names},
+        "stress_link": "stress.html" if stress is not None else None,
+        "evidence_link": "evidence.html" if evidence is not None else None,
+    }
+    # created_at changes every run and is not shown: it must not make the page new
+    shown = summary.model_copy(update={"run": run.model_copy(update={"created_at": ""})})
+    written.append(
+        pages.page(
+            "index.html",
+            (
+                shown,
+                returns,
+                {name: _as_drawn(frame) for name, frame in (weights or {}).items()},
+                {result.signal.name: _as_drawn(result.fired) for result in signals},
+                evidence,
+                links,
+            ),
+            lambda path, key: write_comparison(
+                returns,
+                summary=summary,
+                path=path,
+                weights=weights,
+                signals=signals,
+                evidence=evidence,
+                key=key,
+                **links,  # type: ignore[arg-type]
+            ),
+        )  # fmt: skip
     )
     return written
+
+
+def _shown_signal(result: SignalResult, end: pd.Timestamp) -> tuple[object, ...]:
+    """What signals.html shows of a signal: the same whether the result was just computed
+    or read back from the run's ``signals/`` files (so the page's key is too).
+    """
+    signal = result.signal
+    return (
+        result.name, signal.name, signal.summary, signal.family, result.threshold,
+        result.missing, _as_drawn(result.value), _as_drawn(result.fired), result.state_on(end),
+        result.coverage_on(end),
+    )  # fmt: skip
+
+
+def _as_drawn(numbers: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Numbers as the charts draw them (single precision; a flag as 1, 0 or NaN): the run's
+    files keep 12 significant digits, so a page drawn again from them has the same key.
+    """
+    drawn = numbers.astype("Float64").astype("float32")
+    return drawn.rename(None) if isinstance(drawn, pd.Series) else drawn
+
+
+class _Pages:
+    """Pages of a run folder, each copied from the run it replaces when its key matches."""
+
+    def __init__(self, folder: Path, previous: Path | None) -> None:
+        self.folder, self.previous = folder, previous
+
+    def page(
+        self, name: str, inputs: tuple[object, ...], draw: Callable[[Path, str], Path]
+    ) -> Path:
+        """``folder/name``: copied from ``previous/name`` if drawn from the same ``inputs``
+        and code, else drawn by ``draw(path, key)``.
+        """
+        key = content_key(name, *inputs)
+        target = self.folder / name
+        earlier = self.previous / name if self.previous is not None else None
+        if earlier is not None and reusable(earlier, key):
+            if earlier.resolve() != target.resolve():
+                shutil.copy2(earlier, target)
+            return target
+        return draw(target, key)
 
 
 def _readers(measured: Mapping[str, StrategySummary]) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ so an interrupted render leaves no partial page.
 
 A job may name the page an earlier run drew at the same place
 (``previous``): when that page carries the job's content key
-(:mod:`macropatch.reports.tearsheet_cache`), it is copied instead of drawn.
+(:mod:`macropatch.reports.reuse`), it is copied instead of drawn.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pandas as pd
 from macropatch.backtests.sweep.executors import stop_pool
 from macropatch.marketdata.interrupts import deferred_interrupts
 from macropatch.marketdata.processes import become_worker
+from macropatch.reports.reuse import content_key, reusable
 from macropatch.reports.tearsheet import write_tearsheet
-from macropatch.reports.tearsheet_cache import reusable, tearsheet_key
 
 __all__ = ["RenderedTearsheets", "TearsheetJob", "default_workers", "render_tearsheets"]
 
@@ -43,11 +43,11 @@ class TearsheetJob:
     previous: Path | None = None
     """The page an earlier run drew at this place, reused when its key matches."""
     key: str = field(init=False)
-    """The content key (:func:`macropatch.reports.tearsheet_cache.tearsheet_key`)."""
+    """The content key (:func:`macropatch.reports.reuse.content_key`)."""
 
     def __post_init__(self) -> None:
         """Compute the content key once, where the job is made."""
-        key = tearsheet_key(self.returns, self.benchmark, title=self.title, subtitle=self.subtitle)
+        key = content_key("tearsheet", self.returns, self.benchmark, self.title, self.subtitle)
         object.__setattr__(self, "key", key)
 
 

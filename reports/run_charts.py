@@ -150,8 +150,11 @@ def drawdown_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, 
             ),
             **where,
         )
-    chart.update_yaxes(tickformat=".0%", gridcolor="#e9ecf1", rangemode="tozero")
-    chart.update_xaxes(gridcolor="#e9ecf1", type="date")
+    chart.update_yaxes(
+        tickformat=".0%", gridcolor="#e9ecf1", rangemode="tozero", showline=False,
+        zeroline=True, zerolinecolor="#9aa3af", zerolinewidth=1,
+    )  # fmt: skip
+    chart.update_xaxes(gridcolor="#e9ecf1", type="date", showline=False)
     chart.update_annotations(font={"size": 12}, xanchor="left", x=None)
     for annotation, axis in zip(chart.layout.annotations, _x_domains(chart), strict=False):
         annotation.update(x=axis)
@@ -273,7 +276,9 @@ def weights_chart(
             row=1,
             col=1,
         )
-    chart.update_yaxes(tickformat=".0%", gridcolor="#e9ecf1", row=1, col=1, title_text="Weight")
+    chart.update_yaxes(
+        tickformat=".0%", gridcolor="#e9ecf1", row=1, col=1, title_text="Weight", automargin=True
+    )
     chart.update_xaxes(type="date", gridcolor="#e9ecf1")
     if strips:
         _fired_strip(chart, fired, pd.DatetimeIndex(pd.date_range(period[0], end, freq="D")))
@@ -314,4 +319,4 @@ def _fired_strip(
         row=2,
         col=1,
     )
-    chart.update_yaxes(row=2, col=1, autorange="reversed", tickfont={"size": 10})
+    chart.update_yaxes(row=2, col=1, autorange="reversed", tickfont={"size": 10}, automargin=True)

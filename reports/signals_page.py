@@ -93,6 +93,7 @@ def write_signals_page(
     results: Sequence[SignalResult] = (),
     records: Sequence[SignalRecord] = (),
     readers: Mapping[str, Sequence[str]] | None = None,
+    key: str = "",
 ) -> Path:
     """Write the signal dashboard.
 
@@ -115,6 +116,8 @@ def write_signals_page(
     readers
         Per registered signal name, the strategies of the run that read it
         (linked to their weights on index.html).
+    key
+        The page's content key (:mod:`macropatch.reports.reuse`), in a ``<meta>`` tag.
 
     Returns
     -------
@@ -152,6 +155,7 @@ def write_signals_page(
     page = render_template(
         "signals.html.j2",
         title="macropatch · signals",
+        content_key=key,
         plotly_js=PLOTLY_JS if views else None,
         start=f"{start:%Y-%m-%d}",
         end=f"{end:%Y-%m-%d}",

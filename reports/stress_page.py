@@ -212,15 +212,17 @@ def _bootstrap_rows(stress: StressReport) -> list[tuple[object, ...]]:
     ]
 
 
-def write_stress_page(path: Path, *, stress: StressReport) -> Path:
+def write_stress_page(path: Path, *, stress: StressReport, key: str = "") -> Path:
     """Write ``stress.html`` from the stress report (``stress.json``), with
-    ``assets/plotly.min.js`` beside it when it is not there yet.
+    ``assets/plotly.min.js`` beside it when it is not there yet (``key``: the page's
+    content key, :mod:`macropatch.reports.reuse`).
     """
     names = _names(stress)
     bootstrap = stress.bootstrap
     page = render_template(
         "stress.html.j2",
         title="macropatch · stress tests",
+        content_key=key,
         plotly_js=PLOTLY_JS,
         stress=stress,
         headings={name: _heading(name, stress.benchmark) for name in names},

@@ -52,7 +52,7 @@ from matplotlib.typing import RcKeyType
 
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.reports.html import figure_to_svg, write_page
-from macropatch.reports.tearsheet_cache import key_tag
+from macropatch.reports.reuse import key_tag
 from macropatch.reports.tearsheet_heatmap import monthly_heatmap
 
 __all__ = ["MINIMUM_DAYS", "write_tearsheet"]
@@ -94,7 +94,7 @@ def write_tearsheet(
     subtitle
         Plain-text line below the heading (the strategy and its parameters).
     key
-        The content key of the page (:func:`macropatch.reports.tearsheet_cache.tearsheet_key`),
+        The content key of the page (:func:`macropatch.reports.reuse.content_key`),
         written in a ``<meta>`` tag at the top of ``<head>`` so that a later
         run can reuse the page; empty for none.
 

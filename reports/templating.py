@@ -83,7 +83,14 @@ def stylesheet() -> Markup:
     return Markup((STATIC / "page.css").read_text(encoding="utf-8"))
 
 
-def render_template(name: str, *, title: str, plotly_js: str | None = None, **context: Any) -> str:
+def render_template(
+    name: str,
+    *,
+    title: str,
+    plotly_js: str | None = None,
+    content_key: str = "",
+    **context: Any,
+) -> str:
     """Render template ``name`` as a whole page.
 
     Parameters
@@ -95,11 +102,20 @@ def render_template(name: str, *, title: str, plotly_js: str | None = None, **co
     plotly_js
         Relative address of plotly.js for a page with interactive charts
         (``assets/plotly.min.js``); ``None`` loads no script.
+    content_key
+        The page's content key (:func:`macropatch.reports.reuse.content_key`),
+        written in a ``<meta>`` tag at the top of ``<head>``; empty for none.
     context
         What the template shows: typed documents, chart markup, plain values.
     """
     template = _environment().get_template(name)
-    return template.render(title=title, plotly_js=plotly_js, stylesheet=stylesheet(), **context)
+    return template.render(
+        title=title,
+        plotly_js=plotly_js,
+        content_key=content_key,
+        stylesheet=stylesheet(),
+        **context,
+    )
 
 
 def render_page(*, title: str, body: str, plotly_js: str | None = None) -> str:

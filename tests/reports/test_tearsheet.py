@@ -88,7 +88,7 @@ def test_renders_every_section_with_the_title(rendered: tuple) -> None:
     assert re.search(rf"<h1>{re.escape(escaped)} <dt>\s*\d+ \w+, 2021 -", page)
     assert "(Compounded)" not in page
     assert f'<p class="parameters">Compounded returns · {SUBTITLE}</p>' in page
-    assert '<meta name="macropatch-tearsheet" content="' + "ab" * 32 + '">' in page[:4096]
+    assert '<meta name="macropatch-key" content="' + "ab" * 32 + '">' in page[:4096]
     for section in CHART_SECTIONS:
         match = re.search(
             rf'<div id="{section}">(.*?)</div>\s*<div id=|<div id="{section}">(.*)', page, re.DOTALL

@@ -20,6 +20,11 @@ def _stamps(out: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
+def _pages(out: Path) -> dict[str, int]:
+    """The modification time of each page of the run folder."""
+    return {path.name: path.stat().st_mtime_ns for path in sorted(out.glob("*.html"))}
+
+
 def test_the_tearsheet_cache_is_hit_when_nothing_changed_and_missed_when_parameters_do(
     tmp_path: Path, pack_path: Path
 ) -> None:
@@ -29,12 +34,15 @@ def test_the_tearsheet_cache_is_hit_when_nothing_changed_and_missed_when_paramet
     first = run_macropatch(command, tmp_path, tmp_path / "home")
     assert first.returncode == 0, first.stderr
     drawn = _stamps(out)
+    pages = _pages(out)
+    assert sorted(pages) == ["evidence.html", "index.html", "signals.html", "stress.html"]
     assert sorted(drawn) == ["sixty_forty.html", "spy_buy_and_hold.html"]
-    assert all(b'<meta name="macropatch-tearsheet"' in page[:4096] for _, page in drawn.values())
+    assert all(b'<meta name="macropatch-key"' in page[:4096] for _, page in drawn.values())
 
     second = run_macropatch(command, tmp_path, tmp_path / "home")
     assert second.returncode == 0, second.stderr
     assert _stamps(out) == drawn  # copied from the run it replaced, not drawn again
+    assert _pages(out) == pages  # and so is every other page
 
     # a strategy's parameters change: its page is drawn again, the other one is reused
     cheap_experiment(experiment)
@@ -49,6 +57,7 @@ def test_the_tearsheet_cache_is_hit_when_nothing_changed_and_missed_when_paramet
     assert after["spy_buy_and_hold.html"] == drawn["spy_buy_and_hold.html"]
     assert after["sixty_forty.html"][0] != drawn["sixty_forty.html"][0]
     assert b"equity_weight=0.5" in after["sixty_forty.html"][1]
+    assert _pages(out)["index.html"] != pages["index.html"]  # its metrics changed
 
     # drawing the pages again from the run's files reuses every tearsheet
     report = run_macropatch(["report", str(out)], tmp_path, tmp_path / "home")
