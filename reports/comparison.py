@@ -39,8 +39,8 @@ from macropatch.reports.heat_tables import (
     crises_table,
     crisis_dates,
 )
-from macropatch.reports.html import TableMetric, ValueKind, format_value, write_page
-from macropatch.reports.plotting import PLOTLY_JS, ensure_plotly_js
+from macropatch.reports.html import TableMetric, ValueKind, format_value
+from macropatch.reports.plotting import PLOTLY_JS, write_charted_page
 from macropatch.reports.run_charts import (
     ROLLING_DAYS,
     drawdown_chart,
@@ -243,9 +243,7 @@ def write_comparison(
         parameter=_parameter,
         rolling_days=ROLLING_DAYS,
     )
-    written = write_page(Path(path), page)
-    ensure_plotly_js(written.parent)  # after the page passed its offline check
-    return written
+    return write_charted_page(Path(path), page)
 
 
 def _charts(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, str]) -> dict[str, Markup]:

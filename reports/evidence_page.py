@@ -33,16 +33,16 @@ from macropatch.backtests.evidence.document import (
     ForwardSummary,
     TriggerEvidence,
 )
-from macropatch.reports.html import ValueKind, format_value, text_or_na, write_page
+from macropatch.reports.html import ValueKind, format_value, text_or_na
 from macropatch.reports.plotting import (
     PLOTLY_JS,
     chart_markup,
     dates,
-    ensure_plotly_js,
     figure,
     layout,
     log_ticks,
     values,
+    write_charted_page,
 )
 from macropatch.reports.templating import anchor, render_template
 
@@ -363,6 +363,4 @@ def write_evidence_page(
         hedge_rows=hedge_rows,
         hedge_numeric=hedge_numeric,
     )
-    written = write_page(Path(path), page)
-    ensure_plotly_js(written.parent)  # after the page passed its offline check
-    return written
+    return write_charted_page(Path(path), page)

@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 
-from macropatch.reports.html import THIN_ABOVE, write_text_atomically
+from macropatch.reports.html import THIN_ABOVE, write_page, write_text_atomically
 
 __all__ = [
     "FONT",
@@ -37,11 +37,13 @@ __all__ = [
     "ensure_plotly_js",
     "figure",
     "layout",
+    "line_trace",
     "log_ticks",
     "values",
     "weekly",
     "by_week",
     "week_ends",
+    "write_charted_page",
     "write_plotly_js",
 ]
 
@@ -107,6 +109,28 @@ def values(series: pd.Series | np.ndarray | Sequence[float | None]) -> np.ndarra
     else:
         array = np.asarray([np.nan if x is None else x for x in series], dtype=float)
     return array.astype(np.float32)
+
+
+def line_trace(
+    series: pd.Series,
+    *,
+    name: str,
+    line: Mapping[str, Any],
+    hovertemplate: str,
+    fill: str | None = None,
+    fillcolor: str | None = None,
+) -> go.Scatter:
+    """A dated series as a line (gaps where it is NaN), optionally filled to zero."""
+    return go.Scatter(
+        x=dates(series.index),
+        y=values(series),
+        name=name,
+        mode="lines",
+        line=dict(line),
+        hovertemplate=hovertemplate,
+        fill=fill,
+        fillcolor=fillcolor,
+    )
 
 
 def log_ticks(low: float, high: float) -> list[float]:
@@ -206,6 +230,15 @@ def ensure_plotly_js(folder: Path) -> Path:
     if same and path.read_text(encoding="utf-8") == script:
         return path
     return write_text_atomically(path, script)
+
+
+def write_charted_page(path: Path, document: str) -> Path:
+    """Write a page with interactive charts (:func:`macropatch.reports.html.write_page`: its
+    offline check, atomically), then plotly.js beside it if it is not there yet.
+    """
+    written = write_page(Path(path), document)
+    ensure_plotly_js(written.parent)  # after the page passed its offline check
+    return written
 
 
 def write_plotly_js(folder: Path) -> Path:

@@ -39,6 +39,7 @@ from macropatch.reports.plotting import (
     dates,
     figure,
     layout,
+    line_trace,
     log_ticks,
     values,
     weekly,
@@ -87,16 +88,8 @@ def growth_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, st
         }
     )
     for name, wealth in curves.items():
-        chart.add_trace(
-            go.Scatter(
-                x=dates(wealth.index),
-                y=values(wealth),
-                name=name,
-                mode="lines",
-                line=_line(name, benchmark, colours),
-                hovertemplate="%{y:.3f}",
-            )
-        )
+        line = _line(name, benchmark, colours)
+        chart.add_trace(line_trace(wealth, name=name, line=line, hovertemplate="%{y:.3f}"))
     return chart_markup(
         chart, chart_id="growth", label="Growth of 1 per strategy, log scale", height=460
     )
@@ -126,25 +119,21 @@ def drawdown_chart(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, 
         where = {"row": row + 1, "col": column + 1}
         if reference is not None and name != benchmark:
             chart.add_trace(
-                go.Scatter(
-                    x=dates(reference.index),
-                    y=values(reference),
+                line_trace(
+                    reference,
                     name=benchmark,
-                    mode="lines",
                     line={"width": 0, "color": "#8d96a3"},
+                    hovertemplate="%{y:.1%}",
                     fill="tozeroy",
                     fillcolor="rgba(141,150,163,0.3)",
-                    hovertemplate="%{y:.1%}",
                 ),
                 **where,
             )
         drawdown = weekly(drawdown_series(returns[name]), how="min")
         chart.add_trace(
-            go.Scatter(
-                x=dates(drawdown.index),
-                y=values(drawdown),
+            line_trace(
+                drawdown,
                 name=name,
-                mode="lines",
                 line={"width": 1.3, "color": colours[name]},
                 hovertemplate="%{y:.1%}",
             ),
@@ -200,13 +189,10 @@ def rolling_chart(
             series = (window.mean() / deviation.where(deviation > 0)) * np.sqrt(PERIODS_PER_YEAR)
         else:
             series = deviation * np.sqrt(PERIODS_PER_YEAR)
-        series = weekly(series.dropna())
         chart.add_trace(
-            go.Scatter(
-                x=dates(series.index),
-                y=values(series),
+            line_trace(
+                weekly(series.dropna()),
                 name=name,
-                mode="lines",
                 line=_line(name, benchmark, colours),
                 hovertemplate="%{y:.2f}" if sharpe else "%{y:.1%}",
             )

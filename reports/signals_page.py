@@ -44,8 +44,8 @@ from macropatch.reports.plotting import (
     by_week,
     chart_markup,
     dates,
-    ensure_plotly_js,
     figure,
+    write_charted_page,
 )
 from macropatch.reports.plotting import layout as base_layout
 from macropatch.reports.plotting import values as plot_values
@@ -166,10 +166,7 @@ def write_signals_page(
         thinned=(end - start).days > THIN_ABOVE,
         thin_above=THIN_ABOVE,
     )
-    written = write_page(Path(path), page)
-    if views:
-        ensure_plotly_js(written.parent)  # after the page passed its offline check
-    return written
+    return write_charted_page(Path(path), page) if views else write_page(Path(path), page)
 
 
 def format_signal_number(value: object, *, fraction: bool) -> str:

@@ -31,8 +31,8 @@ from macropatch.backtests.stress.document import (
     StressReport,
 )
 from macropatch.reports.heat_tables import HeatCell, HeatRow, HeatTable, heat
-from macropatch.reports.html import ValueKind, format_value, text_or_na, write_page
-from macropatch.reports.plotting import PLOTLY_JS, chart_markup, ensure_plotly_js, figure, layout
+from macropatch.reports.html import ValueKind, format_value, text_or_na
+from macropatch.reports.plotting import PLOTLY_JS, chart_markup, figure, layout, write_charted_page
 from macropatch.reports.templating import render_template
 
 __all__ = ["write_stress_page"]
@@ -234,6 +234,4 @@ def write_stress_page(path: Path, *, stress: StressReport, key: str = "") -> Pat
         bootstrap_rows=[] if bootstrap.skipped else _bootstrap_rows(stress),
         bootstrap_chart=Markup("") if bootstrap.skipped else _bootstrap_chart(bootstrap, names),
     )
-    written = write_page(Path(path), page)
-    ensure_plotly_js(written.parent)  # after the page passed its offline check
-    return written
+    return write_charted_page(Path(path), page)
