@@ -205,13 +205,6 @@ def write_comparison(
     absent = [name for name in names if name not in measured]
     if absent:
         raise KeyError(f"summary has no metrics for {', '.join(absent)}")
-    benchmark = run.benchmark
-    colours = _colours(names, benchmark)
-    headings = {
-        name: Markup(f'<span class="swatch" style="background:{colours[name]}"></span>')
-        + Markup("<strong>%s</strong>") % name
-        for name in names
-    }
     links = {"Signals": signals_link, "Stress tests": stress_link,
              "Evidence: what the signals add": evidence_link}  # fmt: skip
     page = render_template(
@@ -219,31 +212,46 @@ def write_comparison(
         title=f"macropatch · {run.experiment}",
         plotly_js=PLOTLY_JS,
         content_key=key,
-        run=run,
-        names=names,
-        measured=measured,
-        benchmark=benchmark,
-        colours=colours,
-        headings=headings,
-        metrics=list(TableMetric),
-        signed=SIGNED_METRICS,
-        objective=_metric(run.objective),
-        standings=rank_strategies(summary, evidence),
         pages={title: link for title, link in links.items() if link},
         tearsheet_links=tearsheet_links,
-        charts=_charts(returns, benchmark, colours),
+        standings=rank_strategies(summary, evidence),
+        **_context(summary, returns, names),
         weights=_weights(names, measured, weights or {}, signals, run),
-        crises=crises_table(names, measured, benchmark),
-        crisis_dates=crisis_dates(names, measured),
-        annual=annual_table(names, measured, benchmark),
-        correlation=correlation_table(names, summary.correlation, benchmark)
-        if summary.correlation
-        else None,
-        words=_words(run),
-        parameter=_parameter,
-        rolling_days=ROLLING_DAYS,
     )
     return write_charted_page(Path(path), page)
+
+
+def _context(summary: RunSummary, returns: pd.DataFrame, names: list[str]) -> dict[str, object]:
+    """What index.html shows of the run itself: its facts, numbers, charts and tables."""
+    run, measured = summary.run, summary.strategies
+    benchmark = run.benchmark
+    colours = _colours(names, benchmark)
+    headings = {
+        name: Markup(f'<span class="swatch" style="background:{colours[name]}"></span>')
+        + Markup("<strong>%s</strong>") % name
+        for name in names
+    }
+    return {
+        "run": run,
+        "names": names,
+        "measured": measured,
+        "benchmark": benchmark,
+        "colours": colours,
+        "headings": headings,
+        "metrics": list(TableMetric),
+        "signed": SIGNED_METRICS,
+        "objective": _metric(run.objective),
+        "charts": _charts(returns, benchmark, colours),
+        "crises": crises_table(names, measured, benchmark),
+        "crisis_dates": crisis_dates(names, measured),
+        "annual": annual_table(names, measured, benchmark),
+        "correlation": correlation_table(names, summary.correlation, benchmark)
+        if summary.correlation
+        else None,
+        "words": _words(run),
+        "parameter": _parameter,
+        "rolling_days": ROLLING_DAYS,
+    }
 
 
 def _charts(returns: pd.DataFrame, benchmark: str, colours: Mapping[str, str]) -> dict[str, Markup]:

@@ -103,31 +103,33 @@ def render_pages(
         If the benchmark has no column in ``returns``.
     """
     progress = progress or NoProgress()
-    run, measured = summary.run, summary.strategies
-    benchmark = run.benchmark
+    benchmark = summary.run.benchmark
     if benchmark not in returns.columns:
         raise KeyError(f"benchmark {benchmark!r} has no returns")
-    names = [str(name) for name in returns.columns]
     ensure_plotly_js(folder)  # once for every page of the folder
-    written = _tearsheets(folder, returns, benchmark, measured, progress, previous)
+    written = _tearsheets(folder, returns, benchmark, summary.strategies, progress, previous)
     pages = _Pages(folder, previous)
-    period = (run.period.start, run.period.end)
-    readers = _readers(measured)
-    end = pd.Timestamp(run.period.end)
+    written.append(_signals_page(pages, summary, signals))
+    written.extend(_document_pages(pages, stress, evidence))
     written.append(
-        pages.page(
-            "signals.html",
-            (period, [_shown_signal(result, end) for result in signals], summary.signals, readers),
-            lambda path, key: write_signals_page(
-                path,
-                period=period,
-                results=signals,
-                records=summary.signals,
-                readers=readers,
-                key=key,
-            ),
-        )  # fmt: skip
+        _index_page(
+            pages,
+            summary,
+            returns,
+            signals,
+            evidence,
+            weights or {},
+            stress_page=stress is not None,
+        )
     )
+    return written
+
+
+def _document_pages(
+    pages: _Pages, stress: StressReport | None, evidence: EvidenceReport | None
+) -> list[Path]:
+    """``stress.html`` and ``evidence.html``, each when the run has its document."""
+    written = []
     if stress is not None:
         written.append(
             pages.page(
@@ -144,37 +146,59 @@ def render_pages(
                 lambda path, key: write_evidence_page(path, evidence=evidence, key=key),
             )
         )
+    return written
+
+
+def _signals_page(pages: _Pages, summary: RunSummary, signals: Sequence[SignalResult]) -> Path:
+    run = summary.run
+    period = (run.period.start, run.period.end)
+    readers = _readers(summary.strategies)
+    end = pd.Timestamp(run.period.end)
+    return pages.page(
+        "signals.html",
+        (period, [_shown_signal(result, end) for result in signals], summary.signals, readers),
+        lambda path, key: write_signals_page(
+            path, period=period, results=signals, records=summary.signals, readers=readers,
+            key=key,
+        ),
+    )  # fmt: skip
+
+
+def _index_page(
+    pages: _Pages,
+    summary: RunSummary,
+    returns: pd.DataFrame,
+    signals: Sequence[SignalResult],
+    evidence: EvidenceReport | None,
+    weights: Mapping[str, pd.DataFrame],
+    *,
+    stress_page: bool,
+) -> Path:
+    names = [str(name) for name in returns.columns]
     links = {
         "tearsheet_links": {name: f"tearsheets/{name}.html" for name in names},
-        "stress_link": "stress.html" if stress is not None else None,
+        "stress_link": "stress.html" if stress_page else None,
         "evidence_link": "evidence.html" if evidence is not None else None,
     }
     # created_at changes every run and is not shown: it must not make the page new
+    run = summary.run
     shown = summary.model_copy(update={"run": run.model_copy(update={"created_at": ""})})
-    written.append(
-        pages.page(
-            "index.html",
-            (
-                shown,
-                returns,
-                {name: _as_drawn(frame) for name, frame in (weights or {}).items()},
-                {result.signal.name: _as_drawn(result.fired) for result in signals},
-                evidence,
-                links,
-            ),
-            lambda path, key: write_comparison(
-                returns,
-                summary=summary,
-                path=path,
-                weights=weights,
-                signals=signals,
-                evidence=evidence,
-                key=key,
-                **links,  # type: ignore[arg-type]
-            ),
-        )  # fmt: skip
+    inputs = (
+        shown,
+        returns,
+        {name: _as_drawn(frame) for name, frame in weights.items()},
+        {result.signal.name: _as_drawn(result.fired) for result in signals},
+        evidence,
+        links,
     )
-    return written
+    return pages.page(
+        "index.html",
+        inputs,
+        lambda path, key: write_comparison(
+            returns, summary=summary, path=path, weights=weights, signals=signals,
+            evidence=evidence, key=key, **links,  # type: ignore[arg-type]
+        ),
+    )  # fmt: skip
 
 
 def _shown_signal(result: SignalResult, end: pd.Timestamp) -> tuple[object, ...]:

@@ -129,13 +129,7 @@ def write_signals_page(
     ValueError
         If two results share an output name, or the period ends before it starts.
     """
-    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
-    if end < start:
-        raise ValueError(f"period ends before it starts: {period[0]} to {period[1]}")
-    names = [result.name for result in results]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"signals listed twice: {', '.join(repeated)}")
+    start, end = _checked(period, results)
     ordered = sorted(results, key=lambda result: _FAMILY_ORDER[result.signal.family])
     by_record = {record.name: record for record in records}
     views = [
@@ -167,6 +161,20 @@ def write_signals_page(
         thin_above=THIN_ABOVE,
     )
     return write_charted_page(Path(path), page) if views else write_page(Path(path), page)
+
+
+def _checked(
+    period: tuple[str, str], results: Sequence[SignalResult]
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period's first and last day, after checking it and that no output name repeats."""
+    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+    if end < start:
+        raise ValueError(f"period ends before it starts: {period[0]} to {period[1]}")
+    names = [result.name for result in results]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"signals listed twice: {', '.join(repeated)}")
+    return start, end
 
 
 def format_signal_number(value: object, *, fraction: bool) -> str:

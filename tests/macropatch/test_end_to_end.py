@@ -238,7 +238,12 @@ def test_evidence_alone_refuses_a_run_folder_and_writes_a_folder_of_its_own(
         ["evidence", "--pack", str(pack_path), "--out", str(alone)], capsys, monkeypatch
     )
     assert outcome.code == 0, outcome.stderr
-    assert sorted(path.name for path in alone.iterdir()) == ["evidence.html", "evidence.json"]
+    assert sorted(path.name for path in alone.iterdir()) == [
+        "assets",
+        "evidence.html",
+        "evidence.json",
+    ]
+    assert (alone / "assets" / "plotly.min.js").is_file()  # the page's charts, offline
     assert "The triggers as predictors" in outcome.stdout
 
 
