@@ -403,7 +403,11 @@ ObjectiveOption = Annotated[
     ),
 ]
 ExecutorOption = Annotated[
-    ExecutorKind, typer.Option(help="Where batches run: local processes, dask or inline.")
+    ExecutorKind,
+    typer.Option(
+        help="Where batches run: auto (dask with --scheduler, inline for a few hundred "
+        "variants, local processes for more), local, dask or inline."
+    ),
 ]
 SchedulerOption = Annotated[
     str | None,
@@ -433,7 +437,7 @@ def sweep_command(
     strategy: SweptOption = None,
     objective: ObjectiveOption = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/sweep"),
-    executor: ExecutorOption = ExecutorKind.LOCAL,
+    executor: ExecutorOption = ExecutorKind.AUTO,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
     max_memory: MaxMemoryOption = "2GB",

@@ -190,7 +190,7 @@ def sweep(
     strategy: str | None = None,
     parameters: Sequence[str] = (),
     pack: PathLike | Pack | None = None,
-    executor: str = "local",
+    executor: str = "auto",
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> SweepOutcome:

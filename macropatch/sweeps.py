@@ -26,7 +26,12 @@ from macropatch.backtests.engine.backtest import backtest
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.sweep.batches import BatchStore
 from macropatch.backtests.sweep.document import SweepReport
-from macropatch.backtests.sweep.executors import ExecutorKind, available_cores, make_executor
+from macropatch.backtests.sweep.executors import (
+    ExecutorKind,
+    available_cores,
+    choose_executor,
+    make_executor,
+)
 from macropatch.backtests.sweep.grid import Grid, parse_assignment
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.resources import Footprint, check_footprint, check_memory_budget
@@ -427,7 +432,7 @@ def sweep(
     assignments: Sequence[str] = (),
     strategy_label: str | None = None,
     objective: Objective | None = None,
-    executor: ExecutorKind = ExecutorKind.LOCAL,
+    executor: ExecutorKind = ExecutorKind.AUTO,
     scheduler: str | None = None,
     workers: int | None = None,
     max_memory: int = DEFAULT_MAX_MEMORY,
@@ -472,10 +477,11 @@ def sweep(
     if workers is not None and scheduler is None and workers > cores:
         prepared.notes.append(f"--workers {workers} capped at the {cores} cores available")
         workers = cores
+    variants = len(prepared.plans) + len(prepared.twins)
     ran = _run_batches(
         prepared,
         folder=setup.out / "batches",
-        executor=executor,
+        executor=choose_executor(executor, items=variants, scheduler=scheduler, workers=workers),
         scheduler=scheduler,
         workers=workers,
         max_memory=max_memory,

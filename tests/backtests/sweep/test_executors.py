@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from macropatch.backtests.sweep.executors import Executor, ExecutorKind, make_executor
+from macropatch.backtests.sweep.executors import (
+    AUTO_INLINE_BELOW,
+    Executor,
+    ExecutorKind,
+    choose_executor,
+    make_executor,
+)
 from macropatch.marketdata.errors import UserError
 
 ITEMS = [3, 1, 4, 1, 5, 9, 2]
@@ -262,3 +268,28 @@ def test_invalid_worker_counts_are_rejected(kind: ExecutorKind, workers: Any) ->
 def test_workers_default_to_the_available_cores() -> None:
     with make_executor(ExecutorKind.LOCAL) as executor:
         assert executor.workers == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(
+    ("items", "scheduler", "workers", "chosen"),
+    [
+        (10, None, None, ExecutorKind.INLINE),  # start-up would dominate
+        (AUTO_INLINE_BELOW - 1, None, None, ExecutorKind.INLINE),
+        (AUTO_INLINE_BELOW, None, 2, ExecutorKind.LOCAL),
+        (100_000, None, 1, ExecutorKind.INLINE),  # one worker: nothing to share the work with
+        (10, "tcp://127.0.0.1:8786", None, ExecutorKind.DASK),  # a cluster was asked for
+    ],
+)
+def test_auto_chooses_by_size_and_scheduler(
+    items: int, scheduler: str | None, workers: int | None, chosen: ExecutorKind
+) -> None:
+    kind = choose_executor(ExecutorKind.AUTO, items=items, scheduler=scheduler, workers=workers)
+    assert kind is chosen
+    # an explicit kind is kept whatever the size
+    for explicit in (ExecutorKind.INLINE, ExecutorKind.LOCAL, ExecutorKind.DASK):
+        assert choose_executor(explicit, items=items, scheduler=None) is explicit
+
+
+def test_auto_must_be_chosen_before_an_executor_is_made() -> None:
+    with pytest.raises(ValueError, match="choose the executor first"):
+        make_executor(ExecutorKind.AUTO)
