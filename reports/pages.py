@@ -13,7 +13,6 @@ finished run's files (``macropatch report``), so the two cannot differ.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from macropatch.reports.documents import RunSummary, StrategySummary
 from macropatch.reports.evidence_page import write_evidence_page
 from macropatch.reports.parallel import TearsheetJob, render_tearsheets
 from macropatch.reports.plotting import ensure_plotly_js
-from macropatch.reports.reuse import content_key, reusable
+from macropatch.reports.reuse import content_key, copy_if_unchanged
 from macropatch.reports.signals_page import write_signals_page
 from macropatch.reports.stress_page import write_stress_page
 from macropatch.signals.base import SignalResult
@@ -236,9 +235,7 @@ class _Pages:
         key = content_key(name, *inputs)
         target = self.folder / name
         earlier = self.previous / name if self.previous is not None else None
-        if earlier is not None and reusable(earlier, key):
-            if earlier.resolve() != target.resolve():
-                shutil.copy2(earlier, target)
+        if copy_if_unchanged(earlier, target, key):
             return target
         return draw(target, key)
 
@@ -275,7 +272,5 @@ def _tearsheets(
         )
         for name in (str(column) for column in returns.columns)
     ]
-    unchanged = sum(reusable(job.previous, job.key) for job in jobs)
-    description = "Rendering tearsheets" + (f" ({unchanged} unchanged)" if unchanged else "")
-    with progress.task(description, total=len(jobs)) as task:
+    with progress.task("Rendering tearsheets", total=len(jobs)) as task:
         return render_tearsheets(jobs, on_done=lambda _path: task.advance()).paths

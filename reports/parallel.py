@@ -12,7 +12,6 @@ A job may name the page an earlier run drew at the same place
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ import pandas as pd
 from macropatch.backtests.sweep.executors import stop_pool
 from macropatch.marketdata.interrupts import deferred_interrupts
 from macropatch.marketdata.processes import become_worker
-from macropatch.reports.reuse import content_key, reusable
+from macropatch.reports.reuse import content_key, copy_if_unchanged
 from macropatch.reports.tearsheet import write_tearsheet
 
 __all__ = ["RenderedTearsheets", "TearsheetJob", "default_workers", "render_tearsheets"]
@@ -78,16 +77,6 @@ def _render(job: TearsheetJob) -> Path:
     )
 
 
-def _reuse(job: TearsheetJob) -> bool:
-    """Copy the earlier page of ``job`` into place when it was drawn from the same content."""
-    if job.previous is None or not reusable(job.previous, job.key):
-        return False
-    if job.previous.resolve() != job.path.resolve():
-        job.path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(job.previous, job.path)
-    return True
-
-
 def render_tearsheets(
     jobs: Sequence[TearsheetJob],
     *,
@@ -102,7 +91,7 @@ def render_tearsheets(
     """
     reused = []
     for job in jobs:
-        if _reuse(job):
+        if copy_if_unchanged(job.previous, job.path, job.key):
             reused.append(job.path)
             if on_done is not None:
                 on_done(job.path)

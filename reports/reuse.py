@@ -24,6 +24,7 @@ import enum
 import functools
 import hashlib
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +33,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-__all__ = ["KEY_META", "content_key", "digest", "key_tag", "read_key", "reusable"]
+__all__ = [
+    "KEY_META",
+    "content_key",
+    "copy_if_unchanged",
+    "digest",
+    "key_tag",
+    "read_key",
+    "reusable",
+]
 
 KEY_META = "macropatch-key"
 """The name of the ``<meta>`` tag that holds a page's key."""
@@ -125,3 +134,15 @@ def read_key(path: Path) -> str | None:
 def reusable(previous: Path | None, key: str) -> bool:
     """Whether ``previous`` (an earlier render of the same page) was drawn from ``key``."""
     return previous is not None and previous.is_file() and read_key(previous) == key
+
+
+def copy_if_unchanged(previous: Path | None, target: Path, key: str) -> bool:
+    """Copy ``previous`` to ``target`` (its time kept) when it was drawn from ``key``; whether
+    it was. The caller draws ``target`` itself when not.
+    """
+    if previous is None or not reusable(previous, key):
+        return False
+    if previous.resolve() != target.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(previous, target)
+    return True

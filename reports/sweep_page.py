@@ -32,6 +32,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from macropatch.backtests.sweep.document import OverfittingReport, SweepReport
+from macropatch.reports.heat_tables import heat
 from macropatch.reports.html import NOT_AVAILABLE, ValueKind, format_value, write_page
 from macropatch.reports.templating import render_template
 
@@ -192,11 +193,10 @@ def _cell(
     if view.empty:
         return GridCell(text=NOT_AVAILABLE)
     score = float(view[objective].iloc[0])
-    strength = min(abs(score - centre) / scale, 1.0) * 0.55 if math.isfinite(score) else 0.0
-    rgb = "26,127,75" if score >= centre else "179,38,30"
+    shade = heat(score - centre, kind=ValueKind.RATIO, scale=scale, column="")  # red below
     return GridCell(
         text=_fine(score, objective),
-        background=f"rgba({rgb},{strength:.3f})",
+        background=shade.background if math.isfinite(score) else "",
         best=view.index[0] == best_label,
     )
 
