@@ -10,6 +10,7 @@ Run: ``.venv/bin/python examples/assets/make_my_index.py [PACK] [OUT.csv]``.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -18,8 +19,20 @@ import pandas as pd
 
 def main() -> None:
     """Write the blend of the pack's SPY and GLD adjusted closes."""
-    pack = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
-    out = Path(sys.argv[2] if len(sys.argv) > 2 else "examples/assets/my_index.csv")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pack", nargs="?", type=Path, default=Path("../shared/data"))
+    parser.add_argument("out", nargs="?", type=Path, default=Path("examples/assets/my_index.csv"))
+    arguments = parser.parse_args()
+    pack, out = arguments.pack, arguments.out
+    missing = [
+        name
+        for name in ("spy", "gld")
+        if not (pack / "etf" / f"{name}_adjclose_daily.csv").is_file()
+    ]
+    if missing:
+        sys.exit(
+            f"error: {pack} holds no etf/{missing[0]}_adjclose_daily.csv: give the pack folder"
+        )
     closes = pd.concat(
         {
             name: pd.read_csv(pack / "etf" / f"{name}_adjclose_daily.csv", index_col="date")[
