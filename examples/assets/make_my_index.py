@@ -30,9 +30,11 @@ def main() -> None:
         if not (pack / "etf" / f"{name}_adjclose_daily.csv").is_file()
     ]
     if missing:
-        sys.exit(
+        problem = (
             f"error: {pack} holds no etf/{missing[0]}_adjclose_daily.csv: give the pack folder"
         )
+        print(problem, file=sys.stderr)
+        sys.exit(2)
     closes = pd.concat(
         {
             name: pd.read_csv(pack / "etf" / f"{name}_adjclose_daily.csv", index_col="date")[
