@@ -1,29 +1,36 @@
-"""Benchmark: a 1,000-variant sweep of a real strategy over 2000-2026, three ways.
+"""Benchmark: sweeps of a real strategy over 2000-2026, every way of running them, side by side.
 
 Run it from the repository with the pack beside it::
 
-    .venv/bin/python bench/sweep_bench.py [--pack ../shared/data] [--variants 1000]
+    .venv/bin/python bench/sweep_bench.py [--pack ../shared/data] [--sizes 1000,10000]
 
 It sweeps ``quality_over_growth`` (monthly rebalancing, the default
-experiment's costs and lag) over 10 x 10 x 10 values of
+experiment's costs and lag) over 20 x 25 x 20 values of
 ``signals.valuation_gap.threshold``, ``signals.ten_year_above.threshold`` and
-``signals.term_premium_rising.window_days``, and measures, each mode in a fresh
-process:
+``signals.term_premium_rising.window_days`` (the first N variants in grid
+order for a size N), and measures, each mode in a fresh process, warm (one
+small run first, so numba's compiled code and caches are paid before timing):
 
-- ``batch``: the sweep as ``macropatch sweep`` runs it (target weights of every
-  variant, then the returns-only kernel, batched on 2 local processes), warm:
-  one small sweep first so numba's cache and the worker start are paid before
-  timing; the kernel alone on the prebuilt weights is timed as well;
-- ``engine``: one vectorbt engine call per variant (``macropatch.backtests.engine.backtest``) on
-  a sample of the variants, extrapolated to variants a second;
+- ``batch``: the sweep as ``macropatch sweep`` runs it, at each size: target
+  weights from one table of day states for all variants, the returns-only
+  kernel, batches stored as they finish, on the executor ``--executor auto``
+  chooses;
+- ``per_plan``: the reference path on a sample: each variant's target weights
+  built one at a time through the strategy in pandas, then the same kernel;
+- ``grouped``: the same plans through ONE column-grouped vectorbt
+  ``Portfolio.from_orders`` call over all the sample's variants (vectorbt's own
+  way to batch variants; memory grows with variants x assets x days);
+- ``engine``: one vectorbt engine call per variant
+  (``macropatch.backtests.engine.backtest``) on a sample;
 - ``bt``: the same scheduled target weights through ``bt`` (when installed:
   ``pip install bt``) on a smaller sample.
 
-Peak memory is the largest sum of resident memory over the mode's process
-and all its children (the fork server and workers), polled every 50 ms: an
-upper bound, as pages shared by forked processes count once per process.
+Sampled modes report variants a second over their sample. Peak memory is the
+largest sum of resident memory over the mode's process and all its children,
+polled every 50 ms: an upper bound, as pages shared by forked processes count
+once per process.
 
-Prints one JSON line per mode, then a table.
+Prints one JSON line per mode, then a table, the ratios and the targets.
 """
 
 from __future__ import annotations
@@ -41,10 +48,14 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 GRID = {
-    "signals.valuation_gap.threshold": [round(0.05 * step, 2) for step in range(10)],
-    "signals.ten_year_above.threshold": [round(0.03 + 0.0035 * step, 4) for step in range(10)],
-    "signals.term_premium_rising.window_days": [21 * (step + 1) for step in range(10)],
+    "signals.valuation_gap.threshold": [round(0.05 * step, 2) for step in range(20)],
+    "signals.ten_year_above.threshold": [round(0.03 + 0.0025 * step, 4) for step in range(25)],
+    "signals.term_premium_rising.window_days": [21 * (step + 1) for step in range(20)],
 }
+
+TARGETS = {"seconds": 5.0, "peak_gib": 2.0, "over_grouped": 20.0, "over_engine": 100.0}
+"""The targets at 10,000 variants: at most 5 s and 2 GiB; at least 20x the grouped vectorbt
+call and 100x one vectorbt call per variant."""
 
 
 def _tree_rss() -> int:
@@ -136,55 +147,114 @@ def _setup(pack: Path, variants: int):  # type: ignore[no-untyped-def]
     return experiment, entry, plans, inputs, prices
 
 
-def _batch(pack: Path, variants: int, workers: int) -> dict[str, object]:
-    import dataclasses
+def _batch(pack: Path, variants: int) -> dict[str, object]:
     import tempfile
 
     import numpy as np
 
-    from macropatch.backtests.engine.kernel import simulate_cube
     from macropatch.backtests.sweep.batches import BatchStore
-    from macropatch.backtests.sweep.executors import ExecutorKind, make_executor
-    from macropatch.backtests.sweep.runner import (
-        WORKER_PRELOAD,
-        batch_plan,
-        run_sweep,
-        variant_targets,
-    )
+    from macropatch.backtests.sweep.executors import ExecutorKind, choose_executor, make_executor
+    from macropatch.backtests.sweep.runner import WORKER_PRELOAD, batch_plan, by_state, run_sweep
 
     _, _, plans, inputs, _ = _setup(pack, variants)
-    inputs = dataclasses.replace(inputs, kernel_threads=1)
+    kind = choose_executor(
+        ExecutorKind.AUTO, items=len(plans), scheduler=None, by_state=by_state(plans)
+    )
+    preload = WORKER_PRELOAD if kind is ExecutorKind.LOCAL else ()
     days, assets = inputs.prices.shape
-    executor_context = make_executor(ExecutorKind.LOCAL, workers=workers, preload=WORKER_PRELOAD)
-    with tempfile.TemporaryDirectory() as folder, executor_context as executor:
-        warm = batch_plan(2 * workers, days=days, assets=assets, workers=workers, max_memory=2**31)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        make_executor(kind, preload=preload) as executor,
+    ):
+        sizes = {
+            "days": days,
+            "assets": assets,
+            "workers": executor.workers,
+            "max_memory": 2**31,
+            "by_state": by_state(plans),
+        }
+        warm = plans[: 2 * executor.workers]
         run_sweep(  # warm: numba's cache, the fork server and the workers' imports
             inputs,
-            plans[: 2 * workers],
-            store=BatchStore(Path(folder) / "warm", fingerprint="w", batches=warm, resume=False),
+            warm,
+            store=BatchStore(
+                Path(folder) / "warm",
+                fingerprint="w",
+                batches=batch_plan(len(warm), **sizes),
+                resume=False,
+            ),
             executor=executor,
         )
-        batches = batch_plan(
-            len(plans), days=days, assets=assets, workers=workers, max_memory=2**31
-        )
+        batches = batch_plan(len(plans), **sizes)
         store = BatchStore(Path(folder) / "run", fingerprint="b", batches=batches, resume=False)
         started = time.perf_counter()
         returns, _ = run_sweep(inputs, plans, store=store, executor=executor)
         seconds = time.perf_counter() - started
     assert np.isfinite(returns).all()
-    cube = np.stack([variant_targets(inputs, plan) for plan in plans])
-    simulate_cube(cube[:2], prices=inputs.prices, costs=inputs.costs, execution_lag=1)
-    started = time.perf_counter()
-    simulate_cube(cube, prices=inputs.prices, costs=inputs.costs, execution_lag=1)
-    kernel_seconds = time.perf_counter() - started
     return {
         "mode": "batch",
         "variants": len(plans),
+        "executor": executor.description,
         "batches": len(batches),
-        "workers": workers,
         "seconds": seconds,
         "variants_per_second": len(plans) / seconds,
-        "kernel_only_seconds": kernel_seconds,
+        "peak_bytes": _peak_bytes(),
+    }
+
+
+def _sample(plans: list, size: int) -> list:  # type: ignore[type-arg]
+    return plans[:: max(1, len(plans) // size)][:size]
+
+
+def _per_plan(pack: Path, variants: int, sample: int) -> dict[str, object]:
+    import numpy as np
+
+    from macropatch.backtests.engine.kernel import simulate_cube
+    from macropatch.backtests.sweep.runner import variant_targets
+
+    _, _, plans, inputs, _ = _setup(pack, variants)
+    chosen = _sample(plans, sample)
+
+    def run(some: list) -> None:  # type: ignore[type-arg]
+        cube = np.stack([variant_targets(inputs, plan) for plan in some])
+        simulate_cube(cube, prices=inputs.prices, costs=inputs.costs, execution_lag=1)
+
+    run(chosen[:2])
+    started = time.perf_counter()
+    run(chosen)
+    seconds = time.perf_counter() - started
+    return {
+        "mode": "per_plan",
+        "variants": len(chosen),
+        "seconds": seconds,
+        "variants_per_second": len(chosen) / seconds,
+        "peak_bytes": _peak_bytes(),
+    }
+
+
+def _grouped(pack: Path, variants: int, sample: int) -> dict[str, object]:
+    import numpy as np
+
+    from macropatch.backtests.engine.adapter import grouped_returns
+    from macropatch.backtests.sweep.by_state import state_rows
+
+    experiment, _, plans, inputs, _ = _setup(pack, variants)
+    chosen = _sample(plans, sample)
+    rows = state_rows(
+        prices=inputs.prices, signals=inputs.signals, rebalance=inputs.rebalance, plans=chosen
+    )
+    assert rows is not None
+    cube = np.stack([rows.plan(position) for position in range(len(chosen))])
+    grouped_returns(cube[:2], prices=inputs.prices, costs=inputs.costs)  # warm
+    started = time.perf_counter()
+    returns = grouped_returns(cube, prices=inputs.prices, costs=inputs.costs)
+    seconds = time.perf_counter() - started
+    assert np.isfinite(returns).all()
+    return {
+        "mode": "grouped",
+        "variants": len(chosen),
+        "seconds": seconds,
+        "variants_per_second": len(chosen) / seconds,
         "peak_bytes": _peak_bytes(),
     }
 
@@ -209,7 +279,7 @@ def _engine(pack: Path, variants: int, sample: int) -> dict[str, object]:
     from macropatch.backtests.engine.backtest import backtest
 
     experiment, entry, plans, inputs, prices = _setup(pack, variants)
-    chosen = plans[:: max(1, len(plans) // sample)][:sample]
+    chosen = _sample(plans, sample)
 
     def one(plan) -> None:  # type: ignore[no-untyped-def]
         backtest(
@@ -236,7 +306,7 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
     from macropatch.backtests.sweep.runner import variant_targets
 
     experiment, _, plans, inputs, _ = _setup(pack, variants)
-    chosen = plans[:: max(1, len(plans) // sample)][:sample]
+    chosen = _sample(plans, sample)
     prices = inputs.prices.ffill().bfill()
     fee = experiment.costs.fees + experiment.costs.slippage
 
@@ -267,59 +337,106 @@ def _bt(pack: Path, variants: int, sample: int) -> dict[str, object]:
     return _timed("bt", chosen, one)
 
 
+_MODES = ("batch", "per_plan", "grouped", "engine", "bt")
+
+
+def _run_mode(arguments: argparse.Namespace) -> dict[str, object]:
+    pack, largest = arguments.pack, max(arguments.sizes)
+    if arguments.mode == "batch":
+        return _batch(pack, arguments.variants)
+    if arguments.mode == "per_plan":
+        return _per_plan(pack, largest, arguments.sample)
+    if arguments.mode == "grouped":
+        return _grouped(pack, largest, arguments.sample)
+    if arguments.mode == "engine":
+        return _engine(pack, largest, arguments.engine_sample)
+    return _bt(pack, largest, arguments.bt_sample)
+
+
+def _in_a_fresh_process(mode: str, extra: list[str]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--mode", mode, *sys.argv[1:], *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"mode": mode, "skipped": f"failed: {tail}"}
+    line = done.stdout.strip().splitlines()[-1]
+    print(line, flush=True)
+    return dict(json.loads(line))
+
+
+def _report(figures: list[dict[str, object]]) -> None:
+    print("\nquality_over_growth, 2000-2026 daily, monthly rebalancing, fees on, 2 cores")
+    print(f"{'mode':<10}{'variants':>10}{'seconds':>10}{'variants/s':>12}{'peak memory':>14}")
+    for figure in figures:
+        if "skipped" in figure:
+            print(f"{figure['mode']:<10}  skipped: {figure['skipped']}")
+            continue
+        print(
+            f"{figure['mode']:<10}{figure['variants']:>10,}{float(figure['seconds']):>10.2f}"
+            f"{float(figure['variants_per_second']):>12,.0f}"
+            f"{int(figure['peak_bytes']) / 2**30:>13.2f}G"  # type: ignore[call-overload]
+        )
+    batches = [
+        figure for figure in figures if figure["mode"] == "batch" and "skipped" not in figure
+    ]
+    if not batches:
+        return
+    largest = max(batches, key=lambda figure: int(figure["variants"]))  # type: ignore[call-overload]
+    rate = float(largest["variants_per_second"])  # type: ignore[arg-type]
+    ratios = {}
+    for figure in figures:
+        if figure["mode"] != "batch" and "skipped" not in figure:
+            ratios[figure["mode"]] = rate / float(figure["variants_per_second"])  # type: ignore[arg-type]
+            print(
+                f"batch at {largest['variants']:,} is {ratios[figure['mode']]:,.0f}x {figure['mode']}"
+            )
+    checks = {
+        f"{largest['variants']:,} variants in at most {TARGETS['seconds']:.0f} s": float(
+            largest["seconds"]  # type: ignore[arg-type]
+        )
+        <= TARGETS["seconds"],
+        f"peak memory at most {TARGETS['peak_gib']:.0f} GiB": int(largest["peak_bytes"])  # type: ignore[call-overload]
+        <= TARGETS["peak_gib"] * 2**30,
+        f"at least {TARGETS['over_grouped']:.0f}x grouped vectorbt": ratios.get("grouped", 0.0)
+        >= TARGETS["over_grouped"],
+        f"at least {TARGETS['over_engine']:.0f}x one vectorbt call per variant": ratios.get(
+            "engine", 0.0
+        )
+        >= TARGETS["over_engine"],
+    }
+    for label, held in checks.items():
+        print(f"{'met ' if held else 'MISSED'} {label}")
+
+
 def main() -> None:
     """Run the modes asked for on the command line and print their figures side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", type=Path, default=REPOSITORY.parent / "shared" / "data")
-    parser.add_argument("--variants", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(size) for size in text.split(",")],
+        default=[1000, 10000],
+        help="variants of the batch mode, comma-separated (default 1000,10000)",
+    )
+    parser.add_argument("--sample", type=int, default=1000, help="variants of per_plan and grouped")
     parser.add_argument("--engine-sample", type=int, default=40)
     parser.add_argument("--bt-sample", type=int, default=5)
-    parser.add_argument("--mode", choices=["batch", "engine", "bt"])
+    parser.add_argument("--mode", choices=_MODES)
+    parser.add_argument("--variants", type=int, default=0, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     os.environ.setdefault("MACROPATCH_OFFLINE", "1")
     global _MEMORY
     if arguments.mode is not None:
         _MEMORY = _PeakMemory()
-    if arguments.mode == "batch":
-        print(json.dumps(_batch(arguments.pack, arguments.variants, arguments.workers)))
+        print(json.dumps(_run_mode(arguments)))
         return
-    if arguments.mode == "engine":
-        print(json.dumps(_engine(arguments.pack, arguments.variants, arguments.engine_sample)))
-        return
-    if arguments.mode == "bt":
-        print(json.dumps(_bt(arguments.pack, arguments.variants, arguments.bt_sample)))
-        return
-    figures = []
-    for mode in ("batch", "engine", "bt"):
-        done = subprocess.run(
-            [sys.executable, __file__, "--mode", mode, *sys.argv[1:]],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        line = done.stdout.strip().splitlines()[-1]
-        print(line, flush=True)
-        figures.append(json.loads(line))
-    batch = figures[0]
-    print(
-        f"\n{batch['variants']} variants of quality_over_growth, 2000-2026 daily, monthly, fees on"
-    )
-    print(f"{'mode':<8}{'variants/s':>12}{'1,000 variants':>16}{'peak memory':>14}")
-    for figure in figures:
-        if "skipped" in figure:
-            print(f"{figure['mode']:<8}  skipped: {figure['skipped']}")
-            continue
-        rate = float(figure["variants_per_second"])
-        print(
-            f"{figure['mode']:<8}{rate:>12.1f}{1000 / rate:>15.1f}s"
-            f"{int(figure['peak_bytes']) / 2**30:>13.2f}G"
-        )
-    for figure in figures[1:]:
-        if "skipped" not in figure:
-            ratio = float(batch["variants_per_second"]) / float(figure["variants_per_second"])
-            print(f"batch is {ratio:.0f}x faster than {figure['mode']}")
-    print(f"kernel alone on the prebuilt weights: {batch['kernel_only_seconds']:.2f} s")
+    figures = [_in_a_fresh_process("batch", ["--variants", str(size)]) for size in arguments.sizes]
+    figures += [_in_a_fresh_process(mode, []) for mode in _MODES[1:]]
+    _report(figures)
 
 
 if __name__ == "__main__":

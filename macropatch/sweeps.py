@@ -35,7 +35,13 @@ from macropatch.backtests.sweep.executors import (
 from macropatch.backtests.sweep.grid import Grid, parse_assignment
 from macropatch.backtests.sweep.objective import Objective
 from macropatch.backtests.sweep.resources import Footprint, check_footprint, check_memory_budget
-from macropatch.backtests.sweep.runner import WORKER_PRELOAD, SweepInputs, batch_plan, run_sweep
+from macropatch.backtests.sweep.runner import (
+    WORKER_PRELOAD,
+    SweepInputs,
+    batch_plan,
+    by_state,
+    run_sweep,
+)
 from macropatch.backtests.sweep.study import (
     TIE_RULE,
     SweepStudy,
@@ -284,7 +290,9 @@ def _walk_forward_spec(
 
 @dataclass(frozen=True, kw_only=True)
 class _Ran:
-    """The variants' daily returns and turnover (variants by days) and how they were run."""
+    """The variants' daily returns (variants by days), annualised turnover (one per variant)
+    and how they were run.
+    """
 
     returns: np.ndarray
     turnover: np.ndarray
@@ -319,8 +327,12 @@ def _run_batches(
 ) -> _Ran:
     """Run every variant in batches on the executor; finished batches are kept in ``folder``.
     Local workers import the ``plugins`` modules first (a plugin's classes then unpickle
-    there); a Dask cluster receives them by value.
+    there); a Dask cluster receives them by value. ``AUTO`` is chosen here.
     """
+    every = [*prepared.plans, *prepared.twins]
+    executor = choose_executor(
+        executor, items=len(every), scheduler=scheduler, workers=workers, by_state=by_state(every)
+    )
     if executor is ExecutorKind.DASK:
         _send_by_value(plugins)
     try:
@@ -336,7 +348,6 @@ def _run_batches(
     if executor is not ExecutorKind.INLINE:
         inputs = dataclasses.replace(inputs, kernel_threads=1)
     with opened as pool:
-        every = [*prepared.plans, *prepared.twins]
         try:
             batches = batch_plan(
                 len(every),
@@ -344,6 +355,7 @@ def _run_batches(
                 assets=inputs.prices.shape[1],
                 workers=pool.workers,
                 max_memory=max_memory,
+                by_state=by_state(every),
             )
         except ValueError as error:
             raise UserError(f"--max-memory: {error}") from None
@@ -396,7 +408,7 @@ def _study(
     calendar, columns = prepared.prices.index, setup.grid.columns()
     variants = len(prepared.plans)
     returns = pd.DataFrame(ran.returns[:variants].T, index=calendar, columns=columns)
-    turnover = pd.DataFrame(ran.turnover[:variants].T, index=calendar, columns=columns)
+    turnover = pd.Series(ran.turnover[:variants], index=columns)
     twins = (
         pd.DataFrame(
             ran.returns[[variants + position for position in prepared.twin_of]].T,
@@ -477,11 +489,10 @@ def sweep(
     if workers is not None and scheduler is None and workers > cores:
         prepared.notes.append(f"--workers {workers} capped at the {cores} cores available")
         workers = cores
-    variants = len(prepared.plans) + len(prepared.twins)
     ran = _run_batches(
         prepared,
         folder=setup.out / "batches",
-        executor=choose_executor(executor, items=variants, scheduler=scheduler, workers=workers),
+        executor=executor,
         scheduler=scheduler,
         workers=workers,
         max_memory=max_memory,

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from macropatch.backtests.sweep.batches import BATCHES_SCHEMA
+from macropatch.backtests.sweep.batches import BATCHES_SCHEMA, EARLIER_SCHEMAS
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.interrupts import deferred_interrupts
 from macropatch.marketdata.processes import is_alive, process_token
@@ -75,16 +75,21 @@ class FolderKind(enum.Enum):
     @property
     def schema(self) -> str:
         """The schema id and version written into the marker."""
-        return f"{self.value}/1"
+        return BATCHES_SCHEMA if self is FolderKind.SWEEP_BATCHES else f"{self.value}/1"
 
     @property
     def markers(self) -> tuple[tuple[str, str], ...]:
-        """``(relative path, schema)`` of the files that mark a folder of this kind."""
-        batches = FolderKind.SWEEP_BATCHES.schema
+        """``(relative path, schema)`` of the files that mark a folder of this kind (batches
+        an earlier version wrote mark one too).
+        """
+        batches = [("manifest.json", schema) for schema in (BATCHES_SCHEMA, *EARLIER_SCHEMAS)]
         return {
             FolderKind.RUN: ((RUN_MARKER, self.schema),),
-            FolderKind.SWEEP: (("sweep.json", self.schema), ("batches/manifest.json", batches)),
-            FolderKind.SWEEP_BATCHES: (("manifest.json", self.schema),),
+            FolderKind.SWEEP: (
+                ("sweep.json", self.schema),
+                *((f"batches/{path}", schema) for path, schema in batches),
+            ),
+            FolderKind.SWEEP_BATCHES: tuple(batches),
             FolderKind.EVIDENCE: (("evidence.json", self.schema),),
         }[self]
 

@@ -204,6 +204,12 @@ class AvoidFragility(Strategy):
     def signals(self) -> tuple[str, ...]:
         return SMALL_CAP_SIGNALS + CONSUMER_SIGNALS + REAL_ESTATE_SIGNALS
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True: each sleeve is dropped on the day's firing states alone."""
+        return True
+
     def base_weights(self) -> dict[str, float]:
         """The neutral weight of each traded asset (short Treasuries at 0)."""
         return {

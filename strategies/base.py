@@ -132,6 +132,18 @@ class Strategy(abc.ABC):
         return ()
 
     @property
+    def decides_by_day(self) -> bool:
+        """Whether :meth:`decide`'s row for a day depends on that day alone: the firing
+        state of each signal it reads and which of its assets have a price (not on price
+        levels, signal values or other days). False by default.
+
+        A sweep then computes the weights once per distinct day state
+        (:mod:`macropatch.strategies.state_table`) instead of once per variant, and
+        checks the claim against :meth:`target_weights` on each strategy's first variant.
+        """
+        return False
+
+    @property
     def hedges(self) -> tuple[str, ...]:
         """Assets among :attr:`assets` held as insurance, whose cost is reported (none by default)."""
         return ()

@@ -32,6 +32,12 @@ class SpyBuyAndHold(Strategy):
     def assets(self) -> tuple[str, ...]:
         return (self.equity,)
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True: the same weights every day."""
+        return True
+
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         return constant_weights(market, {self.equity: 1.0})
@@ -58,6 +64,12 @@ class SixtyForty(Strategy):
     @override
     def assets(self) -> tuple[str, ...]:
         return (self.equity, self.bonds)
+
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True: the same weights every day."""
+        return True
 
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:

@@ -175,6 +175,12 @@ class LongVolatility(Strategy):
         idle = self.hedge is Hedge.PROTECTIVE_PUT and self.protected_share >= 1.0
         return ("vix_cheap",) if self.cheap_multiplier != 1.0 and not idle else ()
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True: the hedge is scaled on the day's ``vix_cheap`` state alone."""
+        return True
+
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index

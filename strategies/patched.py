@@ -114,6 +114,16 @@ class PatchedPortfolio(Strategy):
 
     @property
     @override
+    def decides_by_day(self) -> bool:
+        """True with equal budgets when every sleeve decides by the day (inverse-volatility
+        budgets read a window of returns).
+        """
+        return self.risk_budget is RiskBudget.EQUAL and all(
+            sleeve.decides_by_day for sleeve in self.sleeves
+        )
+
+    @property
+    @override
     def hedges(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(asset for sleeve in self.sleeves for asset in sleeve.hedges))
 

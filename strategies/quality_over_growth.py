@@ -146,6 +146,12 @@ class QualityOverGrowth(Strategy):
     def signals(self) -> tuple[str, ...]:
         return STRESS_SIGNALS if self._cuts_growth() else ()
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True: the growth sleeve is cut on the day's firing states alone."""
+        return True
+
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index

@@ -206,6 +206,12 @@ class RealAssets(Strategy):
         power = (CAPEX_BOOM,) if self.power_tilt > 0.0 else ()
         return (*gold, *power)
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True unless the trend filter reads price levels over a window."""
+        return not self.trend_filter
+
     @override
     def decide(self, market: MarketView) -> pd.DataFrame:
         index = market.prices.index

@@ -100,6 +100,12 @@ class RuleStrategy(Strategy):
     def signals(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(rule.signal for rule in self.book.rules))
 
+    @property
+    @override
+    def decides_by_day(self) -> bool:
+        """True unless a rule compares a signal's value with a level (``above``)."""
+        return all(rule.above is None for rule in self.book.rules)
+
     def _acting(self, market: MarketView, rule: Rule) -> pd.Series:
         """Per day, whether ``rule`` acts (False where its signal is unknown)."""
         if rule.above is None:

@@ -107,6 +107,7 @@ __all__ = [
     "Portfolio",
     "WEIGHT_SUM_TOLERANCE",
     "MissingPriceError",
+    "grouped_returns",
     "run_backtest",
     "simulate_portfolio",
 ]
@@ -227,9 +228,15 @@ def _data_hash(prices: pd.DataFrame, targets: pd.DataFrame) -> str:
 
 
 def _simulate(
-    close: pd.DataFrame, executed: pd.DataFrame, costs: Costs, cash_column: int
+    close: pd.DataFrame,
+    executed: pd.DataFrame,
+    costs: Costs,
+    cash_column: int | np.ndarray,
+    group_by: bool | np.ndarray = True,
 ) -> vbt.Portfolio:
-    """One vectorbt call, every setting that matters passed explicitly."""
+    """One vectorbt call, every setting that matters passed explicitly (``group_by``: one
+    portfolio, or one per group of columns, each with its cash column).
+    """
     fees = np.full((1, close.shape[1]), costs.fees)
     slippage = np.full((1, close.shape[1]), costs.slippage)
     fees[0, cash_column] = 0.0
@@ -254,7 +261,7 @@ def _simulate(
         log=False,
         init_cash=INITIAL_VALUE,
         cash_sharing=True,
-        group_by=True,
+        group_by=group_by,
         call_seq="auto",
         ffill_val_price=True,
         update_value=False,  # every order sized off the pre-trade value
@@ -530,3 +537,58 @@ def _result(
         config_hash=config_hash,
         data_hash=_data_hash(prices, aligned),
     )
+
+
+def grouped_returns(
+    cube: np.ndarray,
+    *,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int = 1,
+    cash_asset: str = "cash",
+) -> np.ndarray:
+    """Daily returns of many target-weight variants in ONE vectorbt call, column-grouped.
+
+    The prices are tiled once per variant and every variant is a group of
+    columns sharing its cash, with the settings of :func:`run_backtest`. This is
+    how vectorbt itself batches variants; the returns-only kernel
+    (:mod:`macropatch.backtests.engine.kernel`) does the same in far less
+    memory (vectorbt holds several float64 arrays of days by variants x
+    assets), and the two are tested equal. No borrow fee: ``costs.borrow``
+    is not charged, so a variant may not short an asset while it is above 0.
+
+    Parameters
+    ----------
+    cube
+        Variants by days by price columns: decision rows, as for
+        :func:`~macropatch.backtests.engine.kernel.simulate_cube`.
+    prices, costs, execution_lag, cash_asset
+        As for :func:`run_backtest`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Variants by days.
+    """
+    check_lag_and_costs(execution_lag, costs)
+    cube = np.asarray(cube, dtype=np.float64)
+    variants, days, assets = cube.shape
+    if (days, assets) != prices.shape:
+        raise ValueError(f"cube must be variants by {prices.shape}, got {cube.shape}")
+    risky = np.arange(assets) != list(prices.columns).index(cash_asset)
+    if costs.borrow > 0 and (cube[:, :, risky] < 0).any():
+        raise ValueError(
+            "grouped_returns charges no borrow fee on short positions: use run_backtest"
+        )
+    executed = [executed_rows(cube[variant], int(execution_lag)) for variant in range(variants)]
+    for plan in executed:
+        _check_target_rows(plan, pd.DatetimeIndex(prices.index))
+    close = np.hstack([_engine_prices(prices, plan) for plan in executed])
+    portfolio = _simulate(
+        pd.DataFrame(close, index=prices.index),
+        pd.DataFrame(np.hstack(executed), index=prices.index),
+        costs,
+        cash_column=np.arange(variants) * assets + list(prices.columns).index(cash_asset),
+        group_by=np.repeat(np.arange(variants), assets),
+    )
+    return np.asarray(portfolio.returns(), dtype=np.float64).T

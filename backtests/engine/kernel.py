@@ -33,7 +33,7 @@ from macropatch.backtests.engine.costs import Costs
 from macropatch.backtests.engine.lag import decision_row
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 
-__all__ = ["simulate_cube", "simulate_target_weights"]
+__all__ = ["simulate_cube", "simulate_rows", "simulate_target_weights"]
 
 _RELATIVE_TOLERANCE = 1e-9
 """vectorbt's relative float tolerance."""
@@ -310,23 +310,36 @@ def _read_only(dimensions: int, dtype: Any = numba.float64) -> Any:
 _SIGNATURE = numba.types.Tuple((numba.float64[:, ::1], numba.float64[:, ::1], numba.int64[:, ::1]))(
     _read_only(2),
     _read_only(2, numba.boolean),
-    _read_only(3),
+    _read_only(2),
+    _read_only(2, numba.int64),
     numba.int64,
     _read_only(2),
     numba.int64,
+    numba.boolean,
 )
 """The kernel's one compiled type (compiled on import, then cached): arrays of any
 strides, writeable ones accepted as read-only."""
+
+
+@numba.njit(cache=True)
+def _plan_of(table: np.ndarray, rows: np.ndarray, plan: np.ndarray) -> None:
+    """Fill ``plan`` (days by assets) with the table's row of each day (NaN for -1)."""
+    for day in range(len(rows)):
+        row = rows[day]
+        for asset in range(plan.shape[1]):
+            plan[day, asset] = np.nan if row < 0 else table[row, asset]
 
 
 @numba.njit(_SIGNATURE, cache=True, parallel=True)
 def simulate_target_weights(
     close: np.ndarray,
     valid: np.ndarray,
-    targets: np.ndarray,
+    table: np.ndarray,
+    rows: np.ndarray,
     execution_lag: int,
     rates: np.ndarray,
     cash_column: int,
+    daily_turnover: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simulate many target-weight plans over the same prices, one variant at a time.
 
@@ -335,30 +348,40 @@ def simulate_target_weights(
     close, valid
         Days by assets: closes, positive and finite (missing ones filled), and
         False where the original was not (a variant holding the asset fails).
-    targets
-        Variants by days by assets: decision rows, not yet lagged, any strides.
+    table, rows
+        The decision rows every variant draws from (rows by assets) and, variants
+        by days, which row each variant decides on each day (-1: no decision, a
+        NaN row). A plan is ``table[rows[variant]]``, built one variant at a time.
     execution_lag, cash_column
         Rows from a decision to its trade; the column left out of the turnover.
     rates
         3 by assets: fees, slippage and annual borrow fee (0 for the cash asset).
+    daily_turnover
+        Keep each day's turnover (variants by days), or only each variant's sum
+        over the days (variants by 1), which saves a variants-by-days array.
 
     Returns
     -------
     returns, turnover, status : numpy.ndarray
-        Variants by days, as :func:`simulate_cube`'s; variants by 3: a code (0
-        when simulated), the row or day of a failure and its asset (or -1).
+        Variants by days, as :func:`simulate_cube`'s (turnover: by 1 when not
+        daily); variants by 3: a code (0 when simulated), the row or day of a
+        failure and its asset (or -1).
     """
-    variants, days, assets = targets.shape
+    variants, days = rows.shape
     returns = np.zeros((variants, days))
-    turnover = np.zeros((variants, days))
+    turnover = np.zeros((variants, days if daily_turnover else 1))
     status = np.zeros((variants, 3), dtype=np.int64)
     for variant in numba.prange(variants):
-        plan = targets[variant]
+        plan = np.empty((days, table.shape[1]))
+        _plan_of(table, rows[variant], plan)
+        traded = turnover[variant] if daily_turnover else np.zeros(days)
         code, day, asset = _check_plan(plan, valid, execution_lag)
         if code == _OK:
             code, day, asset = _simulate_variant(
-                close, plan, execution_lag, rates, cash_column, returns[variant], turnover[variant]
+                close, plan, execution_lag, rates, cash_column, returns[variant], traded
             )
+        if not daily_turnover:
+            turnover[variant, 0] = traded.sum()
         status[variant, 0], status[variant, 1], status[variant, 2] = code, day, asset
     return returns, turnover, status
 
@@ -445,9 +468,60 @@ def simulate_cube(
         raise ValueError(
             f"cube must be variants by {prices.shape} (days, assets), got {cube.shape}"
         )
-    labels = range(len(cube)) if labels is None else labels
-    if len(labels) != len(cube):
-        raise ValueError(f"{len(labels)} labels for {len(cube)} variants")
+    variants, days, assets = cube.shape
+    return simulate_rows(
+        cube.reshape(variants * days, assets),
+        np.arange(variants * days, dtype=np.int64).reshape(variants, days),
+        prices=prices,
+        costs=costs,
+        execution_lag=execution_lag,
+        cash_asset=cash_asset,
+        labels=labels,
+    )
+
+
+def simulate_rows(
+    table: np.ndarray,
+    rows: np.ndarray,
+    *,
+    prices: pd.DataFrame,
+    costs: Costs,
+    execution_lag: int = 1,
+    cash_asset: str = "cash",
+    labels: Sequence[Hashable] | None = None,
+    daily_turnover: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`simulate_cube`, for variants whose decision rows come from one table.
+
+    Parameters
+    ----------
+    table
+        Decision rows (rows by price columns, in the prices' order) shared by
+        every variant: a sweep of a strategy that decides by the day has a few
+        distinct rows for thousands of variants and days.
+    rows
+        Variants by days (any integer type): the row of ``table`` each variant
+        decides on each day, -1 for no decision (a NaN row). Variant ``v``'s
+        plan is ``table[rows[v]]``; the plans are never all built at once, so
+        memory is ``rows`` and the two variants-by-days results.
+    daily_turnover
+        False: the turnover returned is each variant's sum over the days (a
+        vector), and no variants-by-days turnover array is made.
+
+    Other parameters, the returns and the errors are :func:`simulate_cube`'s.
+    """
+    _check_inputs(prices, costs, execution_lag, cash_asset)
+    table = np.asarray(table, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != prices.shape[1]:
+        raise ValueError(f"table must be rows by {prices.shape[1]} assets, got {table.shape}")
+    if rows.ndim != 2 or rows.shape[1] != len(prices):
+        raise ValueError(f"rows must be variants by {len(prices)} days, got {rows.shape}")
+    if rows.size and (rows.min() < -1 or rows.max() >= len(table)):
+        raise ValueError(f"rows must be -1 or a row of the table (0 to {len(table) - 1})")
+    labels = range(len(rows)) if labels is None else labels
+    if len(labels) != len(rows):
+        raise ValueError(f"{len(labels)} labels for {len(rows)} variants")
     # Where an asset is neither held nor traded its price cannot matter: missing ones take
     # the last valid price, then the first, then 1.0 (the engine's rule).
     values = prices.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -457,18 +531,26 @@ def simulate_cube(
     rates = np.array([[costs.fees], [costs.slippage], [costs.borrow]]).repeat(values.shape[1], 1)
     rates[:, cash_column] = 0.0
     returns, turnover, status = simulate_target_weights(
-        close.to_numpy(dtype=np.float64), valid, cube, int(execution_lag), rates, cash_column
+        close.to_numpy(dtype=np.float64),
+        valid,
+        table,
+        rows,
+        int(execution_lag),
+        rates,
+        cash_column,
+        bool(daily_turnover),
     )
     failed = np.flatnonzero(status[:, 0] != _OK)
     if len(failed):
-        raise _first_failure(status, failed, cube, prices, labels)
-    return returns, turnover
+        raise _first_failure(status, failed, table, rows, prices, labels)
+    return returns, (turnover if daily_turnover else turnover[:, 0])
 
 
 def _first_failure(
     status: np.ndarray,
     failed: np.ndarray,
-    cube: np.ndarray,
+    table: np.ndarray,
+    rows: np.ndarray,
     prices: pd.DataFrame,
     labels: Sequence[object] | range,
 ) -> Exception:
@@ -480,7 +562,7 @@ def _first_failure(
     code, row, column = (int(number) for number in status[variant])
     message = f"variant {labels[variant]!r}: " + _MESSAGES[code].format(
         day=f"{pd.Timestamp(prices.index[row]):%Y-%m-%d}",
-        total=cube[variant, row].sum(),
+        total=table[rows[variant, row]].sum() if code == _SUM_OFF else 0.0,
         asset=prices.columns[column],
         price=prices.iat[row, column],
     )

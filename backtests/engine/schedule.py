@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import enum
 
+import numba
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHANGE_TOLERANCE", "Rebalance", "apply_schedule", "decision_dates"]
+__all__ = ["CHANGE_TOLERANCE", "Rebalance", "apply_schedule", "decision_dates", "schedule_rows"]
 
 CHANGE_TOLERANCE = 1e-12
 """Two target weights closer than this are the same weight for ``ON_CHANGE``."""
@@ -168,3 +169,84 @@ def apply_schedule(targets: pd.DataFrame, rebalance: Rebalance) -> pd.DataFrame:
     scheduled = values.copy()
     scheduled[~keep] = np.nan
     return pd.DataFrame(scheduled, index=targets.index, columns=targets.columns)
+
+
+@numba.njit(cache=True)
+def _rows_differ(table: np.ndarray, first: int, second: int) -> bool:
+    """Whether table row ``second`` differs from row ``first`` as ``ON_CHANGE`` reads a change."""
+    for column in range(table.shape[1]):
+        before, after = table[first, column], table[second, column]
+        if np.isnan(before) != np.isnan(after):
+            return True
+        if not np.isnan(before) and abs(after - before) > CHANGE_TOLERANCE:
+            return True
+    return False
+
+
+@numba.njit(cache=True, parallel=True)
+def _scheduled_rows(
+    rows: np.ndarray, table: np.ndarray, period_end: np.ndarray, on_change: bool
+) -> np.ndarray:
+    """:func:`schedule_rows`' pass over every variant (variants in parallel)."""
+    variants, days = rows.shape
+    holds = np.zeros(len(table), dtype=np.bool_)
+    for row in range(len(table)):
+        for column in range(table.shape[1]):
+            holds[row] = holds[row] or not np.isnan(table[row, column])
+    scheduled = np.full((variants, days), -1, dtype=np.int32)
+    for variant in numba.prange(variants):
+        started = False
+        for day in range(days):
+            row = rows[variant, day]
+            if not started:
+                started = holds[row]
+                keep = started
+            elif on_change:
+                previous = rows[variant, day - 1]
+                keep = row != previous and _rows_differ(table, previous, row)
+            else:
+                keep = period_end[day]
+            if keep:
+                scheduled[variant, day] = row
+    return scheduled
+
+
+def schedule_rows(
+    rows: np.ndarray, table: np.ndarray, index: pd.DatetimeIndex, rebalance: Rebalance
+) -> np.ndarray:
+    """:func:`apply_schedule` for many variants whose daily targets are rows of one table.
+
+    Parameters
+    ----------
+    rows
+        Variants by days: the row of ``table`` holding each variant's targets each day.
+    table
+        Target rows (rows by assets; a row of NaN holds no targets).
+    index, rebalance
+        The trading calendar and the schedule, as for :func:`apply_schedule`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Variants by days (int32): ``rows`` on the decision dates, -1 on the other
+        days. Variant ``v`` decides on the days :func:`apply_schedule` keeps of
+        ``table[rows[v]]``, by the same rules, in one compiled pass.
+    """
+    index = _require_calendar(index)
+    if not isinstance(rebalance, Rebalance):
+        raise ValueError(f"rebalance must be a Rebalance, got {rebalance!r}")
+    rows = np.asarray(rows)
+    if rows.ndim != 2 or rows.shape[1] != len(index):
+        raise ValueError(f"rows must be variants by {len(index)} days, got {rows.shape}")
+    if rows.size and (rows.min() < 0 or rows.max() >= len(table)):
+        raise ValueError(f"rows must be rows of the table (0 to {len(table) - 1})")
+    if rebalance in (Rebalance.ONCE, Rebalance.ON_CHANGE):
+        period_end = np.zeros(len(index), dtype=bool)
+    else:
+        period_end = np.asarray(_period_ends(index, rebalance), dtype=bool)
+    return _scheduled_rows(  # type: ignore[no-any-return]
+        rows.astype(np.int32, copy=False),
+        np.ascontiguousarray(table, dtype=np.float64),
+        period_end,
+        rebalance is Rebalance.ON_CHANGE,
+    )

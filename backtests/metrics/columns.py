@@ -87,7 +87,9 @@ def column_statistic(returns: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(values, index=returns.columns, name=name, dtype=float)
 
 
-def measure_columns(returns: pd.DataFrame, *, turnover: pd.DataFrame | None = None) -> pd.DataFrame:
+def measure_columns(
+    returns: pd.DataFrame, *, turnover: pd.DataFrame | pd.Series | None = None
+) -> pd.DataFrame:
     """Measure every column of a returns matrix as :func:`~macropatch.backtests.metrics.performance.measure` does.
 
     Parameters
@@ -97,8 +99,9 @@ def measure_columns(returns: pd.DataFrame, *, turnover: pd.DataFrame | None = No
         :class:`pandas.DatetimeIndex`. Missing values are skipped per column.
     turnover
         Traded value over NAV per day, with the same columns as ``returns``
-        (its own rows, as :func:`~macropatch.backtests.metrics.performance.measure` takes them).
-        ``None`` leaves out the ``turnover`` column.
+        (its own rows, as :func:`~macropatch.backtests.metrics.performance.measure` takes them);
+        or a Series already annualised, indexed by the columns of ``returns`` (a
+        sweep keeps no daily turnover). ``None`` leaves out the ``turnover`` column.
 
     Returns
     -------
@@ -288,8 +291,12 @@ def _max_drawdown(values: np.ndarray) -> np.ndarray:
         return result
 
 
-def _turnover(returns: pd.DataFrame, turnover: pd.DataFrame) -> np.ndarray:
+def _turnover(returns: pd.DataFrame, turnover: pd.DataFrame | pd.Series) -> np.ndarray:
     """Mean daily turnover per column times 252; NaN for a column without values."""
+    if isinstance(turnover, pd.Series):
+        if not turnover.index.equals(returns.columns):
+            raise ValueError("annualised turnover must be indexed by the columns of returns")
+        return turnover.to_numpy(dtype=float, na_value=np.nan)
     if not isinstance(turnover, pd.DataFrame):
         raise TypeError(f"turnover must be a pandas DataFrame, got {type(turnover).__name__}")
     if not turnover.columns.equals(returns.columns):

@@ -3,7 +3,7 @@
 Requires a folder and the sweep's fingerprint (a digest of everything that
 decides its numbers: grid, strategy, costs, lag, period, data). Produces one
 file per finished batch, ``batch-<number>.npz`` holding the variants'
-positions in the grid, their daily returns and turnover, written to a
+positions in the grid, their daily returns and annualised turnover, written to a
 temporary name and renamed, so a batch file is whole or absent; and
 ``manifest.json`` naming the fingerprint and the batch plan.
 
@@ -30,16 +30,21 @@ import numpy as np
 
 from macropatch.marketdata.errors import UserError
 
-__all__ = ["BATCHES_SCHEMA", "BatchStore", "FinishedBatch"]
+__all__ = ["BATCHES_SCHEMA", "EARLIER_SCHEMAS", "BatchStore", "FinishedBatch"]
 
 _MANIFEST = "manifest.json"
 #: The schema id in the manifest: the mark of a folder of batches macropatch wrote.
-BATCHES_SCHEMA = "macropatch.sweep-batches/1"
+BATCHES_SCHEMA = "macropatch.sweep-batches/2"
+#: Schemas of folders an earlier macropatch wrote (batches with daily turnover): emptied
+#: by a fresh start, never resumed.
+EARLIER_SCHEMAS = ("macropatch.sweep-batches/1",)
 
 
 @dataclass(frozen=True, kw_only=True)
 class FinishedBatch:
-    """One batch's numbers: variants by days."""
+    """One batch's numbers: daily returns (variants by days), annualised turnover (one per
+    variant).
+    """
 
     positions: np.ndarray
     returns: np.ndarray
@@ -93,7 +98,10 @@ class BatchStore:
             raise UserError(f"{folder} is a file, not a sweep's batches folder")
         if folder.is_dir() and any(folder.iterdir()):
             manifest = self._manifest()
-            if manifest is None or manifest.get("schema") != BATCHES_SCHEMA:
+            if manifest is None or manifest.get("schema") not in (
+                BATCHES_SCHEMA,
+                *EARLIER_SCHEMAS,
+            ):
                 raise UserError(
                     f"{folder} holds files macropatch did not write (no {_MANIFEST} of a "
                     "sweep's batches); move them or choose another --out"
@@ -124,7 +132,20 @@ class BatchStore:
         return done
 
     def write(self, number: int, returns: np.ndarray, turnover: np.ndarray) -> None:
-        """Store batch ``number`` at once (temporary file, then rename)."""
+        """Store batch ``number`` at once (temporary file, then rename).
+
+        Raises
+        ------
+        ValueError
+            If the numbers do not fit the batch (returns: its variants by days;
+            turnover: one per variant); nothing is written.
+        """
+        variants = len(self.batches[number])
+        if returns.ndim != 2 or len(returns) != variants or turnover.shape != (variants,):
+            raise ValueError(
+                f"batch {number} has {variants} variants: returns {returns.shape} and "
+                f"turnover {turnover.shape} do not fit"
+            )
         final = self._path(number)
         partial = final.with_suffix(".partial")
         with partial.open("wb") as handle:
@@ -146,8 +167,10 @@ class BatchStore:
             )
         if batch.positions.tolist() != self.batches[number]:
             raise ValueError(f"batch {number} holds other variants")
-        if batch.returns.shape != batch.turnover.shape or len(batch.returns) != len(
-            batch.positions
+        if (
+            batch.returns.ndim != 2
+            or batch.turnover.shape != (len(batch.positions),)
+            or len(batch.returns) != len(batch.positions)
         ):
             raise ValueError(f"batch {number} is malformed")
         return batch

@@ -99,11 +99,18 @@ on 2 local processes, 1,616 took 4.4 s and 4.5 s."""
 
 
 def choose_executor(
-    kind: ExecutorKind, *, items: int, scheduler: str | None, workers: int | None = None
+    kind: ExecutorKind,
+    *,
+    items: int,
+    scheduler: str | None,
+    workers: int | None = None,
+    by_state: bool = False,
 ) -> ExecutorKind:
     """The executor ``kind`` stands for: itself, or for ``AUTO`` Dask when a ``scheduler``
-    is given, inline below :data:`AUTO_INLINE_BELOW` items or with one worker (asked for or
-    available), local processes otherwise.
+    is given; inline when the variants run from one table of day states (``by_state``: the
+    compiled passes already use every core, and processes would only copy their results),
+    below :data:`AUTO_INLINE_BELOW` items or with one worker (asked for or available);
+    local processes otherwise.
     """
     kind = ExecutorKind(kind)
     if kind is not ExecutorKind.AUTO:
@@ -111,7 +118,7 @@ def choose_executor(
     if scheduler is not None:
         return ExecutorKind.DASK
     cores = available_cores() if workers is None else workers
-    if items < AUTO_INLINE_BELOW or cores <= 1:
+    if by_state or items < AUTO_INLINE_BELOW or cores <= 1:
         return ExecutorKind.INLINE
     return ExecutorKind.LOCAL
 

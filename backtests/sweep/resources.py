@@ -2,7 +2,7 @@
 
 Requires the number of variants and trading days. Produces a
 :class:`Footprint` (disk for the batch files, memory to assemble every
-variant's returns and turnover at the end) and :func:`check_footprint`,
+variant's returns at the end) and :func:`check_footprint`,
 which refuses with a :class:`macropatch.marketdata.errors.UserError` what cannot fit:
 more disk than is free where the batches go, or an assembly larger than the
 memory budget. :func:`physical_memory` is the machine's memory, or the
@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 _BYTES = 8
-#: The variants x days matrices the end of a sweep holds at once: returns and turnover,
-#: and one derived copy of each (data frames, metrics).
-ASSEMBLY_COPIES = 4
+#: The variants x days matrices the end of a sweep holds at once: the returns, and the
+#: copies the study derives from them (data frames, metrics, active returns).
+ASSEMBLY_COPIES = 3
 #: Of the free disk, what the batch files may take.
 DISK_SHARE = 0.9
 
@@ -50,8 +50,8 @@ class Footprint:
 
     @property
     def disk_bytes(self) -> int:
-        """The batch files: returns and turnover of every variant, plus their headers."""
-        return self.variants * (2 * self.days * _BYTES + 64) + 2**16
+        """The batch files: daily returns and turnover of every variant, plus their headers."""
+        return self.variants * ((self.days + 1) * _BYTES + 64) + 2**16
 
     @property
     def assembly_bytes(self) -> int:

@@ -165,7 +165,7 @@ class SweepStudy:
 def study_sweep(
     returns: pd.DataFrame,
     *,
-    turnover: pd.DataFrame,
+    turnover: pd.DataFrame | pd.Series,
     benchmark: pd.Series,
     objective: Objective,
     spec: WalkForward,
@@ -245,7 +245,7 @@ def study_sweep(
 
 def _judged(
     returns: pd.DataFrame,
-    turnover: pd.DataFrame,
+    turnover: pd.DataFrame | pd.Series,
     twins: pd.DataFrame | None,
     objective: Objective,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from macropatch.backtests.engine import Costs, MissingPriceError, Rebalance, apply_schedule
-from macropatch.backtests.engine.adapter import run_backtest
+from macropatch.backtests.engine.adapter import grouped_returns, run_backtest
 from macropatch.backtests.engine.kernel import (
     simulate_cube,
+    simulate_rows,
     simulate_target_weights,
 )
 from tests.backtests.engine.wide import simulate_returns
@@ -140,7 +141,14 @@ def test_the_kernel_turnover_is_the_engines() -> None:
     result = run_backtest(name="x", targets=targets, prices=prices, costs=costs, execution_lag=2)
     rates = np.array([[costs.fees], [costs.slippage], [costs.borrow]]) * np.r_[np.ones(4), 0.0]
     returns, turnover, status = simulate_target_weights(
-        prices.to_numpy(), np.ones(prices.shape, dtype=bool), targets.to_numpy()[None], 2, rates, 4
+        prices.to_numpy(),
+        np.ones(prices.shape, dtype=bool),
+        targets.to_numpy(),
+        np.arange(len(targets))[None],
+        2,
+        rates,
+        4,
+        True,
     )
     assert (status == [[0, -1, -1]]).all()
     np.testing.assert_allclose(returns[0], result.returns.to_numpy(), rtol=0, atol=AGREEMENT)
@@ -362,3 +370,58 @@ def test_execution_lag_must_be_a_non_negative_integer(lag: object) -> None:
 def test_costs_must_be_costs() -> None:
     with pytest.raises(ValueError, match="costs must be a Costs"):
         _simulate(costs=0.001)
+
+
+def test_rows_of_one_table_trade_as_the_cube_they_stand_for() -> None:
+    prices, columns = _realistic(seed=11, days=250, risky=3)
+    rng = np.random.default_rng(11)
+    table = rng.dirichlet(np.ones(len(columns)), size=6)
+    rows = rng.integers(0, len(table), size=(4, len(prices)))
+    rows[rng.random(rows.shape) < 0.9] = -1  # most days: no decision
+    cube = np.where(rows[:, :, None] >= 0, table[rows], NAN)
+    costs = Costs(fees=0.002, slippage=0.001)
+    expected, daily = simulate_cube(cube, prices=prices, costs=costs, execution_lag=2)
+    returns, turnover = simulate_rows(table, rows, prices=prices, costs=costs, execution_lag=2)
+    np.testing.assert_array_equal(returns, expected)
+    np.testing.assert_array_equal(turnover, daily)
+    _, total = simulate_rows(
+        table, rows, prices=prices, costs=costs, execution_lag=2, daily_turnover=False
+    )
+    np.testing.assert_allclose(total, daily.sum(axis=1), rtol=1e-14, atol=0)
+    with pytest.raises(ValueError, match=r"rows must be -1 or a row of the table \(0 to 5\)"):
+        simulate_rows(table, rows + 7, prices=prices, costs=costs)
+    with pytest.raises(ValueError, match="table must be rows by 4 assets"):
+        simulate_rows(table[:, :2], rows, prices=prices, costs=costs)
+    broken = table.copy()
+    broken[0, 0] += 0.5
+    with pytest.raises(ValueError, match=r"variant 'b': target row on .* sums to"):
+        simulate_rows(
+            broken, np.array([rows[0] * 0 - 1, rows[0] * 0]), prices=prices, costs=costs,
+            labels=["a", "b"],
+        )  # fmt: skip
+
+
+def test_one_grouped_vectorbt_call_trades_as_the_kernel() -> None:
+    prices, columns = _realistic(seed=13, days=300, risky=3)
+    rng = np.random.default_rng(13)
+    cube = np.stack(
+        [
+            apply_schedule(
+                pd.DataFrame(
+                    rng.dirichlet(np.ones(len(columns)), size=300),
+                    index=prices.index,
+                    columns=columns,
+                ),
+                rebalance,
+            ).to_numpy()
+            for rebalance in (Rebalance.WEEKLY, Rebalance.MONTHLY, Rebalance.ON_CHANGE)
+        ]
+    )
+    costs = Costs(fees=0.002, slippage=0.001, borrow=0.02)
+    expected, _ = simulate_cube(cube, prices=prices, costs=costs)
+    grouped = grouped_returns(cube, prices=prices, costs=costs)
+    np.testing.assert_allclose(grouped, expected, rtol=0, atol=AGREEMENT)
+    cube[1, :, 0] *= -1.0
+    cube[1, :, -1] = 1.0 - cube[1, :, :-1].sum(axis=1)
+    with pytest.raises(ValueError, match="no borrow fee on short positions"):
+        grouped_returns(cube, prices=prices, costs=costs)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from macropatch.backtests.engine.schedule import Rebalance, apply_schedule, decision_dates
+from macropatch.backtests.engine.schedule import (
+    Rebalance,
+    apply_schedule,
+    decision_dates,
+    schedule_rows,
+)
 
 NAN = np.nan
 
@@ -160,3 +167,61 @@ def test_quarterly_on_daily_targets() -> None:
     assert list(kept) == list(
         _days("2023-12-27", "2023-12-29", "2024-03-29", "2024-06-28", "2024-07-03")
     )
+
+
+@st.composite
+def _tables_and_rows(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """A small table (some rows NaN, some equal within the tolerance) and rows into it."""
+    size = draw(st.integers(1, 6))
+    assets = draw(st.integers(1, 3))
+    table = np.array(
+        draw(
+            st.lists(
+                st.lists(
+                    st.sampled_from([0.0, 0.25, 0.5, 0.5 + 1e-13, 1.0]),
+                    min_size=assets,
+                    max_size=assets,
+                ),
+                min_size=size,
+                max_size=size,
+            )
+        )
+    )
+    blank = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    table[np.array(blank)] = np.nan
+    days = draw(st.integers(1, 60))
+    rows = np.array(
+        draw(
+            st.lists(
+                st.lists(st.integers(0, size - 1), min_size=days, max_size=days),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    return table, rows
+
+
+@given(_tables_and_rows(), st.sampled_from(list(Rebalance)))
+@settings(max_examples=200, deadline=None)
+def test_schedule_rows_keeps_the_rows_apply_schedule_keeps(
+    case: tuple[np.ndarray, np.ndarray], rebalance: Rebalance
+) -> None:
+    table, rows = case
+    index = pd.bdate_range("2024-01-25", periods=rows.shape[1])
+    scheduled = schedule_rows(rows, table, index, rebalance)
+    assert scheduled.dtype == np.int32
+    for variant, chosen in enumerate(rows):
+        expected = apply_schedule(pd.DataFrame(table[chosen], index=index), rebalance).to_numpy()
+        got = np.where(scheduled[variant, :, None] >= 0, table[scheduled[variant]], np.nan)
+        np.testing.assert_array_equal(got, expected)
+        kept = scheduled[variant] >= 0
+        assert (scheduled[variant][kept] == chosen[kept]).all()
+
+
+def test_schedule_rows_refuses_rows_outside_the_table() -> None:
+    index = pd.bdate_range("2024-01-01", periods=3)
+    with pytest.raises(ValueError, match="rows of the table"):
+        schedule_rows(np.array([[0, 1, 2]]), np.zeros((2, 1)), index, Rebalance.MONTHLY)
+    with pytest.raises(ValueError, match="variants by 3 days"):
+        schedule_rows(np.array([0, 1, 1]), np.zeros((2, 1)), index, Rebalance.MONTHLY)

@@ -143,6 +143,12 @@ def test_table_shape_keeps_the_column_multiindex() -> None:
         "total_return",
         "days",
     ]
+    annualised = pd.Series(returns.abs().mean().to_numpy() * 252, index=columns)
+    np.testing.assert_allclose(
+        measure_columns(returns, turnover=annualised)["turnover"], with_turnover["turnover"]
+    )
+    with pytest.raises(ValueError, match="indexed by the columns of returns"):
+        measure_columns(returns, turnover=annualised.iloc[::-1])
 
 
 def test_degenerate_columns_follow_measure_conventions() -> None:

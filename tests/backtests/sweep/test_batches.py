@@ -16,7 +16,7 @@ PLAN = [[0, 1], [2, 3], [4]]
 
 def _numbers(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     generator = np.random.default_rng(seed)
-    return generator.normal(size=(count, 10)), generator.random((count, 10))
+    return generator.normal(size=(count, 10)), generator.random(count)
 
 
 def test_write_read_and_resume(tmp_path: Path) -> None:
@@ -45,6 +45,28 @@ def test_another_sweep_is_not_resumed(tmp_path: Path) -> None:
     assert BatchStore(tmp_path / "b", fingerprint="abc", batches=PLAN, resume=True).finished() == [
         0
     ]
+
+
+def test_a_folder_of_an_earlier_batch_format_is_emptied_never_resumed(tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(
+        '{"schema": "macropatch.sweep-batches/1", "fingerprint": "abc", "batches": [[0, 1]]}'
+    )
+    (folder / "batch-00000.npz").write_bytes(b"daily turnover of an earlier version")
+    with pytest.raises(UserError, match="holds batches of another sweep"):
+        BatchStore(folder, fingerprint="abc", batches=PLAN, resume=True)
+    store = BatchStore(folder, fingerprint="abc", batches=PLAN, resume=False)
+    assert store.finished() == []
+    assert sorted(path.name for path in folder.iterdir()) == ["manifest.json"]
+
+
+def test_a_batch_of_the_wrong_shape_is_refused_before_it_is_written(tmp_path: Path) -> None:
+    store = BatchStore(tmp_path / "b", fingerprint="abc", batches=PLAN, resume=False)
+    returns, _ = _numbers(2, 4)
+    with pytest.raises(ValueError, match="batch 0"):
+        store.write(0, returns, np.zeros((2, 10)))
+    assert store.finished() == []
 
 
 def test_partial_files_a_killed_sweep_left_are_removed_on_resume(tmp_path: Path) -> None:

@@ -290,6 +290,19 @@ def test_auto_chooses_by_size_and_scheduler(
         assert choose_executor(explicit, items=items, scheduler=None) is explicit
 
 
+def test_auto_runs_variants_from_a_table_of_day_states_inline() -> None:
+    """The compiled passes use every core; processes would only copy the returns back."""
+    for items in (10, AUTO_INLINE_BELOW, 100_000):
+        kind = choose_executor(
+            ExecutorKind.AUTO, items=items, scheduler=None, workers=2, by_state=True
+        )
+        assert kind is ExecutorKind.INLINE
+    assert (
+        choose_executor(ExecutorKind.AUTO, items=10, scheduler="tcp://127.0.0.1:1", by_state=True)
+        is ExecutorKind.DASK
+    )
+
+
 def test_auto_must_be_chosen_before_an_executor_is_made() -> None:
     with pytest.raises(ValueError, match="choose the executor first"):
         make_executor(ExecutorKind.AUTO)
