@@ -311,7 +311,7 @@ _SIGNATURE = numba.types.Tuple((numba.float64[:, ::1], numba.float64[:, ::1], nu
     _read_only(2),
     _read_only(2, numba.boolean),
     _read_only(2),
-    _read_only(2, numba.int64),
+    _read_only(2, numba.int32),
     numba.int64,
     _read_only(2),
     numba.int64,
@@ -469,9 +469,11 @@ def simulate_cube(
             f"cube must be variants by {prices.shape} (days, assets), got {cube.shape}"
         )
     variants, days, assets = cube.shape
+    if variants * days >= 2**31:
+        raise ValueError(f"{variants} variants of {days} days are too many for one cube: chunk them")
     return simulate_rows(
         cube.reshape(variants * days, assets),
-        np.arange(variants * days, dtype=np.int64).reshape(variants, days),
+        np.arange(variants * days, dtype=np.int32).reshape(variants, days),
         prices=prices,
         costs=costs,
         execution_lag=execution_lag,
@@ -500,7 +502,7 @@ def simulate_rows(
         every variant: a sweep of a strategy that decides by the day has a few
         distinct rows for thousands of variants and days.
     rows
-        Variants by days (any integer type): the row of ``table`` each variant
+        Variants by days (integers, int32 taken as is): the row of ``table`` each variant
         decides on each day, -1 for no decision (a NaN row). Variant ``v``'s
         plan is ``table[rows[v]]``; the plans are never all built at once, so
         memory is ``rows`` and the two variants-by-days results.
@@ -512,7 +514,11 @@ def simulate_rows(
     """
     _check_inputs(prices, costs, execution_lag, cash_asset)
     table = np.asarray(table, dtype=np.float64)
-    rows = np.asarray(rows, dtype=np.int64)
+    if not np.issubdtype(np.asarray(rows).dtype, np.integer):
+        raise ValueError(f"rows must be integers, got {np.asarray(rows).dtype}")
+    if len(table) >= 2**31:
+        raise ValueError(f"a table of {len(table)} rows is too long: chunk the variants")
+    rows = np.asarray(rows, dtype=np.int32)
     if table.ndim != 2 or table.shape[1] != prices.shape[1]:
         raise ValueError(f"table must be rows by {prices.shape[1]} assets, got {table.shape}")
     if rows.ndim != 2 or rows.shape[1] != len(prices):

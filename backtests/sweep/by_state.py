@@ -133,19 +133,25 @@ def _price_patterns(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 @numba.njit(cache=True, parallel=True)
 def _extend_keys(
-    keys: np.ndarray, codes: np.ndarray, chosen: np.ndarray, present: np.ndarray
+    keys: np.ndarray,
+    start: np.ndarray,
+    codes: np.ndarray,
+    chosen: np.ndarray,
+    present: np.ndarray,
 ) -> None:
     """Append the states of the ``chosen`` signals (codes rows, per variant) to every key, in
-    mixed radix, in place; mark each resulting key in ``present``.
+    mixed radix, in place (from ``start``, each day's price pattern, when it has a day per
+    column: the first step); mark each resulting key in ``present``.
     """
     variants, days = keys.shape
+    first = len(start) == days
     for variant in numba.prange(variants):
         for day in range(days):
             added, weight = 0, 1
             for signal in range(chosen.shape[1]):
                 added += codes[chosen[variant, signal], day] * weight
                 weight *= _STATES
-            key = keys[variant, day] * weight + added
+            key = (start[day] if first else keys[variant, day]) * weight + added
             keys[variant, day] = key
             present[key] = True
 
@@ -179,7 +185,8 @@ def _day_states(
     number = {output: position for position, output in enumerate(outputs)}
     stacked = np.stack([codes[output] for output in outputs] or [np.zeros(1, dtype=np.int8)])
     keys = np.empty((len(members), len(pattern_of_day)), dtype=np.int32)
-    keys[:] = pattern_of_day
+    if not names:
+        keys[:] = pattern_of_day
     digits = np.arange(patterns, dtype=np.int64)[:, None]
     done = 0
     while done < len(names):
@@ -191,7 +198,8 @@ def _day_states(
         )
         radix = _STATES**step
         present = np.zeros(len(digits) * radix, dtype=np.bool_)
-        _extend_keys(keys, stacked, chosen, present)
+        start = pattern_of_day if done == 0 else pattern_of_day[:0]
+        _extend_keys(keys, start, stacked, chosen, present)
         values = np.flatnonzero(present)
         lookup = np.zeros(len(present), dtype=np.int32)
         lookup[values] = np.arange(len(values), dtype=np.int32)

@@ -125,6 +125,19 @@ def variant_targets(inputs: SweepInputs, plan: VariantPlan) -> np.ndarray:
     return full
 
 
+class _Labels(Sequence[str]):
+    """The variants' names for error messages, made only when one is read."""
+
+    def __init__(self, plans: Sequence[VariantPlan]) -> None:
+        self._plans = plans
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+        return self._plans[position].strategy.describe()
+
+
 def by_state(plans: Sequence[VariantPlan]) -> bool:
     """Whether every variant's strategy decides by the day (then the batch runs from one
     table of day states).
@@ -140,7 +153,7 @@ def run_batch(inputs: SweepInputs, plans: Sequence[VariantPlan]) -> tuple[np.nda
     rows (:mod:`macropatch.backtests.sweep.by_state`), after the first variant of each
     strategy is checked against its own day-by-day targets; others one plan each.
     """
-    labels = [plan.strategy.describe() for plan in plans]
+    labels = _Labels(plans)
     common = {
         "prices": inputs.prices,
         "costs": inputs.costs,

@@ -144,7 +144,7 @@ def test_the_kernel_turnover_is_the_engines() -> None:
         prices.to_numpy(),
         np.ones(prices.shape, dtype=bool),
         targets.to_numpy(),
-        np.arange(len(targets))[None],
+        np.arange(len(targets), dtype=np.int32)[None],
         2,
         rates,
         4,
