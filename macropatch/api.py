@@ -48,7 +48,7 @@ from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import SignalResult
 from macropatch.signals.evaluate import evaluate_signals
 from macropatch.signals.readings import point_in_time
-from macropatch.stress_tests import run_stress_tests
+from macropatch.stress_tests import StressOutcome, run_stress_tests, stress_finished_run
 from macropatch.sweeps import SweepOutcome, sweep
 from macropatch.versioning import macropatch_version
 
@@ -57,6 +57,7 @@ __all__ = [
     "EvidenceOutcome",
     "RunOutcome",
     "SignalStates",
+    "StressOutcome",
     "SweepOutcome",
     "backtest_experiment",
     "evidence",
@@ -64,6 +65,7 @@ __all__ = [
     "report",
     "run",
     "signal_states",
+    "stress_finished_run",
     "sweep",
     "write_run",
 ]

@@ -31,6 +31,7 @@ from macropatch.marketdata.interrupts import Interrupted, interrupt_received, in
 
 if TYPE_CHECKING:
     from macropatch import api
+    from macropatch.backtests.stress.document import StressReport
     from macropatch.marketdata.catalog import Catalog
     from macropatch.marketdata.ingest import IngestReport
     from macropatch.marketdata.quality import Finding
@@ -240,8 +241,28 @@ def _memory(text: str) -> int:
 
 @app.command("stress")
 def stress_command(
-    experiment: ExperimentOption = DEFAULT_EXPERIMENT,
-    out: RunOutOption = Path("runs/latest"),
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder of a finished run to stress-test again from its files, without "
+            "backtesting (its stress.json and stress.html are replaced).",
+            show_default=False,
+        ),
+    ] = None,
+    experiment: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"Experiment TOML file to run and stress-test [default: {DEFAULT_EXPERIMENT}].",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output folder (replaced only if it holds an earlier run) [default: runs/latest].",
+            show_default=False,
+        ),
+    ] = None,
     scenarios: Annotated[
         Path | None,
         typer.Option(
@@ -270,18 +291,36 @@ def stress_command(
     offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
-    """Run an experiment and its stress tests: crises replayed, the report's scenarios, a bootstrap."""
+    """Run an experiment and its stress tests (crises replayed, the report's scenarios, a
+    bootstrap), or stress-test a finished run again: ``macropatch stress RUN_DIR --seed 7``.
+    """
     from macropatch import api
     from macropatch.experiment import load_experiment
-    from macropatch.reports import ValueKind, format_value
 
+    overrides = {"scenarios": scenarios, "paths": paths, "seed": seed}
+    if run_dir is not None:
+        if experiment is not None or out is not None:
+            raise UserError(
+                f"give a run folder ({run_dir}) or --experiment and --out, not both: "
+                "a finished run is stress-tested again in its own folder"
+            )
+        with interruption(_kept_folder(run_dir)):
+            again = api.stress_finished_run(
+                run_dir=run_dir,
+                **overrides,  # type: ignore[arg-type]
+                **_places(pack, offline),
+                progress=RichProgress(),
+                allow_dirty=allow_dirty,
+            )
+        _print_stress(again.stress, again.out)
+        return
+    experiment = experiment if experiment is not None else DEFAULT_EXPERIMENT
+    out = out if out is not None else Path("runs/latest")
     with interruption(_kept_folder(out)):
         settings = load_experiment(experiment).stress
         settings = dataclasses.replace(
             settings,
-            scenarios=scenarios if scenarios is not None else settings.scenarios,
-            paths=paths if paths is not None else settings.paths,
-            seed=seed if seed is not None else settings.seed,
+            **{name: value for name, value in overrides.items() if value is not None},  # type: ignore[arg-type]
         )
         outcome = api.run(
             experiment_path=experiment,
@@ -291,8 +330,14 @@ def stress_command(
             stress=settings,
             allow_dirty=allow_dirty,
         )
-    with interruption(f"{outcome.out} was written in full"):
-        stress = outcome.stress
+    _print_stress(outcome.stress, outcome.out)
+
+
+def _print_stress(stress: StressReport, out: Path) -> None:
+    """The stress table: each strategy's scenario P&L and one-year bootstrap outcomes."""
+    from macropatch.reports import ValueKind, format_value
+
+    with interruption(f"{out} was written in full"):
         table = Table(title=f"Stress tests, holdings as of {stress.as_of}")
         table.add_column("strategy", no_wrap=True)
         for scenario in stress.scenarios:
@@ -313,11 +358,12 @@ def stress_command(
             )
         output_console.print(table)
         output_console.print(
-            f"Scenarios: expected P&L from the regression; bootstrap: one-year paths from days "
+            f"Scenarios: expected P&L from the regression; bootstrap: {stress.bootstrap.paths:,} "
+            f"one-year paths (seed {stress.bootstrap.seed}) from days "
             f"{' or '.join(stress.bootstrap.signals)} fired.",
             markup=False,
         )
-        output_console.print(f"Reports: {outcome.out / 'stress.html'}", markup=False)
+        output_console.print(f"Reports: {out / 'stress.html'}", markup=False)
 
 
 EvidenceOutOption = Annotated[

@@ -1,21 +1,84 @@
-"""Wiring the stress tests of a run: the experiment's ``[stress]`` settings, the scenario
-files and the backtested run into :func:`macropatch.backtests.stress.study.stress_test`.
+"""Wiring the stress tests: the experiment's ``[stress]`` settings, the scenario files and
+either a backtested run or a finished run's folder into
+:func:`macropatch.backtests.stress.study.stress_test`.
+
+A finished run holds everything the stress tests need but the factor series
+of the scenarios: its daily returns (``returns.csv``), prices (``prices.csv``),
+signals (``signals/``), each strategy's holdings on the last day (the
+``weights`` of ``stress.json``) and the experiment as run
+(``config.resolved.toml``). :func:`stress_finished_run` tests it again (a new
+seed, more paths, other scenarios) without backtesting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from macropatch.backtesting import Backtested
 from macropatch.backtests.stress.document import StressReport
 from macropatch.backtests.stress.factors import Scenario
 from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
-from macropatch.experiment import StressSettings
+from macropatch.experiment import Experiment, StressSettings, experiment_from_document
 from macropatch.marketdata.errors import UserError
+from macropatch.marketdata.files import read_toml
+from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.progress import NoProgress, Progress
+from macropatch.marketdata.sources import DataSources
+from macropatch.marketdata.store import Store
+from macropatch.reports.exports import read_dated_csv, write_config
+from macropatch.reports.output import staged_folder
+from macropatch.reports.pages import render_pages
+from macropatch.reports.run_folder import FinishedRun, copy_run_data, read_run
+from macropatch.reports.summary import write_summary
+from macropatch.scenario_files import load_scenarios
+from macropatch.signals.base import SeriesSource
 from macropatch.strategies.base import CASH
+from macropatch.versioning import macropatch_version
 
-__all__ = ["run_stress_tests"]
+__all__ = ["StressOutcome", "run_stress_tests", "stress_finished_run"]
+
+
+def _stress(
+    *,
+    returns: pd.DataFrame,
+    holdings: Mapping[str, Mapping[str, float]],
+    prices: pd.DataFrame,
+    sources: SeriesSource,
+    fired: Mapping[str, pd.Series],
+    benchmark: str,
+    settings: StressSettings,
+    scenarios: Sequence[Scenario],
+    version: str,
+    progress: Progress,
+) -> StressReport:
+    with progress.task("Stress tests", total=1) as task:
+        stress = stress_test(
+            returns=returns,
+            holdings=holdings,
+            prices=prices,
+            sources=sources,
+            scenarios=scenarios,
+            fired=fired,
+            bootstrap=BootstrapSettings(
+                signals=settings.signals,
+                paths=settings.paths,
+                horizon_days=settings.horizon_days,
+                block_days=settings.block_days,
+                seed=settings.seed,
+            ),
+            windows=settings.windows,
+            riskless=(CASH,),
+            confidence=settings.confidence,
+            benchmark=benchmark,
+        )
+        task.advance()
+    return stress.model_copy(update={"macropatch_version": version})
 
 
 def run_stress_tests(
@@ -30,31 +93,139 @@ def run_stress_tests(
     :func:`macropatch.scenario_files.load_scenarios` before the backtest, so a bad file
     fails fast).
     """
-    progress = progress or NoProgress()
     holdings = {}
     for result in done.results:
         if result.holdings is None:  # pragma: no cover - the engine always records them
             raise UserError(f"strategy {result.name!r} has no holdings to stress")
         holdings[result.name] = last_holdings(result.holdings)
-    with progress.task("Stress tests", total=1) as task:
-        stress = stress_test(
-            returns=done.results.returns(),
-            holdings=holdings,
-            prices=done.prices,
-            sources=done.sources,
-            scenarios=scenarios,
-            fired={result.signal.name: result.fired for result in done.signals},
-            bootstrap=BootstrapSettings(
-                signals=settings.signals,
-                paths=settings.paths,
-                horizon_days=settings.horizon_days,
-                block_days=settings.block_days,
-                seed=settings.seed,
-            ),
-            windows=settings.windows,
-            riskless=(CASH,),
-            confidence=settings.confidence,
-            benchmark=done.experiment.benchmark,
+    return _stress(
+        returns=done.results.returns(),
+        holdings=holdings,
+        prices=done.prices,
+        sources=done.sources,
+        fired={result.signal.name: result.fired for result in done.signals},
+        benchmark=done.experiment.benchmark,
+        settings=settings,
+        scenarios=scenarios,
+        version=version,
+        progress=progress or NoProgress(),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StressOutcome:
+    """Where ``macropatch stress RUN_DIR`` wrote, what it found and the notes to print."""
+
+    out: Path
+    stress: StressReport
+    notes: tuple[str, ...]
+
+
+def _run_experiment(finished: FinishedRun) -> tuple[Experiment, dict[str, Any]]:
+    """The experiment as the run ran it (``config.resolved.toml``), and that document;
+    plugins and scenario folders resolve beside the experiment file the run was given.
+    """
+    path = finished.folder / "config.resolved.toml"
+    if not path.is_file():
+        raise UserError(f"{path} is missing: the run's experiment is unknown")
+    document = read_toml(path, "run configuration")
+    given = Path(finished.summary.run.experiment_file)
+    base = given.parent if given.is_file() else finished.folder
+    experiment = experiment_from_document(
+        {key: value for key, value in document.items() if key != "resolved"},
+        source=str(path),
+        base=base,
+    )
+    return experiment, document
+
+
+def _prices(finished: FinishedRun) -> pd.DataFrame:
+    """The run's ``prices.csv``, checked against its returns' calendar."""
+    path = finished.folder / "prices.csv"
+    prices = read_dated_csv(path, purpose="the stress tests value the holdings with it")
+    try:
+        prices = prices.astype(float)
+    except (TypeError, ValueError) as error:
+        raise UserError(f"{path} holds a price that is not a number: {error}") from None
+    if not prices.index.equals(finished.returns.index):
+        raise UserError(f"{path} does not cover the days of returns.csv: the run is incomplete")
+    return prices
+
+
+def stress_finished_run(
+    *,
+    run_dir: Path,
+    scenarios: Path | None = None,
+    paths: int | None = None,
+    seed: int | None = None,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    progress: Progress | None = None,
+    allow_dirty: bool = False,
+) -> StressOutcome:
+    """Stress-test a finished run again from its files, without backtesting.
+
+    The settings are the run's ``[stress]`` with ``scenarios``, ``paths`` and
+    ``seed`` replaced when given; the scenarios' factor series come from the
+    store, the pack and live providers as for a run. ``stress.json``,
+    ``stress.html`` and ``config.resolved.toml`` (its ``[stress]``) are
+    replaced, the other pages drawn again where they changed, all at once:
+    an error leaves the run as it was.
+
+    Raises
+    ------
+    UserError
+        If ``run_dir`` holds no finished run, lacks a file the stress tests
+        need, or a scenario file or series is bad.
+    """
+    progress = progress or NoProgress()
+    finished = read_run(run_dir)
+    if finished.stress is None:
+        raise UserError(
+            f"{finished.folder / 'stress.json'} is missing: the run's holdings on its last "
+            "day are unknown; run the experiment again (macropatch run)"
         )
-        task.advance()
-    return stress.model_copy(update={"macropatch_version": version})
+    experiment, document = _run_experiment(finished)
+    settings = dataclasses.replace(
+        experiment.stress,
+        scenarios=scenarios if scenarios is not None else experiment.stress.scenarios,
+        paths=paths if paths is not None else experiment.stress.paths,
+        seed=seed if seed is not None else experiment.stress.seed,
+    )
+    loaded = load_scenarios(settings.scenarios)
+    prices = _prices(finished)
+    sources = DataSources(
+        catalog=experiment.catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
+    )
+    report = _stress(
+        returns=finished.returns,
+        holdings=finished.stress.weights,
+        prices=prices,
+        sources=sources,
+        fired={result.signal.name: result.fired for result in finished.signals},
+        benchmark=finished.summary.run.benchmark,
+        settings=settings,
+        scenarios=loaded,
+        version=macropatch_version(),
+        progress=progress,
+    )
+    stress_table = {**document.get("stress", {}), "paths": settings.paths, "seed": settings.seed}
+    if scenarios is not None:
+        stress_table["scenarios"] = str(Path(scenarios).expanduser().absolute())
+    with staged_folder(finished.folder) as folder:
+        copy_run_data(finished.folder, folder)
+        write_summary(report, folder / "stress.json")
+        write_config({**document, "stress": stress_table}, folder / "config.resolved.toml")
+        render_pages(
+            folder,
+            summary=finished.summary,
+            returns=finished.returns,
+            signals=finished.signals,
+            stress=report,
+            evidence=finished.evidence,
+            progress=progress,
+            previous=finished.folder,
+            weights=finished.weights,
+        )
+    return StressOutcome(out=finished.folder, stress=report, notes=tuple(sources.dirty_notes()))

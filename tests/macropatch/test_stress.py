@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.macropatch.cli_helpers import run_cli
+from tests.macropatch.cli_helpers import run_cli, tree_digest
 
 pytestmark = pytest.mark.pack
 
@@ -145,3 +145,78 @@ def test_bad_stress_input_is_one_clear_line(
     assert message in outcome.stderr
     assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
     assert not out.exists()
+
+
+def _copy_of(run: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    return copy
+
+
+def test_a_finished_run_is_stress_tested_again_from_its_files(
+    default_run: tuple[Path, str],
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``stress RUN_DIR`` reuses the run: the same settings give the run's stress.json (the
+    scenarios to 1e-9: prices come back from prices.csv), a new seed only a new bootstrap;
+    the run's data files, summary and tearsheets are kept as they were."""
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    run = _copy_of(default_run[0], tmp_path)
+    original = json.loads((run / "stress.json").read_text())
+    kept = {name: (run / name).read_bytes() for name in ("summary.json", "returns.csv")}
+    tearsheet = run / "tearsheets" / "sixty_forty.html"
+    mtime = tearsheet.stat().st_mtime_ns
+    outcome = run_cli(["stress", str(run), "--pack", str(pack_path)], capsys, monkeypatch)
+    assert outcome.code == 0, outcome.stderr
+    assert "seed 0" in outcome.stdout and str(run / "stress.html") in outcome.stdout
+    again = json.loads((run / "stress.json").read_text())
+    assert again["bootstrap"] == original["bootstrap"] and again["weights"] == original["weights"]
+    assert again["replay"] == original["replay"]
+    for before, after in zip(original["scenarios"], again["scenarios"], strict=True):
+        for name, numbers in before["strategies"].items():
+            for key, value in numbers.items():
+                expected = (
+                    pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value
+                )
+                assert after["strategies"][name][key] == expected
+    outcome = run_cli(
+        ["stress", str(run), "--pack", str(pack_path), "--seed", "7", "--paths", "500"],
+        capsys,
+        monkeypatch,
+    )
+    assert outcome.code == 0, outcome.stderr
+    reseeded = json.loads((run / "stress.json").read_text())
+    assert (reseeded["bootstrap"]["seed"], reseeded["bootstrap"]["paths"]) == (7, 500)
+    assert reseeded["bootstrap"]["strategies"] != original["bootstrap"]["strategies"]
+    assert "seed = 7" in (run / "config.resolved.toml").read_text()
+    assert {name: (run / name).read_bytes() for name in kept} == kept
+    assert tearsheet.stat().st_mtime_ns == mtime
+
+
+def test_stress_of_a_folder_that_is_not_a_whole_run_is_one_line_and_changes_nothing(
+    default_run: tuple[Path, str],
+    pack_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MACROPATCH_OFFLINE", "1")
+    run = _copy_of(default_run[0], tmp_path)
+    (run / "stress.json").unlink()
+    before = tree_digest(run)
+    cases = [
+        (["stress", str(run)], "stress.json is missing"),
+        (["stress", str(tmp_path)], "summary.json"),
+        (["stress", str(run), "--experiment", "x.toml"], "not both"),
+        (["stress", str(run), "--out", str(tmp_path / "elsewhere")], "not both"),
+    ]
+    for arguments, message in cases:
+        outcome = run_cli([*arguments, "--pack", str(pack_path)], capsys, monkeypatch)
+        assert outcome.code == 2, outcome.stderr
+        assert message in outcome.stderr
+        assert len(outcome.stderr.strip().splitlines()) == 1, outcome.stderr
+    assert tree_digest(run) == before
+    assert not (tmp_path / "elsewhere").exists()

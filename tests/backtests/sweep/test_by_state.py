@@ -178,7 +178,9 @@ RULES = RuleBook(
     neutral=(("spy", 0.6), ("ief", 0.3), ("gld", 0.1)),
     rules=(
         Rule(name="vigilantes", signal="ten_year_above", move=0.2, source="spy", target="gld"),
-        Rule(name="zombies", signal="high_yield_spread_above", move=0.1, source="spy", target="ief"),
+        Rule(
+            name="zombies", signal="high_yield_spread_above", move=0.1, source="spy", target="ief"
+        ),
         Rule(name="panic", signal="vix_cheap", hold=(("ief", 0.5), ("gld", 0.5))),
     ),
 )
