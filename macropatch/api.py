@@ -14,6 +14,7 @@ from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.stress.document import StressReport
 from macropatch.experiment import StressSettings, load_experiment
+from macropatch.finished_runs import backtest_finished_run, run_experiment
 from macropatch.marketdata.catalog import Catalog, load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
@@ -61,6 +62,7 @@ __all__ = [
     "SweepOutcome",
     "backtest_experiment",
     "evidence",
+    "evidence_finished_run",
     "macropatch_version",
     "report",
     "run",
@@ -318,6 +320,48 @@ def evidence(
         write_evidence_page(folder / "evidence.html", evidence=measured, comparison_link=None)
     notes = (*done.notes, *history.notes, *done.sources.dirty_notes())
     return EvidenceOutcome(out=resolve_folder(out), evidence=measured, notes=notes)
+
+
+def evidence_finished_run(
+    *,
+    run_dir: Path,
+    pack: Pack | None = None,
+    store: Store | None = None,
+    live: bool = False,
+    progress: Progress | None = None,
+    allow_dirty: bool = False,
+) -> EvidenceOutcome:
+    """Measure a finished run's evidence again from its files, without loading its data or
+    evaluating its signals: its strategies are backtested again on the run's prices and
+    signals (checked against ``returns.csv``), their neutral twins beside them. The trigger
+    studies and the option model's calibration read their longest histories from the data.
+    ``evidence.json`` and ``evidence.html`` in ``run_dir`` are replaced with every other
+    page that changed, all at once: an error leaves the run as it was.
+    """
+    progress = progress or NoProgress()
+    finished = read_run(run_dir)
+    experiment, _ = run_experiment(finished)
+    sources = DataSources(
+        catalog=experiment.catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
+    )
+    done = backtest_finished_run(finished, sources=sources, progress=progress)
+    measured, history = measure_evidence(done, progress=progress)
+    with staged_folder(finished.folder) as folder:
+        copy_run_data(finished.folder, folder)
+        write_summary(measured, folder / "evidence.json")
+        render_pages(
+            folder,
+            summary=finished.summary,
+            returns=finished.returns,
+            signals=finished.signals,
+            stress=finished.stress,
+            evidence=measured,
+            progress=progress,
+            previous=finished.folder,
+            weights=finished.weights,
+        )
+    notes = (*history.notes, *sources.dirty_notes())
+    return EvidenceOutcome(out=finished.folder, evidence=measured, notes=notes)
 
 
 def report(*, run_dir: Path, progress: Progress | None = None) -> Path:

@@ -8,6 +8,7 @@ writes the run's folder from it and :mod:`macropatch.stress_tests` stresses it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,13 @@ from macropatch.strategies.registry import build_strategy
 from macropatch.trigger_history import PANEL, TriggerHistory, study_triggers
 from macropatch.versioning import macropatch_version
 
-__all__ = ["Backtested", "backtest_experiment", "measure_evidence"]
+__all__ = [
+    "Backtested",
+    "backtest_experiment",
+    "backtest_strategies",
+    "experiment_strategies",
+    "measure_evidence",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,11 +98,7 @@ def backtest_experiment(
         experiment = load_experiment(experiment_path)
     experiment = experiment.with_period(start, end)
     catalog = catalog or experiment.catalog
-    strategies: dict[str, Strategy] = {
-        entry.label: entry.instance
-        or build_strategy(entry.strategy, entry.parameters, known=experiment.registry.strategies)
-        for entry in experiment.strategies
-    }
+    strategies = experiment_strategies(experiment)
     sources = DataSources(
         catalog=catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
     )
@@ -109,8 +112,43 @@ def backtest_experiment(
         task.advance()
     notes.extend(sources.notes)
     notes.extend(signal_notes)
-    entries = {entry.label: entry for entry in experiment.strategies}
+    results = backtest_strategies(
+        experiment, strategies, prices=prices, signals=signal_results, progress=progress
+    )
+    return Backtested(
+        experiment=experiment,
+        strategies=strategies,
+        panel=panel,
+        prices=prices,
+        sources=sources,
+        signals=tuple(signal_results),
+        results=results,
+        notes=notes,
+    )
 
+
+def experiment_strategies(experiment: Experiment) -> dict[str, Strategy]:
+    """Every strategy of ``experiment``, built, by label."""
+    return {
+        entry.label: entry.instance
+        or build_strategy(entry.strategy, entry.parameters, known=experiment.registry.strategies)
+        for entry in experiment.strategies
+    }
+
+
+def backtest_strategies(
+    experiment: Experiment,
+    strategies: Mapping[str, Strategy],
+    *,
+    prices: pd.DataFrame,
+    signals: Sequence[SignalResult],
+    progress: Progress,
+) -> ResultSet:
+    """Backtest every strategy of ``experiment`` (built, by label) on ``prices`` and the
+    evaluated ``signals``, with its schedule, costs and lag.
+    """
+    entries = {entry.label: entry for entry in experiment.strategies}
+    by_name = {result.signal.name: result for result in signals}
     results = []
     with progress.task("Backtesting", total=len(strategies)) as task:
         for label, strategy in strategies.items():
@@ -123,20 +161,11 @@ def backtest_experiment(
                     costs=experiment.costs,
                     execution_lag=experiment.execution_lag,
                     config_hash=experiment.config_hash,
-                    signals={result.signal.name: result for result in signal_results},
+                    signals=by_name,
                 )
             )
             task.advance()
-    return Backtested(
-        experiment=experiment,
-        strategies=strategies,
-        panel=panel,
-        prices=prices,
-        sources=sources,
-        signals=tuple(signal_results),
-        results=ResultSet(tuple(results)),
-        notes=notes,
-    )
+    return ResultSet(tuple(results))
 
 
 def measure_evidence(

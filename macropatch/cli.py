@@ -366,32 +366,65 @@ def _print_stress(stress: StressReport, out: Path) -> None:
         output_console.print(f"Reports: {out / 'stress.html'}", markup=False)
 
 
-EvidenceOutOption = Annotated[
-    Path, typer.Option("--out", help="Folder of its own for evidence.json and evidence.html.")
-]
-
-
 @app.command("evidence")
 def evidence_command(
-    experiment: ExperimentOption = DEFAULT_EXPERIMENT,
-    out: EvidenceOutOption = Path("runs/evidence"),
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder of a finished run to measure again from its files (its evidence.json "
+            "and evidence.html are replaced).",
+            show_default=False,
+        ),
+    ] = None,
+    experiment: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"Experiment TOML file to backtest [default: {DEFAULT_EXPERIMENT}].",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder of its own for evidence.json and evidence.html [default: runs/evidence].",
+            show_default=False,
+        ),
+    ] = None,
     pack: PackOption = None,
     offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
-    """What each signal adds over its strategy's neutral twin, and what followed each trigger."""
+    """What each signal adds over its strategy's neutral twin, and what followed each trigger;
+    ``macropatch evidence RUN_DIR`` measures a finished run again from its files.
+    """
     from macropatch import api
     from macropatch.backtests.evidence.document import AS_CONFIGURED
     from macropatch.reports import ValueKind, format_value
 
-    with interruption(_kept_folder(out)):
-        outcome = api.evidence(
-            experiment_path=experiment,
-            out=out,
-            **_places(pack, offline),
-            progress=RichProgress(),
-            allow_dirty=allow_dirty,
-        )
+    if run_dir is not None:
+        if experiment is not None or out is not None:
+            raise UserError(
+                f"give a run folder ({run_dir}) or --experiment and --out, not both: "
+                "a finished run's evidence is measured again in its own folder"
+            )
+        with interruption(_kept_folder(run_dir)):
+            outcome = api.evidence_finished_run(
+                run_dir=run_dir,
+                **_places(pack, offline),
+                progress=RichProgress(),
+                allow_dirty=allow_dirty,
+            )
+    else:
+        out = out if out is not None else Path("runs/evidence")
+        with interruption(_kept_folder(out)):
+            outcome = api.evidence(
+                experiment_path=experiment if experiment is not None else DEFAULT_EXPERIMENT,
+                out=out,
+                **_places(pack, offline),
+                progress=RichProgress(),
+                allow_dirty=allow_dirty,
+            )
     with interruption(f"{outcome.out} was written in full"):
         found = outcome.evidence
         twins = Table(title=f"What the signals add over the neutral twin, to {found.as_of}")

@@ -16,7 +16,6 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -24,17 +23,17 @@ from macropatch.backtesting import Backtested
 from macropatch.backtests.stress.document import StressReport
 from macropatch.backtests.stress.factors import Scenario
 from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
-from macropatch.experiment import Experiment, StressSettings, experiment_from_document
+from macropatch.experiment import StressSettings
+from macropatch.finished_runs import run_experiment, run_prices
 from macropatch.marketdata.errors import UserError
-from macropatch.marketdata.files import read_toml
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.store import Store
-from macropatch.reports.exports import read_dated_csv, write_config
+from macropatch.reports.exports import write_config
 from macropatch.reports.output import staged_folder
 from macropatch.reports.pages import render_pages
-from macropatch.reports.run_folder import FinishedRun, copy_run_data, read_run
+from macropatch.reports.run_folder import copy_run_data, read_run
 from macropatch.reports.summary import write_summary
 from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import SeriesSource
@@ -121,37 +120,6 @@ class StressOutcome:
     notes: tuple[str, ...]
 
 
-def _run_experiment(finished: FinishedRun) -> tuple[Experiment, dict[str, Any]]:
-    """The experiment as the run ran it (``config.resolved.toml``), and that document;
-    plugins and scenario folders resolve beside the experiment file the run was given.
-    """
-    path = finished.folder / "config.resolved.toml"
-    if not path.is_file():
-        raise UserError(f"{path} is missing: the run's experiment is unknown")
-    document = read_toml(path, "run configuration")
-    given = Path(finished.summary.run.experiment_file)
-    base = given.parent if given.is_file() else finished.folder
-    experiment = experiment_from_document(
-        {key: value for key, value in document.items() if key != "resolved"},
-        source=str(path),
-        base=base,
-    )
-    return experiment, document
-
-
-def _prices(finished: FinishedRun) -> pd.DataFrame:
-    """The run's ``prices.csv``, checked against its returns' calendar."""
-    path = finished.folder / "prices.csv"
-    prices = read_dated_csv(path, purpose="the stress tests value the holdings with it")
-    try:
-        prices = prices.astype(float)
-    except (TypeError, ValueError) as error:
-        raise UserError(f"{path} holds a price that is not a number: {error}") from None
-    if not prices.index.equals(finished.returns.index):
-        raise UserError(f"{path} does not cover the days of returns.csv: the run is incomplete")
-    return prices
-
-
 def stress_finished_run(
     *,
     run_dir: Path,
@@ -186,7 +154,7 @@ def stress_finished_run(
             f"{finished.folder / 'stress.json'} is missing: the run's holdings on its last "
             "day are unknown; run the experiment again (macropatch run)"
         )
-    experiment, document = _run_experiment(finished)
+    experiment, document = run_experiment(finished)
     settings = dataclasses.replace(
         experiment.stress,
         scenarios=scenarios if scenarios is not None else experiment.stress.scenarios,
@@ -194,7 +162,7 @@ def stress_finished_run(
         seed=seed if seed is not None else experiment.stress.seed,
     )
     loaded = load_scenarios(settings.scenarios)
-    prices = _prices(finished)
+    prices = run_prices(finished)
     sources = DataSources(
         catalog=experiment.catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
     )

@@ -6,6 +6,7 @@ The run itself is the session fixture ``default_run`` in tests/conftest.py.
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import quantstats as qs
 from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.marketdata.catalog import load_catalog
 from macropatch.reports import TableMetric
-from tests.macropatch.cli_helpers import run_cli
+from tests.macropatch.cli_helpers import run_cli, tree_digest
 
 CONTRACT = [
     "index.html",
@@ -245,6 +246,55 @@ def test_evidence_alone_refuses_a_run_folder_and_writes_a_folder_of_its_own(
     ]
     assert (alone / "assets" / "plotly.min.js").is_file()  # the page's charts, offline
     assert "The triggers as predictors" in outcome.stdout
+
+
+def _numbers_close(first: object, second: object) -> bool:
+    """Two JSON documents equal, floats to 1e-9 relative (a run's files round-trip CSV)."""
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.keys() == second.keys() and all(
+            _numbers_close(first[key], second[key]) for key in first
+        )
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(map(_numbers_close, first, second))
+    if isinstance(first, float) and isinstance(second, float):
+        return first == pytest.approx(second, rel=1e-9, abs=1e-12, nan_ok=True)
+    return first == second
+
+
+def test_a_finished_runs_evidence_is_measured_again_from_its_files(
+    default_run: tuple[Path, str],
+    tmp_path: Path,
+    pack_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``evidence RUN_DIR`` backtests the run's strategies again on its prices and signals
+    (checked against returns.csv) and finds the evidence the run wrote; a run whose files
+    disagree is refused in one line and left as it was."""
+    run = tmp_path / "run"
+    shutil.copytree(default_run[0], run)
+    written = json.loads((run / "evidence.json").read_text())
+    summary = (run / "summary.json").read_bytes()
+    outcome = run_cli(["evidence", str(run), "--pack", str(pack_path)], capsys, monkeypatch)
+    assert outcome.code == 0, outcome.stderr
+    assert "The triggers as predictors" in outcome.stdout
+    again = json.loads((run / "evidence.json").read_text())
+    assert _numbers_close(again, written)
+    assert (run / "summary.json").read_bytes() == summary
+    returns = run / "returns.csv"
+    lines = returns.read_text().splitlines()
+    date, *values = lines[-1].split(",")
+    lines[-1] = ",".join([date, str(float(values[0]) + 0.01), *values[1:]])
+    returns.write_text("\n".join(lines) + "\n")
+    before = tree_digest(run)
+    for arguments, message in (
+        (["evidence", str(run)], "differs from returns.csv"),
+        (["evidence", str(run), "--out", str(tmp_path / "elsewhere")], "not both"),
+    ):
+        refused = run_cli([*arguments, "--pack", str(pack_path)], capsys, monkeypatch)
+        assert refused.code == 2 and message in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert tree_digest(run) == before
 
 
 def test_weights_chosen_over_unknown_signals_are_marked_neutral_by_default(
