@@ -470,7 +470,9 @@ def simulate_cube(
         )
     variants, days, assets = cube.shape
     if variants * days >= 2**31:
-        raise ValueError(f"{variants} variants of {days} days are too many for one cube: chunk them")
+        raise ValueError(
+            f"{variants} variants of {days} days are too many for one cube: chunk them"
+        )
     return simulate_rows(
         cube.reshape(variants * days, assets),
         np.arange(variants * days, dtype=np.int32).reshape(variants, days),

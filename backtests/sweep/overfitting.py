@@ -23,6 +23,7 @@ Produces probabilities in [0, 1] and a :class:`BacktestOverfitting`.
 from __future__ import annotations
 
 import enum
+import hashlib
 import itertools
 import math
 from collections.abc import Sequence
@@ -114,16 +115,27 @@ def distinct_columns(returns_matrix: Returns) -> np.ndarray:
     """Positions of the columns of a days x variants matrix that are not exact repeats of an
     earlier column (bit for bit, NaN included), in column order.
 
+    Each column is hashed (BLAKE2b) and compared bit for bit only with earlier columns of
+    the same hash, so no copy of the matrix is made.
+
     Variants whose returns are identical are one trial, not several: counting them twice
     inflates the deflated Sharpe ratio's trial count and leaves CSCV's choice of the best
     among equals to floating-point rounding. Keep the first of each group.
     """
-    matrix = np.ascontiguousarray(np.asarray(returns_matrix, dtype=float).T)
-    if matrix.size == 0:
-        return np.arange(matrix.shape[0])
-    rows = matrix.view(np.dtype((np.void, matrix.dtype.itemsize * matrix.shape[1]))).ravel()
-    _, first = np.unique(rows, return_index=True)
-    return np.sort(first)
+    matrix = np.asarray(returns_matrix, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError(f"returns_matrix must be 2-dimensional, got {matrix.ndim} dimensions")
+    kept: list[int] = []
+    seen: dict[bytes, list[int]] = {}
+    for position in range(matrix.shape[1]):
+        column = np.ascontiguousarray(matrix[:, position])  # a view when columns are contiguous
+        digest = hashlib.blake2b(column.data, digest_size=16).digest()
+        group = seen.setdefault(digest, [])
+        if not any(np.array_equal(column.view(np.uint64), matrix[:, earlier].view(np.uint64))
+                   for earlier in group):  # fmt: skip
+            group.append(position)
+            kept.append(position)
+    return np.array(kept, dtype=np.int64)
 
 
 def sharpe_ratios_per_period(returns_matrix: Returns) -> np.ndarray:

@@ -21,6 +21,7 @@ from pathlib import Path
 from macropatch.marketdata.errors import UserError
 
 __all__ = [
+    "ASSEMBLY_BASELINE_BYTES",
     "ASSEMBLY_COPIES",
     "Footprint",
     "check_footprint",
@@ -30,15 +31,20 @@ __all__ = [
 ]
 
 _BYTES = 8
-#: The variants x days matrices the end of a sweep holds at once: the returns, and the
-#: copies the study derives from them (data frames, metrics, active returns).
+#: The variants x days matrices the end of a sweep holds at once: the returns, the active
+#: returns over the twins and the metrics' temporaries. Measured: a sweep of 10,400
+#: variants x 6,685 days (0.56 GB of returns) peaked 1.6 GB above its 0.41 GB before the
+#: batches, 2.9 copies.
 ASSEMBLY_COPIES = 3
+#: What a sweep holds before its results: libraries, prices, signals (0.41 GB measured).
+ASSEMBLY_BASELINE_BYTES = 512 * 2**20
 #: Of the free disk, what the batch files may take.
 DISK_SHARE = 0.9
 
 
 def _gib(size: float) -> str:
-    return f"{size / 2**30:.1f} GiB"
+    """A size in GiB, or in MiB below one GiB (a 10 MB budget is not "0.0 GiB")."""
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,8 +61,10 @@ class Footprint:
 
     @property
     def assembly_bytes(self) -> int:
-        """Memory to hold every variant's numbers at the end, in the calling process."""
-        return ASSEMBLY_COPIES * self.variants * self.days * _BYTES
+        """Memory the calling process needs at the end: its baseline and every variant's
+        numbers in :data:`ASSEMBLY_COPIES` copies.
+        """
+        return ASSEMBLY_BASELINE_BYTES + ASSEMBLY_COPIES * self.variants * self.days * _BYTES
 
 
 def physical_memory() -> int | None:

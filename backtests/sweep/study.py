@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,11 +171,15 @@ def study_sweep(
     spec: WalkForward,
     blocks: int,
     twins: pd.DataFrame | None = None,
+    twin_of: Sequence[int] | None = None,
 ) -> SweepStudy:
     """Rank the variants, walk forward, and measure how much the search may have overfit.
 
     With ``twins`` (each variant's neutral twin's returns, same columns and
-    days), every judgement is made on the active return ``returns - twins``:
+    days; or, with ``twin_of``, the distinct twins, one column each, and the
+    position of each variant's twin among them, so thousands of variants sharing
+    a twin do not copy it), every judgement is made on the active return
+    ``returns - twins``:
     the question is whether tuning the signals beats the same strategy with
     its signals held quiet, not whether the strategy beats zero. The metrics
     table keeps each variant's own statistics and adds its active return
@@ -188,7 +192,7 @@ def study_sweep(
         When the walk-forward or the PBO cannot be computed on these returns
         (too few days for the windows or the blocks).
     """
-    metrics, judged, scores = _judged(returns, turnover, twins, objective)
+    metrics, judged, scores = _judged(returns, turnover, twins, twin_of, objective)
     best_position = int(np.nanargmax(scores))
     names = [str(name) for name in returns.columns.names]
     best_parameters = dict(zip(names, _labels(returns.columns[best_position]), strict=True))
@@ -243,10 +247,32 @@ def study_sweep(
     )
 
 
+def _over_twins(
+    returns: pd.DataFrame, twins: pd.DataFrame, twin_of: Sequence[int] | None
+) -> pd.DataFrame:
+    """``returns`` less each variant's twin, in one copy of ``returns``."""
+    values = returns.to_numpy(dtype=float, copy=True)
+    twin_values = twins.to_numpy(dtype=float)
+    if twin_of is None:
+        values -= twin_values
+    else:
+        positions = np.asarray(twin_of)
+        if positions.shape != (values.shape[1],):
+            raise ValueError(f"twin_of must name one twin per variant, got {positions.shape}")
+        for twin in np.unique(positions):
+            columns = np.flatnonzero(positions == twin)
+            if len(columns) == values.shape[1]:
+                values -= twin_values[:, [twin]]
+            else:
+                values[:, columns] -= twin_values[:, [twin]]
+    return pd.DataFrame(values, index=returns.index, columns=returns.columns, copy=False)
+
+
 def _judged(
     returns: pd.DataFrame,
     turnover: pd.DataFrame | pd.Series,
     twins: pd.DataFrame | None,
+    twin_of: Sequence[int] | None,
     objective: Objective,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Each variant's metrics, the returns the study judges (over the twins when given) and
@@ -254,7 +280,7 @@ def _judged(
     ``active_score``.
     """
     metrics = measure_columns(returns, turnover=turnover)
-    judged = returns if twins is None else returns - twins.to_numpy()
+    judged = returns if twins is None else _over_twins(returns, twins, twin_of)
     scores = objective.score(judged).to_numpy()
     if twins is not None:
         metrics["active_return"] = judged.mean().to_numpy() * PERIODS_PER_YEAR
