@@ -14,7 +14,7 @@ from macropatch.backtests.evidence.document import EvidenceReport
 from macropatch.backtests.metrics.performance import PERIODS_PER_YEAR
 from macropatch.backtests.stress.document import StressReport
 from macropatch.experiment import StressSettings, load_experiment
-from macropatch.finished_runs import backtest_finished_run, run_experiment
+from macropatch.finished_runs import backtest_finished_run, redraw_run, run_experiment
 from macropatch.marketdata.catalog import Catalog, load_catalog
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
@@ -41,7 +41,7 @@ from macropatch.reports.output import (
     staged_folder,
 )
 from macropatch.reports.pages import render_pages
-from macropatch.reports.run_folder import copy_run_data, read_run
+from macropatch.reports.run_folder import read_run
 from macropatch.reports.signal_history import signal_records, write_signal_history
 from macropatch.reports.summary import build_summary, write_summary
 from macropatch.reports.tearsheet import MINIMUM_DAYS as TEARSHEET_MINIMUM_DAYS
@@ -346,20 +346,7 @@ def evidence_finished_run(
     )
     done = backtest_finished_run(finished, sources=sources, progress=progress)
     measured, history = measure_evidence(done, progress=progress)
-    with staged_folder(finished.folder) as folder:
-        copy_run_data(finished.folder, folder)
-        write_summary(measured, folder / "evidence.json")
-        render_pages(
-            folder,
-            summary=finished.summary,
-            returns=finished.returns,
-            signals=finished.signals,
-            stress=finished.stress,
-            evidence=measured,
-            progress=progress,
-            previous=finished.folder,
-            weights=finished.weights,
-        )
+    redraw_run(finished, progress=progress, evidence=measured)
     notes = (*history.notes, *sources.dirty_notes())
     return EvidenceOutcome(out=finished.folder, evidence=measured, notes=notes)
 
@@ -372,19 +359,7 @@ def report(*, run_dir: Path, progress: Progress | None = None) -> Path:
     leaves the run as it was. Returns the path of ``index.html``.
     """
     finished = read_run(run_dir)
-    with staged_folder(finished.folder) as folder:
-        copy_run_data(finished.folder, folder)
-        render_pages(
-            folder,
-            summary=finished.summary,
-            returns=finished.returns,
-            signals=finished.signals,
-            stress=finished.stress,
-            evidence=finished.evidence,
-            progress=progress,
-            previous=finished.folder,
-            weights=finished.weights,
-        )
+    redraw_run(finished, progress=progress or NoProgress())
     return finished.folder / "index.html"
 
 

@@ -239,16 +239,36 @@ def _memory(text: str) -> int:
     return size
 
 
+RunDirArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="RUN_DIR",
+        help="Folder of a finished run, to work from its files instead of backtesting (its "
+        "pages and the documents the command makes are replaced in one step).",
+        show_default=False,
+    ),
+]
+
+
+def _finished_run(
+    run_dir: Path | None, experiment: Path | None, out: Path | None, what: str
+) -> Path | None:
+    """The finished run the command works on (``run_dir``), or None to run an experiment; a
+    run folder given with ``--experiment`` or ``--out`` is a ``UserError``.
+    """
+    if run_dir is None:
+        return None
+    if experiment is not None or out is not None:
+        raise UserError(
+            f"give a run folder ({run_dir}) or --experiment and --out, not both: a finished "
+            f"run {what} in its own folder"
+        )
+    return run_dir
+
+
 @app.command("stress")
 def stress_command(
-    run_dir: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Folder of a finished run to stress-test again from its files, without "
-            "backtesting (its stress.json and stress.html are replaced).",
-            show_default=False,
-        ),
-    ] = None,
+    run_dir: RunDirArgument = None,
     experiment: Annotated[
         Path | None,
         typer.Option(
@@ -292,21 +312,17 @@ def stress_command(
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
     """Run an experiment and its stress tests (crises replayed, the report's scenarios, a
-    bootstrap), or stress-test a finished run again: ``macropatch stress RUN_DIR --seed 7``.
+    bootstrap), or stress-test a finished run again (macropatch stress runs/latest --seed 7).
     """
     from macropatch import api
     from macropatch.experiment import load_experiment
 
     overrides = {"scenarios": scenarios, "paths": paths, "seed": seed}
-    if run_dir is not None:
-        if experiment is not None or out is not None:
-            raise UserError(
-                f"give a run folder ({run_dir}) or --experiment and --out, not both: "
-                "a finished run is stress-tested again in its own folder"
-            )
-        with interruption(_kept_folder(run_dir)):
+    finished = _finished_run(run_dir, experiment, out, "is stress-tested again")
+    if finished is not None:
+        with interruption(_kept_folder(finished)):
             again = api.stress_finished_run(
-                run_dir=run_dir,
+                run_dir=finished,
                 **overrides,  # type: ignore[arg-type]
                 **_places(pack, offline),
                 progress=RichProgress(),
@@ -368,14 +384,7 @@ def _print_stress(stress: StressReport, out: Path) -> None:
 
 @app.command("evidence")
 def evidence_command(
-    run_dir: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Folder of a finished run to measure again from its files (its evidence.json "
-            "and evidence.html are replaced).",
-            show_default=False,
-        ),
-    ] = None,
+    run_dir: RunDirArgument = None,
     experiment: Annotated[
         Path | None,
         typer.Option(
@@ -395,22 +404,18 @@ def evidence_command(
     offline: OfflineOption = False,
     allow_dirty: AllowDirtyOption = False,
 ) -> None:
-    """What each signal adds over its strategy's neutral twin, and what followed each trigger;
-    ``macropatch evidence RUN_DIR`` measures a finished run again from its files.
+    """What each signal adds over its strategy's neutral twin, and what followed each trigger
+    (macropatch evidence runs/latest measures a finished run again from its files).
     """
     from macropatch import api
     from macropatch.backtests.evidence.document import AS_CONFIGURED
     from macropatch.reports import ValueKind, format_value
 
-    if run_dir is not None:
-        if experiment is not None or out is not None:
-            raise UserError(
-                f"give a run folder ({run_dir}) or --experiment and --out, not both: "
-                "a finished run's evidence is measured again in its own folder"
-            )
-        with interruption(_kept_folder(run_dir)):
+    finished = _finished_run(run_dir, experiment, out, "has its evidence measured again")
+    if finished is not None:
+        with interruption(_kept_folder(finished)):
             outcome = api.evidence_finished_run(
-                run_dir=run_dir,
+                run_dir=finished,
                 **_places(pack, offline),
                 progress=RichProgress(),
                 allow_dirty=allow_dirty,

@@ -13,6 +13,7 @@ files do not describe one run and the reader says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,27 @@ import numpy as np
 import pandas as pd
 
 from macropatch.backtesting import Backtested, backtest_strategies, experiment_strategies
+from macropatch.backtests.evidence.document import EvidenceReport
+from macropatch.backtests.stress.document import StressReport
 from macropatch.experiment import Experiment, experiment_from_document
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.files import read_toml
 from macropatch.marketdata.panel import PricePanel
 from macropatch.marketdata.progress import Progress
 from macropatch.marketdata.sources import DataSources
-from macropatch.reports.exports import read_dated_csv
-from macropatch.reports.run_folder import FinishedRun
+from macropatch.reports.exports import read_dated_csv, write_config
+from macropatch.reports.output import staged_folder
+from macropatch.reports.pages import render_pages
+from macropatch.reports.run_folder import FinishedRun, copy_run_data
+from macropatch.reports.summary import write_summary
 
-__all__ = ["AGREEMENT", "backtest_finished_run", "run_experiment", "run_prices"]
+__all__ = [
+    "AGREEMENT",
+    "backtest_finished_run",
+    "redraw_run",
+    "run_experiment",
+    "run_prices",
+]
 
 AGREEMENT = 1e-9
 """How close a strategy backtested again must come to the run's daily returns."""
@@ -107,3 +119,37 @@ def backtest_finished_run(
         results=results,
         notes=[],
     )
+
+
+def redraw_run(
+    finished: FinishedRun,
+    *,
+    progress: Progress,
+    stress: StressReport | None = None,
+    evidence: EvidenceReport | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Path:
+    """Replace a finished run's folder, all at once, by its files with ``stress.json``,
+    ``evidence.json`` and ``config.resolved.toml`` replaced where given, and its pages drawn
+    again (unchanged ones reused). An error leaves the run as it was. Returns the folder.
+    """
+    with staged_folder(finished.folder) as folder:
+        copy_run_data(finished.folder, folder)
+        if stress is not None:
+            write_summary(stress, folder / "stress.json")
+        if evidence is not None:
+            write_summary(evidence, folder / "evidence.json")
+        if config is not None:
+            write_config(dict(config), folder / "config.resolved.toml")
+        render_pages(
+            folder,
+            summary=finished.summary,
+            returns=finished.returns,
+            signals=finished.signals,
+            stress=stress if stress is not None else finished.stress,
+            evidence=evidence if evidence is not None else finished.evidence,
+            progress=progress,
+            previous=finished.folder,
+            weights=finished.weights,
+        )
+    return finished.folder

@@ -24,17 +24,13 @@ from macropatch.backtests.stress.document import StressReport
 from macropatch.backtests.stress.factors import Scenario
 from macropatch.backtests.stress.study import BootstrapSettings, last_holdings, stress_test
 from macropatch.experiment import StressSettings
-from macropatch.finished_runs import run_experiment, run_prices
+from macropatch.finished_runs import redraw_run, run_experiment, run_prices
 from macropatch.marketdata.errors import UserError
 from macropatch.marketdata.pack import Pack
 from macropatch.marketdata.progress import NoProgress, Progress
 from macropatch.marketdata.sources import DataSources
 from macropatch.marketdata.store import Store
-from macropatch.reports.exports import write_config
-from macropatch.reports.output import staged_folder
-from macropatch.reports.pages import render_pages
-from macropatch.reports.run_folder import copy_run_data, read_run
-from macropatch.reports.summary import write_summary
+from macropatch.reports.run_folder import read_run
 from macropatch.scenario_files import load_scenarios
 from macropatch.signals.base import SeriesSource
 from macropatch.strategies.base import CASH
@@ -181,19 +177,7 @@ def stress_finished_run(
     stress_table = {**document.get("stress", {}), "paths": settings.paths, "seed": settings.seed}
     if scenarios is not None:
         stress_table["scenarios"] = str(Path(scenarios).expanduser().absolute())
-    with staged_folder(finished.folder) as folder:
-        copy_run_data(finished.folder, folder)
-        write_summary(report, folder / "stress.json")
-        write_config({**document, "stress": stress_table}, folder / "config.resolved.toml")
-        render_pages(
-            folder,
-            summary=finished.summary,
-            returns=finished.returns,
-            signals=finished.signals,
-            stress=report,
-            evidence=finished.evidence,
-            progress=progress,
-            previous=finished.folder,
-            weights=finished.weights,
-        )
+    redraw_run(
+        finished, progress=progress, stress=report, config={**document, "stress": stress_table}
+    )
     return StressOutcome(out=finished.folder, stress=report, notes=tuple(sources.dirty_notes()))

@@ -175,16 +175,12 @@ def study_sweep(
 ) -> SweepStudy:
     """Rank the variants, walk forward, and measure how much the search may have overfit.
 
-    With ``twins`` (each variant's neutral twin's returns, same columns and
-    days; or, with ``twin_of``, the distinct twins, one column each, and the
-    position of each variant's twin among them, so thousands of variants sharing
-    a twin do not copy it), every judgement is made on the active return
-    ``returns - twins``:
-    the question is whether tuning the signals beats the same strategy with
-    its signals held quiet, not whether the strategy beats zero. The metrics
-    table keeps each variant's own statistics and adds its active return
-    (``active_return``, annualised), its Newey-West t-statistic (``active_t``)
-    and the objective of the active return (``active_score``, the ranking's).
+    With ``twins`` (each variant's twin's returns; or, with ``twin_of``, the distinct
+    twins and each variant's position among them), every judgement is made on the
+    active return ``returns - twins``: does tuning the signals beat the same strategy
+    with its signals held quiet, not does the strategy beat zero. The metrics add
+    each variant's active return (``active_return``, annualised), its Newey-West
+    t-statistic (``active_t``) and the objective of the active return (``active_score``).
 
     Raises
     ------
