@@ -219,17 +219,7 @@ def _per_plan(pack: Path, variants: int, sample: int) -> dict[str, object]:
         cube = np.stack([variant_targets(inputs, plan) for plan in some])
         simulate_cube(cube, prices=inputs.prices, costs=inputs.costs, execution_lag=1)
 
-    run(chosen[:2])
-    started = time.perf_counter()
-    run(chosen)
-    seconds = time.perf_counter() - started
-    return {
-        "mode": "per_plan",
-        "variants": len(chosen),
-        "seconds": seconds,
-        "variants_per_second": len(chosen) / seconds,
-        "peak_bytes": _peak_bytes(),
-    }
+    return _timed("per_plan", chosen, run, all_at_once=True)
 
 
 def _grouped(pack: Path, variants: int, sample: int) -> dict[str, object]:
@@ -245,26 +235,28 @@ def _grouped(pack: Path, variants: int, sample: int) -> dict[str, object]:
     )
     assert rows is not None
     cube = np.stack([rows.plan(position) for position in range(len(chosen))])
-    grouped_returns(cube[:2], prices=inputs.prices, costs=inputs.costs)  # warm
-    started = time.perf_counter()
-    returns = grouped_returns(cube, prices=inputs.prices, costs=inputs.costs)
-    seconds = time.perf_counter() - started
-    assert np.isfinite(returns).all()
-    return {
-        "mode": "grouped",
-        "variants": len(chosen),
-        "seconds": seconds,
-        "variants_per_second": len(chosen) / seconds,
-        "peak_bytes": _peak_bytes(),
-    }
+
+    def run(some: list) -> None:  # type: ignore[type-arg]
+        returns = grouped_returns(cube[: len(some)], prices=inputs.prices, costs=inputs.costs)
+        assert np.isfinite(returns).all()
+
+    return _timed("grouped", chosen, run, all_at_once=True)
 
 
-def _timed(mode: str, chosen: list, one) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Run ``one`` on every chosen variant after one warm-up call; the rate and peak memory."""
-    one(chosen[0])  # warm: numba's compiled code, caches
+def _timed(mode: str, chosen: list, one, *, all_at_once: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run ``one`` on every chosen variant (or, ``all_at_once``, on the list of them) after a
+    warm-up call on the first (two); the rate and peak memory.
+    """
+    if all_at_once:
+        one(chosen[:2])  # warm: numba's compiled code, caches
+    else:
+        one(chosen[0])
     started = time.perf_counter()
-    for plan in chosen:
-        one(plan)
+    if all_at_once:
+        one(chosen)
+    else:
+        for plan in chosen:
+            one(plan)
     seconds = time.perf_counter() - started
     return {
         "mode": mode,
