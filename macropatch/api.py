@@ -344,7 +344,9 @@ def evidence_finished_run(
     sources = DataSources(
         catalog=experiment.catalog, store=store, pack=pack, live=live, allow_dirty=allow_dirty
     )
-    done = backtest_finished_run(finished, sources=sources, progress=progress)
+    done = backtest_finished_run(
+        finished, experiment=experiment, sources=sources, progress=progress
+    )
     measured, history = measure_evidence(done, progress=progress)
     redraw_run(finished, progress=progress, evidence=measured)
     notes = (*history.notes, *sources.dirty_notes())

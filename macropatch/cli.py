@@ -239,6 +239,14 @@ def _memory(text: str) -> int:
     return size
 
 
+ExperimentUnlessRunOption = Annotated[
+    Path | None,
+    typer.Option(
+        help=f"Experiment TOML file, when no RUN_DIR is given [default: {DEFAULT_EXPERIMENT}].",
+        show_default=False,
+    ),
+]
+
 RunDirArgument = Annotated[
     Path | None,
     typer.Argument(
@@ -269,13 +277,7 @@ def _finished_run(
 @app.command("stress")
 def stress_command(
     run_dir: RunDirArgument = None,
-    experiment: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"Experiment TOML file to run and stress-test [default: {DEFAULT_EXPERIMENT}].",
-            show_default=False,
-        ),
-    ] = None,
+    experiment: ExperimentUnlessRunOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -385,13 +387,7 @@ def _print_stress(stress: StressReport, out: Path) -> None:
 @app.command("evidence")
 def evidence_command(
     run_dir: RunDirArgument = None,
-    experiment: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"Experiment TOML file to backtest [default: {DEFAULT_EXPERIMENT}].",
-            show_default=False,
-        ),
-    ] = None,
+    experiment: ExperimentUnlessRunOption = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -79,9 +79,10 @@ def run_prices(finished: FinishedRun) -> pd.DataFrame:
 
 
 def backtest_finished_run(
-    finished: FinishedRun, *, sources: DataSources, progress: Progress
+    finished: FinishedRun, *, experiment: Experiment, sources: DataSources, progress: Progress
 ) -> Backtested:
-    """The run's backtest made again from its files, checked against its ``returns.csv``.
+    """The run's backtest made again from its files (``experiment``: the run's, from
+    :func:`run_experiment`), checked against its ``returns.csv``.
 
     Raises
     ------
@@ -89,7 +90,6 @@ def backtest_finished_run(
         If a file is missing or unreadable, or a strategy backtested again does not give
         the run's returns (the folder mixes runs, or was edited).
     """
-    experiment, _ = run_experiment(finished)
     prices = run_prices(finished)
     strategies = experiment_strategies(experiment)
     missing = sorted(

@@ -42,7 +42,7 @@ _STATE_DATES = pd.Timestamp("2000-01-03")
 def state_codes(fired: pd.Series) -> np.ndarray:
     """A signal's ``fired`` flags as state codes (int8: quiet 0, fired 1, unknown 2)."""
     flags = fired if fired.dtype == "boolean" else fired.astype("boolean")
-    codes = flags.to_numpy(dtype=np.int8, na_value=UNKNOWN)
+    codes: np.ndarray = flags.to_numpy(dtype=np.int8, na_value=UNKNOWN)
     return codes
 
 

@@ -515,12 +515,12 @@ def simulate_rows(
     Other parameters, the returns and the errors are :func:`simulate_cube`'s.
     """
     _check_inputs(prices, costs, execution_lag, cash_asset)
-    table = np.asarray(table, dtype=np.float64)
-    if not np.issubdtype(np.asarray(rows).dtype, np.integer):
-        raise ValueError(f"rows must be integers, got {np.asarray(rows).dtype}")
+    table, rows = np.asarray(table, dtype=np.float64), np.asarray(rows)
+    if not np.issubdtype(rows.dtype, np.integer):
+        raise ValueError(f"rows must be integers, got {rows.dtype}")
     if len(table) >= 2**31:
         raise ValueError(f"a table of {len(table)} rows is too long: chunk the variants")
-    rows = np.asarray(rows, dtype=np.int32)
+    rows = rows.astype(np.int32, copy=False)
     if table.ndim != 2 or table.shape[1] != prices.shape[1]:
         raise ValueError(f"table must be rows by {prices.shape[1]} assets, got {table.shape}")
     if rows.ndim != 2 or rows.shape[1] != len(prices):

@@ -101,21 +101,18 @@ def state_rows(
         output: state_codes(signals[output].fired.reindex(prices.index))
         for output in {output for plan in plans for output in plan.signals.values()}
     }
-    tables, rows = [], None
-    offset = 0
+    tables: list[np.ndarray] = []
+    rows = np.empty((len(plans), len(prices)), dtype=np.int32) if len(groups) > 1 else None
     for positions in groups.values():
         members = [plans[position] for position in positions]
         table, local = _group_table(members, codes, signals, prices, patterns, pattern_of_day)
-        if len(groups) == 1:
+        if rows is None:  # one strategy: its rows are the batch's
             rows = local
         else:
-            rows = np.empty((len(plans), len(prices)), dtype=np.int32) if rows is None else rows
-            local += offset
-            rows[positions] = local
+            rows[positions] = local + sum(len(earlier) for earlier in tables)
         tables.append(table)
-        offset += len(table)
     table = np.concatenate(tables)
-    assert rows is not None
+    assert rows is not None  # plans is not empty: one group at least
     scheduled = schedule_rows(rows, table, pd.DatetimeIndex(prices.index), rebalance)
     return StateRows(
         table=table, rows=scheduled, firsts=tuple(positions[0] for positions in groups.values())
